@@ -1,0 +1,22 @@
+"""Shared fixtures: real anvil devnets (never a mocked provider)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ogpu_widgets.devnet import Devnet
+
+
+@pytest.fixture(scope="session")
+def devnet():
+    """One devnet for the whole session. Tests create their own sources and tasks on it and
+    must not change chain-wide settings (automine, clock): use ``fresh_devnet`` for that."""
+    with Devnet() as dev:
+        yield dev
+
+
+@pytest.fixture
+def fresh_devnet():
+    """A devnet of this test's own (anvil starts in well under a second)."""
+    with Devnet() as dev:
+        yield dev
