@@ -62,7 +62,9 @@ class Network:
             object.__setattr__(self, attr, to_address(getattr(self, attr), f"{attr} address"))
         if self.terminal:
             object.__setattr__(self, "terminal", to_address(self.terminal, "terminal address"))
-        if not isinstance(self.rpc_url, str) or not self.rpc_url.startswith(("http://", "https://")):
+        if not isinstance(self.rpc_url, str) or not self.rpc_url.startswith(
+            ("http://", "https://")
+        ):
             raise NetworkConfigError(
                 f"rpc_url {self.rpc_url!r} is not an http(s) URL; give the node's JSON-RPC URL"
             )

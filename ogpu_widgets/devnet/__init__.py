@@ -110,7 +110,9 @@ def find_anvil() -> str:
     arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
         machine, machine
     )
-    system = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(sys.platform, sys.platform)
+    system = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(
+        sys.platform, sys.platform
+    )
     nm = REPO_ROOT / "js" / "node_modules"
     for candidate in (
         nm / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil",
@@ -371,7 +373,12 @@ class Devnet:
         """One JSON-RPC call to anvil; raises :class:`DevnetError` on an error reply."""
         reply = self._session.post(
             self.rpc_url,
-            json={"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)},
+            json={
+                "jsonrpc": "2.0",
+                "id": next(self._ids),
+                "method": method,
+                "params": list(params),
+            },
             timeout=60,
         ).json()
         if "error" in reply:
@@ -659,17 +666,38 @@ class Devnet:
             for i in range(tasks):
                 src = sources[i % len(sources)]
                 pay = lo + (hi - lo) * ((i * 7919) % 1000) / 999
-                params = (src, f"ipfs://bafybeitaskconfig{i:06d}", expiry, _to_ogpu_wei(round(pay, 4)))
-                txs.append((client, controller, self._calldata("Controller", "publishTask", [params]), 6_000_000))
+                params = (
+                    src,
+                    f"ipfs://bafybeitaskconfig{i:06d}",
+                    expiry,
+                    _to_ogpu_wei(round(pay, 4)),
+                )
+                txs.append(
+                    (
+                        client,
+                        controller,
+                        self._calldata("Controller", "publishTask", [params]),
+                        6_000_000,
+                    )
+                )
             self._send_bulk(txs, batch)
             source_of = self._tasks_of_sources(sources)
             new_tasks = list(source_of)
             self.tasks.extend(new_tasks)
-            payments = dict(zip(new_tasks, self._bulk_calls("Task", new_tasks, "getPayment"), strict=True))
+            payments = dict(
+                zip(new_tasks, self._bulk_calls("Task", new_tasks, "getPayment"), strict=True)
+            )
             txs = []
             for t in new_tasks:
                 for p in self.providers[:responses_per_task]:
-                    txs.append((p.address, nexus, self._calldata("Nexus", "attempt", [t, p.address, 0]), 500_000))
+                    txs.append(
+                        (
+                            p.address,
+                            nexus,
+                            self._calldata("Nexus", "attempt", [t, p.address, 0]),
+                            500_000,
+                        )
+                    )
             self._send_bulk(txs, batch)
             first = {s for s, kind in zip(sources, kinds[delivery], strict=True) if kind == "first"}
             txs = []
@@ -679,7 +707,14 @@ class Devnet:
                 for k, p in enumerate(self.providers[:answering]):
                     payload = data(t, p.address, k) if data else sample_data(t, p.address, k)
                     params = (t, p.address, payload, payments[t])
-                    txs.append((p.address, nexus, self._calldata("Nexus", "submitResponse", [params]), 3_000_000))
+                    txs.append(
+                        (
+                            p.address,
+                            nexus,
+                            self._calldata("Nexus", "submitResponse", [params]),
+                            3_000_000,
+                        )
+                    )
             self._send_bulk(txs, batch)
         finally:
             self.set_automine(True)
