@@ -18,6 +18,14 @@ class SelectorError(OgpuWidgetsError, ValueError):
     """``load_responses``/``load_tasks`` got no selector, an empty one, or more than one."""
 
 
+class InvalidArgumentError(OgpuWidgetsError, ValueError):
+    """An argument has a value the call does not accept (e.g. an unknown ``read_path``)."""
+
+
+class InvalidRangeError(InvalidArgumentError):
+    """A slot range (``lower``/``upper`` of ``get_task_responses``) is not non-negative ints."""
+
+
 class NotAContractError(OgpuWidgetsError, ValueError):
     """An address has no code on the connected chain."""
 
@@ -106,3 +114,34 @@ class TransactionRevertedError(ConfirmationError):
 
 class ConfirmationTimeoutError(ConfirmationError):
     """Waiting for a receipt timed out; the transaction is still in flight, not failed."""
+
+
+class ResponseNotFoundError(ConfirmationError, NotAContractError):
+    """The address to confirm has no contract code on the connected chain."""
+
+
+class InvalidResponseError(ConfirmationError, NotAResponseError):
+    """The address to confirm has code but is not a response registered with an OpenGPU task
+    (revert ``NotEligible``)."""
+
+
+class DuplicateTaskError(ConfirmationError, ValueError):
+    """``confirm_many`` got two responses of one task (or one response twice); nothing was sent."""
+
+
+class ConfirmManyError(ConfirmationError):
+    """``confirm_many`` refused or could not send some of its responses.
+
+    ``refusals`` maps each response address that was not sent to the typed error saying why;
+    ``confirmations`` lists the confirmations that were sent (they stay in flight).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        refusals: dict[str, ConfirmationError] | None = None,
+        confirmations: list | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.refusals = dict(refusals or {})
+        self.confirmations = list(confirmations or [])
