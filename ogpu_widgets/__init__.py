@@ -33,6 +33,7 @@ _LAZY = {
     "load_responses": "reader",
     "load_tasks": "reader",
     "read_responses": "reader",
+    "task_publications": "reader",
     "confirm_response": "confirm",
     "confirm_many": "confirm",
     "Confirmation": "confirm",
@@ -41,7 +42,14 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from .confirm import Confirmation, confirm_many, confirm_response
-    from .reader import get_confirmed_response, get_task_responses, load_responses, load_tasks
+    from .reader import (
+        get_confirmed_response,
+        get_task_responses,
+        load_responses,
+        load_tasks,
+        read_responses,
+        task_publications,
+    )
     from .table import ResponseTable
 
 
@@ -76,5 +84,7 @@ __all__ = [
     "get_task_responses",
     "load_responses",
     "load_tasks",
+    "read_responses",
     "set_default_network",
+    "task_publications",
 ]

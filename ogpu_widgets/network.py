@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from eth_utils import is_address, to_checksum_address
+from eth_utils import is_address, is_checksum_address, to_checksum_address
 from web3 import Web3
 from web3.providers.rpc import HTTPProvider
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
@@ -30,6 +30,16 @@ def to_address(value: Any, what: str = "address") -> str:
         raise InvalidAddressError(
             f"{what} {value!r} is not a valid address: expected 0x followed by 40 hex digits"
             " (mixed case must be a correct EIP-55 checksum)"
+        )
+    digits = value.removeprefix("0x").removeprefix("0X")
+    if not (digits.islower() or digits.isupper() or digits.isdigit()) and not is_checksum_address(
+        value
+    ):
+        # eth_utils' is_address no longer checks EIP-55: a typo in a checksummed address would
+        # silently name another account
+        raise InvalidAddressError(
+            f"{what} {value!r} has mixed case but not a correct EIP-55 checksum (a typo?); "
+            "check it, or pass it all lower case"
         )
     return to_checksum_address(value)
 
@@ -54,8 +64,11 @@ class Network:
     call_gas_cap: int = 50_000_000
     #: HTTP timeout in seconds for one request.
     request_timeout: float = 30.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-    _w3: list = field(default_factory=list, repr=False, compare=False)
+    # Not init fields: each Network (also a with_settings() copy) gets its own connection cache.
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+    _w3: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for attr in ("nexus", "controller", "vault"):

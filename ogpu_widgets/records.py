@@ -99,3 +99,5 @@ class TaskInfo:
     attempt_count: int
     winning_provider: str | None
     response_count: int
+    #: Unix time of the first attempt (``getAttemptTimestamps(0, 0)``); 0 when none.
+    first_attempt: int = 0

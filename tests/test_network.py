@@ -1,0 +1,165 @@
+"""Networks: the protocol's constants, devnet and custom networks, and the verified connection."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from ogpu_widgets import network as network_module
+from ogpu_widgets.errors import (
+    ConnectionError_,
+    InvalidAddressError,
+    NetworkConfigError,
+    WrongChainError,
+)
+from ogpu_widgets.network import (
+    MAINNET,
+    NETWORK_ENV,
+    TESTNET,
+    Network,
+    get_default_network,
+    resolve_network,
+    set_default_network,
+    to_address,
+)
+
+NEXUS = "0x2b0cC6058313801D5feb184a539e3a0C5A87a6a1"
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # nothing listens there any more
+
+
+@pytest.fixture
+def restore_default():
+    saved = network_module._default
+    yield
+    network_module._default = saved
+
+
+def test_to_address():
+    assert to_address(NEXUS.lower()) == NEXUS
+    assert to_address(bytes.fromhex(NEXUS[2:])) == NEXUS
+    for bad in ("0x123", NEXUS[:-1], "2b0cC6058313801D5feb184a539e3a0C5A87a6a1x", None, 42):
+        with pytest.raises(InvalidAddressError, match="not a valid address"):
+            to_address(bad)
+    wrong_checksum = NEXUS[:3] + NEXUS[3].swapcase() + NEXUS[4:]
+    with pytest.raises(InvalidAddressError, match=wrong_checksum):
+        to_address(wrong_checksum, "nexus")
+
+
+def test_mainnet_and_testnet_match_the_protocol():
+    assert (MAINNET.chain_id, MAINNET.rpc_url) == (1071, "https://mainnet-rpc.ogpuscan.io")
+    assert MAINNET.nexus == NEXUS
+    assert MAINNET.controller == "0x8661F4B9c30e07A04d795A192478dfD905625a1D"
+    assert MAINNET.terminal == "0xaEBC7b712D38Fc4d841f0732c21B8774339869D3"
+    assert MAINNET.vault == "0xa5c582254AA313528898311362bc698b041580cC"
+    assert (TESTNET.chain_id, TESTNET.rpc_url) == (200820172034, "https://testnetrpc.ogpuscan.io")
+    assert TESTNET.nexus == "0xF87bb2f3edB991a998992f14d35fE142e6Bb50b1"
+    assert TESTNET.controller == "0x9fb6022074Fd7Bdb429de0776eb693cA0CB55E09"
+    assert TESTNET.terminal == "0x1ea332Fc14a5AFD3AF3852B45C263Ab5b1Dd6f52"
+    assert TESTNET.vault == "0x15905a2FbD3EF5d3532b931b5656BB9EB493Bb15"
+    assert MAINNET.call_gas_cap == 50_000_000
+    assert MAINNET.explorer_link("tx", "0xabc") == "https://ogpuscan.io/tx/0xabc"
+
+
+def test_network_validation():
+    with pytest.raises(NetworkConfigError, match="ftp://x"):
+        MAINNET.with_settings(rpc_url="ftp://x")
+    with pytest.raises(InvalidAddressError, match="nexus address '0xnope'"):
+        MAINNET.with_settings(nexus="0xnope")
+    lower = Network("x", 1, "http://h", nexus=NEXUS.lower(), controller=NEXUS, vault=NEXUS)
+    assert lower.nexus == NEXUS
+
+
+def test_with_settings_gets_its_own_connection(devnet):
+    net = devnet.network
+    w3 = net.w3
+    assert net.w3 is w3  # made once, then reused
+    other = net.with_settings(call_gas_cap=1_000_000)
+    assert other.call_gas_cap == 1_000_000 and net.call_gas_cap == 50_000_000
+    assert other._w3 is not net._w3 and other._lock is not net._lock
+    assert other.w3 is not w3
+    moved = net.with_settings(rpc_url=closed_port_url())
+    with pytest.raises(ConnectionError_):
+        moved.w3  # noqa: B018 - a copy pointing elsewhere must not reuse the old connection
+
+
+def test_from_devnet_forms(devnet, tmp_path):
+    net = Network.from_devnet(devnet)
+    assert (net.name, net.chain_id, net.rpc_url) == ("devnet", 31337, devnet.rpc_url)
+    assert net.nexus == devnet.contracts["nexus"]
+    path = devnet.write_state(tmp_path / "state.json")
+    assert Network.from_devnet(path) == net
+    assert Network.from_devnet(str(path)) == net
+    assert Network.from_devnet(devnet.state()) == net
+    assert resolve_network(devnet) == net
+    assert resolve_network(str(path)) == net
+    assert resolve_network(path) == net
+
+
+def test_from_devnet_errors(tmp_path):
+    with pytest.raises(NetworkConfigError, match="does not exist"):
+        Network.from_devnet(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(NetworkConfigError, match="not readable JSON"):
+        Network.from_devnet(bad)
+    incomplete = tmp_path / "incomplete.json"
+    incomplete.write_text(json.dumps({"rpc_url": "http://x", "chain_id": 1}))
+    with pytest.raises(NetworkConfigError, match="contracts"):
+        Network.from_devnet(incomplete)
+
+
+def test_resolve_network():
+    assert resolve_network(MAINNET) is MAINNET
+    assert resolve_network("mainnet") is MAINNET
+    assert resolve_network("Testnet") is TESTNET
+    for bad in ("devnet", "state.txt", 42):
+        with pytest.raises(NetworkConfigError, match="unknown network"):
+            resolve_network(bad)
+
+
+def test_default_network(devnet, tmp_path, monkeypatch, restore_default):
+    path = devnet.write_state(tmp_path / "state.json")
+    monkeypatch.setattr(network_module, "_default", None)
+    monkeypatch.setenv(NETWORK_ENV, str(path))
+    assert get_default_network() == Network.from_devnet(devnet)
+    assert resolve_network(None) == Network.from_devnet(devnet)
+    set_default_network("testnet")
+    assert get_default_network() is TESTNET
+    set_default_network(None)  # back to the environment's
+    monkeypatch.delenv(NETWORK_ENV)
+    assert get_default_network() is MAINNET
+
+
+def test_connection_verifies_the_chain(devnet):
+    net = Network.from_devnet(devnet)
+    assert net.w3.eth.chain_id == 31337
+    wrong = net.with_settings(chain_id=1071, name="mainnet")
+    with pytest.raises(WrongChainError, match=r"chain 31337.*'mainnet' is chain 1071"):
+        wrong.w3  # noqa: B018
+
+
+def test_custom_network_asks_the_chain_id(devnet):
+    net = Network.custom(
+        devnet.rpc_url,
+        nexus=devnet.contracts["nexus"],
+        controller=devnet.contracts["controller"],
+        vault=devnet.contracts["vault"],
+        call_gas_cap=10_000_000,
+    )
+    assert (net.name, net.chain_id, net.call_gas_cap) == ("custom", 31337, 10_000_000)
+    with pytest.raises(ConnectionError_, match="cannot reach"):
+        Network.custom(closed_port_url(), nexus=NEXUS, controller=NEXUS, vault=NEXUS)
+
+
+def test_an_unreachable_node(devnet):
+    net = Network.from_devnet(devnet).with_settings(rpc_url=closed_port_url())
+    with pytest.raises(ConnectionError_, match="cannot reach the devnet RPC node"):
+        net.w3  # noqa: B018
