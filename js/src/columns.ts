@@ -1,0 +1,302 @@
+/**
+ * Column definitions (from the `columns` trait) and per-kind cell renderers.
+ *
+ * Cells are created once per pooled row element and updated in place; every value is written
+ * with textContent / title / a checked href, never as markup.
+ */
+import {
+  addressHref,
+  badgeTone,
+  formatBool,
+  formatDatetime,
+  formatOgpu,
+  isAddress,
+  relativeTime,
+  safeDataHref,
+  shortHex,
+  toNumber,
+  toText,
+} from "./format";
+import { el } from "./dom";
+import { COLUMN_KINDS, CONTROL_COLUMNS, KEY_COLUMN, isRecord, type ColumnKind, type Scalar } from "./types";
+
+export type FilterType = "text" | "category" | "range" | "bool";
+
+export interface ColumnDef {
+  name: string;
+  label: string;
+  kind: ColumnKind;
+  /** Minimum width in px. */
+  width: number;
+  /** Takes the remaining width. */
+  flex: boolean;
+  filter: FilterType;
+  /** Included in the global search. */
+  searchable: boolean;
+  numeric: boolean;
+}
+
+const WIDTH: Record<ColumnKind, number> = {
+  address: 140,
+  text: 180,
+  ogpu: 130,
+  wei: 180,
+  category: 120,
+  bool: 100,
+  datetime: 200,
+};
+
+const FILTER: Record<ColumnKind, FilterType> = {
+  address: "text",
+  text: "text",
+  ogpu: "range",
+  wei: "text",
+  category: "category",
+  bool: "bool",
+  datetime: "text",
+};
+
+const CONTROL = new Set<string>(CONTROL_COLUMNS);
+
+export function makeColumnDef(name: string, label: string, kind: ColumnKind): ColumnDef {
+  return {
+    name,
+    label,
+    kind,
+    width: WIDTH[kind],
+    flex: kind === "text",
+    filter: FILTER[kind],
+    searchable: kind === "address" || kind === "text" || kind === "category" || kind === "wei",
+    numeric: kind === "ogpu" || kind === "datetime",
+  };
+}
+
+function guessKind(name: string): ColumnKind {
+  if (["address", "task", "provider", "client", "source"].includes(name)) return "address";
+  if (name === "payment_ogpu" || name.endsWith("_ogpu")) return "ogpu";
+  if (name === "payment" || name.endsWith("_wei")) return "wei";
+  if (["status", "task_status", "delivery_method"].includes(name)) return "category";
+  if (name === "confirmed") return "bool";
+  if (name === "timestamp" || name.endsWith("_expiry") || name.endsWith("_at")) return "datetime";
+  return "text";
+}
+
+/** Parse the `columns` trait; fall back to the snapshot's columns when it is empty. */
+export function resolveColumns(trait: unknown, available: readonly string[]): ColumnDef[] {
+  const out: ColumnDef[] = [];
+  const seen = new Set<string>();
+  if (Array.isArray(trait)) {
+    for (const c of trait) {
+      if (!isRecord(c)) continue;
+      const name = c["name"];
+      if (typeof name !== "string" || name === "" || seen.has(name) || CONTROL.has(name)) continue;
+      const rawKind = c["kind"];
+      const kind: ColumnKind = COLUMN_KINDS.includes(rawKind as ColumnKind) ? (rawKind as ColumnKind) : "text";
+      const label = typeof c["label"] === "string" && c["label"] !== "" ? c["label"] : name;
+      seen.add(name);
+      out.push(makeColumnDef(name, label, kind));
+    }
+  }
+  if (out.length === 0) {
+    for (const name of available) {
+      if (CONTROL.has(name) || seen.has(name)) continue;
+      seen.add(name);
+      out.push(makeColumnDef(name, name, guessKind(name)));
+    }
+    // keep the key first
+    const k = out.findIndex((c) => c.name === KEY_COLUMN);
+    if (k > 0) out.unshift(...out.splice(k, 1));
+  }
+  return out;
+}
+
+// ---- cells ----------------------------------------------------------------------------------
+
+export interface CellCtx {
+  explorer: string | null;
+  nowMs: number;
+}
+
+export interface Cell {
+  readonly el: HTMLElement;
+  update(v: Scalar, ctx: CellCtx): void;
+}
+
+const MAX_INLINE = 300;
+
+function cellEl(doc: Document, col: ColumnDef): HTMLElement {
+  const c = el(doc, "div", `ogpu-rt-cell ogpu-rt-k-${col.kind}`);
+  c.setAttribute("role", "cell");
+  return c;
+}
+
+function show(node: HTMLElement, visible: boolean): void {
+  const want = visible ? "" : "none";
+  if (node.style.display !== want) node.style.display = want;
+}
+
+function setText(node: Node, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setTitle(node: HTMLElement, title: string): void {
+  if (node.title !== title) node.title = title;
+}
+
+function setHref(a: HTMLAnchorElement, href: string | null): void {
+  if (href === null) {
+    if (a.hasAttribute("href")) a.removeAttribute("href");
+  } else if (a.getAttribute("href") !== href) {
+    a.setAttribute("href", href);
+  }
+}
+
+export function makeLink(doc: Document): HTMLAnchorElement {
+  const a = el(doc, "a");
+  a.target = "_blank";
+  a.rel = "noopener noreferrer";
+  return a;
+}
+
+function addressCell(doc: Document, col: ColumnDef): Cell {
+  const root = cellEl(doc, col);
+  const link = makeLink(doc);
+  link.className = "ogpu-rt-addr";
+  const span = el(doc, "span", "ogpu-rt-addr");
+  const copy = el(doc, "button", "ogpu-rt-icon");
+  copy.type = "button";
+  copy.dataset["action"] = "copy";
+  copy.dataset["col"] = col.name;
+  copy.append(el(doc, "span", "ogpu-rt-copyicon"));
+  root.append(link, span, copy);
+  let last: Scalar | undefined;
+  let lastExplorer: string | null | undefined;
+  return {
+    el: root,
+    update(v, ctx) {
+      if (v === last && ctx.explorer === lastExplorer) return;
+      last = v;
+      lastExplorer = ctx.explorer;
+      const s = toText(v);
+      const shown = isAddress(s) ? shortHex(s) : s.length > 24 ? shortHex(s, 10, 6) : s;
+      const href = s ? addressHref(ctx.explorer, s) : null;
+      setTitle(root, s);
+      if (href !== null) {
+        setHref(link, href);
+        setText(link, shown);
+        link.setAttribute("aria-label", `${col.label} ${s} on explorer`);
+        show(link, true);
+        show(span, false);
+      } else {
+        setHref(link, null);
+        show(link, false);
+        setText(span, shown);
+        show(span, true);
+      }
+      show(copy, s !== "");
+      copy.setAttribute("aria-label", `Copy ${col.label.toLowerCase()} ${s}`);
+    },
+  };
+}
+
+function textCell(doc: Document, col: ColumnDef): Cell {
+  const root = cellEl(doc, col);
+  const link = makeLink(doc);
+  link.className = "ogpu-rt-text";
+  const span = el(doc, "span", "ogpu-rt-text");
+  const expand = el(doc, "button", "ogpu-rt-icon");
+  expand.type = "button";
+  expand.dataset["action"] = "expand";
+  expand.dataset["col"] = col.name;
+  expand.textContent = "⤢";
+  expand.setAttribute("aria-label", `Show full ${col.label.toLowerCase()}`);
+  expand.title = `Show full ${col.label.toLowerCase()}`;
+  root.append(link, span, expand);
+  let last: Scalar | undefined;
+  return {
+    el: root,
+    update(v) {
+      if (v === last) return;
+      last = v;
+      const s = toText(v);
+      const inline = s.length > MAX_INLINE ? `${s.slice(0, MAX_INLINE)}…` : s;
+      const href = safeDataHref(v);
+      setTitle(root, inline);
+      if (href !== null) {
+        setHref(link, href);
+        setText(link, inline);
+        show(link, true);
+        show(span, false);
+      } else {
+        setHref(link, null);
+        show(link, false);
+        setText(span, inline);
+        show(span, true);
+      }
+      show(expand, s !== "");
+    },
+  };
+}
+
+function badgeCell(doc: Document, col: ColumnDef): Cell {
+  const root = cellEl(doc, col);
+  const badge = el(doc, "span", "ogpu-rt-badge");
+  root.append(badge);
+  let last: Scalar | undefined;
+  return {
+    el: root,
+    update(v) {
+      if (v === last) return;
+      last = v;
+      const s = toText(v);
+      setText(badge, s);
+      badge.dataset["tone"] = badgeTone(s);
+      show(badge, s !== "");
+    },
+  };
+}
+
+function plainCell(doc: Document, col: ColumnDef, fmt: (v: Scalar, ctx: CellCtx) => [string, string]): Cell {
+  const root = cellEl(doc, col);
+  const span = el(doc, "span", "ogpu-rt-val");
+  root.append(span);
+  return {
+    el: root,
+    update(v, ctx) {
+      const [text, title] = fmt(v, ctx);
+      setText(span, text);
+      setTitle(root, title);
+    },
+  };
+}
+
+export function createCell(doc: Document, col: ColumnDef): Cell {
+  switch (col.kind) {
+    case "address":
+      return addressCell(doc, col);
+    case "text":
+      return textCell(doc, col);
+    case "category":
+      return badgeCell(doc, col);
+    case "ogpu":
+      return plainCell(doc, col, (v) => {
+        const n = toNumber(v);
+        return [formatOgpu(v), Number.isNaN(n) ? "" : `${String(n)} OGPU`];
+      });
+    case "wei":
+      return plainCell(doc, col, (v) => {
+        const s = toText(v);
+        return [s, s ? `${s} wei` : ""];
+      });
+    case "bool":
+      return plainCell(doc, col, (v) => {
+        const t = formatBool(v);
+        return [t, t === "✓" ? "yes" : t === "—" ? "no" : ""];
+      });
+    case "datetime":
+      return plainCell(doc, col, (v, ctx) => {
+        const n = toNumber(v);
+        return [formatDatetime(v), Number.isFinite(n) ? relativeTime(n, ctx.nowMs) : ""];
+      });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * ogpu-widgets ResponseTable: the anywidget front-end module (`_esm`).
+ *
+ * initialize: one RowStore per model (shared by every view), asks Python to resync once.
+ * render: a virtualized table bound to that store; returns a cleanup function.
+ */
+import { RowStore, findStore, unregisterStore } from "./store";
+import { createTable } from "./table";
+import type { AnyModel } from "./types";
+
+export { createTable } from "./table";
+export { RowStore } from "./store";
+
+interface InitializeProps {
+  model: AnyModel;
+}
+
+interface RenderProps {
+  model: AnyModel;
+  el: HTMLElement;
+}
+
+function initialize({ model }: InitializeProps): () => void {
+  const store = new RowStore(model, { shared: true });
+  store.resync();
+  return () => {
+    store.dispose();
+    unregisterStore(model, store);
+  };
+}
+
+function render({ model, el }: RenderProps): () => void {
+  const store = findStore(model);
+  const table = createTable(model, el, store ? { store } : {});
+  return () => table.destroy();
+}
+
+export default { initialize, render };

@@ -1,0 +1,75 @@
+/**
+ * Pooled row elements. A row element is created once and re-bound to different snapshot rows
+ * as the user scrolls; its cells update in place.
+ */
+import { createCell, type Cell, type CellCtx, type ColumnDef } from "./columns";
+import { el } from "./dom";
+import { confirmInfo, createConfirmCell, type ConfirmCell } from "./review";
+import type { RowStore } from "./store";
+
+export interface RowHandle {
+  readonly el: HTMLElement;
+  readonly checkbox: HTMLInputElement;
+  readonly cells: Cell[];
+  readonly confirm: ConfirmCell;
+  /** Snapshot index currently shown (-1: free). */
+  base: number;
+  /** Display position. */
+  pos: number;
+  /** Current translateY (px). */
+  y: number;
+  /** Render epoch of the content. */
+  epoch: number;
+  key: string | null;
+  hidden: boolean;
+}
+
+export function createRow(doc: Document, columns: readonly ColumnDef[]): RowHandle {
+  const row = el(doc, "div", "ogpu-rt-row");
+  row.setAttribute("role", "row");
+  const checkCell = el(doc, "div", "ogpu-rt-cell ogpu-rt-checkcell");
+  checkCell.setAttribute("role", "cell");
+  const checkbox = el(doc, "input", "ogpu-rt-check");
+  checkbox.type = "checkbox";
+  checkCell.append(checkbox);
+  row.append(checkCell);
+  const cells = columns.map((c) => createCell(doc, c));
+  for (const c of cells) row.append(c.el);
+  const confirm = createConfirmCell(doc);
+  row.append(confirm.el);
+  return { el: row, checkbox, cells, confirm, base: -1, pos: -1, y: NaN, epoch: -1, key: null, hidden: false };
+}
+
+export interface RowRenderCtx extends CellCtx {
+  readOnly: boolean;
+  reviewing: string | null;
+}
+
+/** Re-render a row's content for snapshot row `h.base`. */
+export function renderRow(h: RowHandle, store: RowStore, columns: readonly ColumnDef[], ctx: RowRenderCtx): void {
+  const base = h.base;
+  const key = store.keyOf(base);
+  h.key = key;
+  const k = key ?? "";
+  if (h.el.getAttribute("data-response") !== k) h.el.setAttribute("data-response", k);
+  const selected = key !== null && store.selection.has(key);
+  h.checkbox.checked = selected;
+  h.checkbox.disabled = key === null;
+  h.checkbox.setAttribute("aria-label", `Select response ${k}`);
+  h.el.classList.toggle("ogpu-rt-selected", selected);
+  const reviewing = key !== null && ctx.reviewing === key;
+  h.el.classList.toggle("ogpu-rt-reviewing", reviewing);
+  for (let i = 0; i < columns.length; i++) {
+    const col = columns[i];
+    const cell = h.cells[i];
+    if (col && cell) cell.update(store.get(col.name, base), ctx);
+  }
+  h.confirm.update(confirmInfo(store, base, ctx.readOnly), ctx.explorer, reviewing);
+}
+
+/** Only the selection state (cheap; used on selection changes). */
+export function renderSelection(h: RowHandle, store: RowStore): void {
+  const selected = h.key !== null && store.selection.has(h.key);
+  if (h.checkbox.checked !== selected) h.checkbox.checked = selected;
+  h.el.classList.toggle("ogpu-rt-selected", selected);
+}

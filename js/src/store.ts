@@ -1,0 +1,518 @@
+/**
+ * The per-model row store: the decoded `_rows` snapshot plus the `_patch` overlay, the selection
+ * (synced with `selected_keys`), pending confirm requests and fee estimates. Shared by every view
+ * of the model.
+ */
+import {
+  decodeSnapshot,
+  EMPTY_SNAPSHOT,
+  PackedAddressColumn,
+  StringColumn,
+  type BaseColumn,
+  type Snapshot,
+} from "./arrow";
+import {
+  KEY_COLUMN,
+  isRecord,
+  type AnyModel,
+  type EstimateReply,
+  type ReplyValue,
+  type Scalar,
+} from "./types";
+
+export type RowsChange =
+  | { kind: "reset" }
+  | { kind: "patch"; rows: ReadonlySet<number>; columns: ReadonlySet<string> };
+
+export interface PendingRequest {
+  id: string;
+  /** True once Python's patches started reporting progress for this request. */
+  acked: boolean;
+}
+
+export interface EstimateState {
+  address: string;
+  pending: boolean;
+  fee: number | null;
+  error: string;
+}
+
+export interface Notice {
+  id: number;
+  level: "info" | "error";
+  message: string;
+}
+
+export interface StoreEvents {
+  rows: RowsChange;
+  selection: undefined;
+  confirm: string | null;
+  estimate: string;
+  notices: undefined;
+}
+
+type Listener<T> = (arg: T) => void;
+
+const TERMINAL = new Set(["confirmed", "reverted", "refused"]);
+
+/** A fresh request id: crypto.randomUUID when available, otherwise a random v4-style id. */
+export function newId(): string {
+  const c = (globalThis as { crypto?: Crypto }).crypto;
+  if (c && typeof c.randomUUID === "function") {
+    try {
+      return c.randomUUID();
+    } catch {
+      /* non-secure context: fall through */
+    }
+  }
+  const bytes = new Uint8Array(16);
+  if (c && typeof c.getRandomValues === "function") c.getRandomValues(bytes);
+  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Convert a JSON patch value to a Scalar. */
+export function toScalar(v: unknown): Scalar {
+  if (v == null) return null;
+  if (typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number") return Number.isNaN(v) ? null : v;
+  if (typeof v === "bigint") return Number(v);
+  try {
+    return JSON.stringify(v) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function sameSet(a: readonly string[], b: ReadonlySet<string>): boolean {
+  if (a.length !== b.size) {
+    // duplicates in `a` could still make it equal
+    const s = new Set(a);
+    if (s.size !== b.size) return false;
+    for (const k of s) if (!b.has(k)) return false;
+    return true;
+  }
+  for (const k of a) if (!b.has(k)) return false;
+  return true;
+}
+
+export class RowStore {
+  readonly model: AnyModel;
+  snapshot: Snapshot = EMPTY_SNAPSHOT;
+  /** Bumped on every new snapshot. */
+  epoch = 0;
+  lastSeq = -Infinity;
+  selection: Set<string> = new Set();
+  readonly requests = new Map<string, PendingRequest>();
+  /** Outcome of finished requests by id: "rejected" (a `_reply` error) or "done". */
+  readonly outcomes = new Map<string, "rejected" | "done">();
+  readonly replyErrors = new Map<string, string>();
+  readonly estimates = new Map<string, EstimateState>();
+  notices: Notice[] = [];
+  /** The last sort/filter state of any view, used to initialise new views. */
+  uiState: unknown = null;
+  /** Last `_view` value sent by any view (so views don't re-send the same value). */
+  lastViewSent: { all: boolean; positions: Uint32Array } | null = null;
+
+  private rowsRef: unknown = undefined;
+  private version: unknown = undefined;
+  private overlays = new Map<string, Map<number, Scalar>>();
+  private colVersions = new Map<string, number>();
+  private keyIndex: Map<string, number> | null = null;
+  private memo = new Map<string, { ver: string; value: unknown }>();
+  private listeners: { [K in keyof StoreEvents]?: Set<Listener<StoreEvents[K]>> } = {};
+  private noticeSeq = 0;
+  private disposed = false;
+  private readonly handlers: [string, (...args: never[]) => void][] = [];
+
+  /** Shared stores are registered so that every view of the model finds them. */
+  private readonly shared: boolean;
+
+  constructor(model: AnyModel, options: { shared?: boolean } = {}) {
+    this.model = model;
+    this.shared = options.shared ?? true;
+    if (this.shared) registry.set(model, this);
+    this.rebuildIfNeeded(true);
+    this.selection = new Set(this.readSelectedKeys());
+    const p = model.get("_patch");
+    if (isRecord(p)) this.applyPatch(p, false);
+
+    this.listen("change:_rows", () => this.rebuildIfNeeded(false));
+    this.listen("change:_rows_version", () => this.rebuildIfNeeded(false));
+    this.listen("change:_patch", () => {
+      this.rebuildIfNeeded(false);
+      const v = model.get("_patch");
+      if (isRecord(v)) this.applyPatch(v, true);
+    });
+    this.listen("change:selected_keys", () => this.onSelectedKeys());
+    this.listen("change:_reply", () => this.onReply());
+    this.listen("msg:custom", (content: unknown) => this.onCustom(content));
+  }
+
+  private listen(name: string, cb: (...args: never[]) => void): void {
+    this.model.on(name, cb);
+    this.handlers.push([name, cb]);
+  }
+
+  /** Ask Python for every change since the snapshot (sent once, at startup). */
+  resync(): void {
+    try {
+      this.model.send({ type: "resync" });
+    } catch (e) {
+      this.notify("error", `Could not ask the kernel for updates: ${String(e)}`);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const [name, cb] of this.handlers) this.model.off(name, cb);
+    this.handlers.length = 0;
+    this.listeners = {};
+  }
+
+  // ---- events ---------------------------------------------------------------------------
+
+  on<K extends keyof StoreEvents>(name: K, cb: Listener<StoreEvents[K]>): () => void {
+    let set: Set<Listener<StoreEvents[K]>> | undefined = this.listeners[name];
+    if (!set) {
+      set = new Set();
+      (this.listeners as Record<string, unknown>)[name] = set;
+    }
+    set.add(cb);
+    return () => set.delete(cb);
+  }
+
+  private emit<K extends keyof StoreEvents>(name: K, arg: StoreEvents[K]): void {
+    const set: Set<Listener<StoreEvents[K]>> | undefined = this.listeners[name];
+    if (!set) return;
+    for (const cb of Array.from(set)) {
+      try {
+        cb(arg);
+      } catch (e) {
+        console.error("[ogpu-widgets]", e);
+      }
+    }
+  }
+
+  // ---- snapshot & patches ---------------------------------------------------------------
+
+  get length(): number {
+    return this.snapshot.length;
+  }
+
+  private rebuildIfNeeded(initial: boolean): void {
+    const rows = this.model.get("_rows");
+    const version = this.model.get("_rows_version");
+    if (!initial && rows === this.rowsRef && version === this.version) return;
+    this.rowsRef = rows;
+    this.version = version;
+    if (this.shared) registerAlias(rows, this);
+    try {
+      this.snapshot = decodeSnapshot(rows);
+    } catch (e) {
+      this.snapshot = EMPTY_SNAPSHOT;
+      this.notify("error", `Could not decode the table data: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.epoch++;
+    this.lastSeq = -Infinity;
+    this.overlays.clear();
+    this.colVersions.clear();
+    this.keyIndex = null;
+    this.memo.clear();
+    if (!initial) this.emit("rows", { kind: "reset" });
+  }
+
+  /** Apply a `_patch` value (ignored unless its seq is newer than the last applied one). */
+  applyPatch(p: Record<string, unknown>, emit: boolean): void {
+    const seq = p["seq"];
+    if (typeof seq !== "number" || !(seq > this.lastSeq)) return;
+    this.lastSeq = seq;
+    const rows = p["rows"];
+    if (!isRecord(rows)) return;
+    const touchedRows = new Set<number>();
+    const touchedCols = new Set<string>();
+    let unknown = 0;
+    for (const addr of Object.keys(rows)) {
+      const changes = rows[addr];
+      if (!isRecord(changes)) continue;
+      const idx = this.indexOf(addr);
+      if (idx < 0) {
+        unknown++;
+        continue;
+      }
+      touchedRows.add(idx);
+      for (const col of Object.keys(changes)) {
+        if (col === KEY_COLUMN) continue;
+        let ov = this.overlays.get(col);
+        if (!ov) {
+          ov = new Map();
+          this.overlays.set(col, ov);
+        }
+        const v = toScalar(changes[col]);
+        ov.set(idx, v);
+        touchedCols.add(col);
+        if (col === "action") this.onAction(addr, v);
+      }
+    }
+    if (unknown > 0) {
+      console.warn(`[ogpu-widgets] patch ${seq}: ${unknown} row(s) not in the snapshot were ignored`);
+    }
+    for (const col of touchedCols) this.colVersions.set(col, (this.colVersions.get(col) ?? 0) + 1);
+    if (emit && touchedRows.size > 0) {
+      this.emit("rows", { kind: "patch", rows: touchedRows, columns: touchedCols });
+    }
+  }
+
+  private onAction(addr: string, action: Scalar): void {
+    const req = this.requests.get(addr);
+    if (!req || typeof action !== "string" || action === "") return;
+    req.acked = true;
+    if (TERMINAL.has(action)) {
+      this.requests.delete(addr);
+      this.outcomes.set(req.id, "done");
+    }
+    this.emit("confirm", addr);
+  }
+
+  /** Value of `col` at snapshot row `i`, patches applied. */
+  get(col: string, i: number): Scalar {
+    const ov = this.overlays.get(col);
+    if (ov !== undefined) {
+      const v = ov.get(i);
+      if (v !== undefined || ov.has(i)) return v ?? null;
+    }
+    const base = this.snapshot.columns.get(col);
+    return base ? base.get(i) : null;
+  }
+
+  hasColumn(col: string): boolean {
+    return this.snapshot.columns.has(col) || this.overlays.has(col);
+  }
+
+  baseColumn(col: string): BaseColumn | undefined {
+    return this.snapshot.columns.get(col);
+  }
+
+  overlay(col: string): ReadonlyMap<number, Scalar> | undefined {
+    return this.overlays.get(col);
+  }
+
+  columnNames(): string[] {
+    return Array.from(this.snapshot.columns.keys());
+  }
+
+  /** A version string for caches over column `col`. */
+  columnVersion(col: string): string {
+    return `${this.epoch}:${this.colVersions.get(col) ?? 0}`;
+  }
+
+  /** Memoise `compute()` for column `col` until the column changes. */
+  cached<T>(key: string, col: string, compute: () => T): T {
+    const ver = this.columnVersion(col);
+    const hit = this.memo.get(key);
+    if (hit && hit.ver === ver) return hit.value as T;
+    const value = compute();
+    this.memo.set(key, { ver, value });
+    return value;
+  }
+
+  keyOf(i: number): string | null {
+    const v = this.get(KEY_COLUMN, i);
+    return typeof v === "string" ? v : null;
+  }
+
+  /** Snapshot index of a response address, or -1. */
+  indexOf(addr: string): number {
+    const packed = this.snapshot.columns.get(KEY_COLUMN);
+    if (packed instanceof PackedAddressColumn) return packed.indexMap().get(addr.toLowerCase()) ?? -1;
+    if (!this.keyIndex) {
+      const m = new Map<string, number>();
+      const base = this.snapshot.columns.get(KEY_COLUMN);
+      if (base) {
+        if (base instanceof StringColumn || base.dict) {
+          const all: readonly (Scalar | undefined)[] =
+            base instanceof StringColumn ? base.materialize() : codesToValues(base);
+          for (let i = 0; i < all.length; i++) {
+            const k = all[i];
+            if (typeof k === "string" && !m.has(k)) m.set(k, i);
+          }
+        } else {
+          for (let i = 0; i < base.length; i++) {
+            const k = base.get(i);
+            if (typeof k === "string" && !m.has(k)) m.set(k, i);
+          }
+        }
+      }
+      this.keyIndex = m;
+    }
+    return this.keyIndex.get(addr) ?? -1;
+  }
+
+  // ---- selection ------------------------------------------------------------------------
+
+  private readSelectedKeys(): string[] {
+    const v = this.model.get("selected_keys");
+    return Array.isArray(v) ? v.filter((k): k is string => typeof k === "string") : [];
+  }
+
+  private onSelectedKeys(): void {
+    const keys = this.readSelectedKeys();
+    if (sameSet(keys, this.selection)) return; // our own echo, or nothing new
+    this.selection = new Set(keys);
+    this.emit("selection", undefined);
+  }
+
+  /** User changed the selection: store it and sync to Python. */
+  setSelection(keys: Set<string>): void {
+    if (keys.size === this.selection.size) {
+      let same = true;
+      for (const k of keys) {
+        if (!this.selection.has(k)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return;
+    }
+    this.selection = keys;
+    try {
+      this.model.set("selected_keys", Array.from(keys));
+      this.model.save_changes();
+    } catch (e) {
+      this.notify("error", `Could not sync the selection: ${String(e)}`);
+    }
+    this.emit("selection", undefined);
+  }
+
+  // ---- confirm requests -----------------------------------------------------------------
+
+  /** Send a `_confirm_request` for `addr` (once; returns the id, or null if one is pending). */
+  requestConfirm(addr: string): string | null {
+    if (this.requests.has(addr)) return null;
+    const id = newId();
+    this.requests.set(addr, { id, acked: false });
+    this.replyErrors.delete(addr);
+    try {
+      this.model.set("_confirm_request", { id, response: addr });
+      this.model.save_changes();
+    } catch (e) {
+      this.requests.delete(addr);
+      this.outcomes.set(id, "rejected");
+      this.replyErrors.set(addr, String(e));
+      this.notify("error", `Could not send the confirm request: ${String(e)}`);
+    }
+    this.emit("confirm", addr);
+    return id;
+  }
+
+  private onReply(): void {
+    const v = this.model.get("_reply");
+    if (!isRecord(v)) return;
+    const reply = v as Partial<ReplyValue>;
+    if (reply.ok !== false) return;
+    const id = typeof reply.id === "string" ? reply.id : "";
+    const error = typeof reply.error === "string" && reply.error !== "" ? reply.error : "request rejected";
+    let addr: string | null = null;
+    for (const [a, req] of this.requests) {
+      if (req.id === id) {
+        addr = a;
+        break;
+      }
+    }
+    if (addr !== null) {
+      this.requests.delete(addr);
+      this.outcomes.set(id, "rejected");
+      this.replyErrors.set(addr, error);
+      this.notify("error", `Confirm ${addr} failed: ${error}`);
+      this.emit("confirm", addr);
+    } else {
+      this.notify("error", error);
+      this.emit("confirm", null);
+    }
+  }
+
+  // ---- estimates ------------------------------------------------------------------------
+
+  requestEstimate(addr: string): string {
+    const id = newId();
+    this.estimates.set(id, { address: addr, pending: true, fee: null, error: "" });
+    try {
+      this.model.send({ type: "estimate", id, response: addr });
+    } catch (e) {
+      this.estimates.set(id, { address: addr, pending: false, fee: null, error: String(e) });
+    }
+    return id;
+  }
+
+  private onCustom(content: unknown): void {
+    if (!isRecord(content) || content["type"] !== "estimate") return;
+    const msg = content as Partial<EstimateReply>;
+    const id = typeof msg.id === "string" ? msg.id : "";
+    const prev = this.estimates.get(id);
+    if (!prev) return;
+    const fee = typeof msg.fee_ogpu === "number" && Number.isFinite(msg.fee_ogpu) ? msg.fee_ogpu : null;
+    const error = typeof msg.error === "string" ? msg.error : "";
+    this.estimates.set(id, {
+      address: prev.address,
+      pending: false,
+      fee,
+      error: fee === null && error === "" ? "no estimate" : error,
+    });
+    this.emit("estimate", id);
+  }
+
+  // ---- local notices --------------------------------------------------------------------
+
+  notify(level: "info" | "error", message: string): void {
+    this.notices = [...this.notices.slice(-4), { id: ++this.noticeSeq, level, message }];
+    if (level === "error") console.warn("[ogpu-widgets]", message);
+    this.emit("notices", undefined);
+  }
+
+  dismissNotice(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+    this.emit("notices", undefined);
+  }
+}
+
+function codesToValues(base: BaseColumn): Scalar[] {
+  const d = base.dict;
+  if (!d) return [];
+  const vals = d.values.all();
+  const out = new Array<Scalar>(d.codes.length);
+  for (let i = 0; i < d.codes.length; i++) {
+    const c = d.codes[i] ?? -1;
+    out[i] = c < 0 ? null : (vals[c] ?? null);
+  }
+  return out;
+}
+
+// ---- registry: one store per model ----------------------------------------------------------
+//
+// anywidget hands `initialize` and each `render` a different proxy object for the same model,
+// so the store is also registered under the identity of the current `_rows` value (the same
+// DataView object is returned by every proxy's `get`).
+
+const registry = new WeakMap<object, RowStore>();
+
+function registerAlias(key: unknown, store: RowStore): void {
+  if (typeof key === "object" && key !== null) registry.set(key, store);
+}
+
+export function unregisterStore(model: AnyModel, store: RowStore): void {
+  if (registry.get(model) === store) registry.delete(model);
+  const rows = model.get("_rows");
+  if (typeof rows === "object" && rows !== null && registry.get(rows) === store) registry.delete(rows);
+}
+
+export function findStore(model: AnyModel): RowStore | undefined {
+  const direct = registry.get(model);
+  if (direct) return direct;
+  const rows = model.get("_rows");
+  if (typeof rows === "object" && rows !== null) return registry.get(rows);
+  return undefined;
+}
