@@ -94,7 +94,10 @@ def _demo(args: argparse.Namespace) -> int:
         f"--ServerApp.port={port}",
         f"--IdentityProvider.token={token}",
         "--no-browser",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:

@@ -44,6 +44,13 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("source", "Source", "address"),
 ]
 
+#: The columns shown unless ``columns=`` says otherwise (``task_expiry`` and ``source`` are
+#: available too).
+DEFAULT_COLUMNS = [
+    "address", "task", "provider", "data", "payment_ogpu", "status", "task_status",
+    "delivery_method", "timestamp",
+]  # fmt: skip
+
 #: Columns of the front-end's row store that only Python sets.
 CONTROL_COLUMNS = ("can_confirm", "reason", "action", "tx_hash", "action_error")
 
@@ -93,7 +100,8 @@ class ResponseTable(anywidget.AnyWidget):
     Build it from the same selectors as :func:`~ogpu_widgets.load_responses` (``tasks=``,
     ``source=``, ``client=``) or from a DataFrame that ``load_responses`` returned. ``account``
     is a private key, an ``eth_account`` account, or ``None`` for ``$CLIENT_PRIVATE_KEY``;
-    without any, the table is read-only.
+    without any, the table is read-only. ``columns`` names the columns to show, in order
+    (default :data:`DEFAULT_COLUMNS`); the Confirm column is always last.
     """
 
     _esm = _esm()
@@ -144,11 +152,19 @@ class ResponseTable(anywidget.AnyWidget):
         client: str | None = None,
         network: Any = None,
         account: Any = None,
+        columns: Iterable[str] | None = None,
         confirm_timeout: float = 120.0,
         progress: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        known = {name: (label, kind) for name, label, kind in COLUMNS}
+        shown = list(DEFAULT_COLUMNS if columns is None else columns)
+        unknown = [c for c in shown if c not in known]
+        if unknown or not shown:
+            raise ResponseTableError(
+                f"cannot show column(s) {unknown or '(none)'}; choose from {', '.join(known)}"
+            )
         self._network: Network = resolve_network(network)
         self._signer = self._resolve_account(account)
         self._confirm_timeout = confirm_timeout
@@ -183,7 +199,7 @@ class ResponseTable(anywidget.AnyWidget):
         self.account = self._signer.address if self._signer is not None else ""
         self.read_only = self._signer is None
         self.explorer_url = self._network.explorer_url
-        self.columns = [{"name": n, "label": lbl, "kind": k} for n, lbl, k in COLUMNS]
+        self.columns = [{"name": n, "label": known[n][0], "kind": known[n][1]} for n in shown]
         self._set_snapshot(df)
         self.observe(self._on_confirm_request, names="_confirm_request")
         self.observe(self._on_selected_keys, names="selected_keys")

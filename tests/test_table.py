@@ -137,6 +137,10 @@ def test_bad_construction(devnet, world):
         ResponseTable(pd.concat([world["df"], world["df"]]), network=devnet.network)
     with pytest.raises(ResponseTableError, match="DataFrame"):
         ResponseTable([1, 2], network=devnet.network)
+    with pytest.raises(ResponseTableError, match="cannot show column"):
+        ResponseTable(world["df"], network=devnet.network, columns=["address", "nope"])
+    shown = ResponseTable(world["df"], network=devnet.network, columns=["address", "source"])
+    assert [c["name"] for c in shown.columns] == ["address", "source"]
 
 
 def test_read_only_without_a_signer(devnet, world, monkeypatch):

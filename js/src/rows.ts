@@ -33,10 +33,10 @@ export function createRow(doc: Document, columns: readonly ColumnDef[]): RowHand
   checkbox.type = "checkbox";
   checkCell.append(checkbox);
   row.append(checkCell);
-  const cells = columns.map((c) => createCell(doc, c));
-  for (const c of cells) row.append(c.el);
   const confirm = createConfirmCell(doc);
   row.append(confirm.el);
+  const cells = columns.map((c) => createCell(doc, c));
+  for (const c of cells) row.append(c.el);
   return { el: row, checkbox, cells, confirm, base: -1, pos: -1, y: NaN, epoch: -1, key: null, hidden: false };
 }
 

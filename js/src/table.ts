@@ -171,13 +171,14 @@ export function createTable(model: AnyModel, host: HTMLElement, options: TableOp
   const categorySelects = new Map<string, HTMLSelectElement>();
 
   function gridTemplate(): { cols: string; min: number } {
-    const parts = [`${CHECK_WIDTH}px`];
+    // The Confirm column comes right after the checkbox so it is always in view, however
+    // many data columns follow.
+    const parts = [`${CHECK_WIDTH}px`, `${CONFIRM_WIDTH}px`];
     let min = CHECK_WIDTH + CONFIRM_WIDTH;
     for (const c of columns) {
       parts.push(c.flex ? `minmax(${c.width}px, 1fr)` : `${c.width}px`);
       min += c.width;
     }
-    parts.push(`${CONFIRM_WIDTH}px`);
     return { cols: parts.join(" "), min };
   }
 
@@ -210,6 +211,12 @@ export function createTable(model: AnyModel, host: HTMLElement, options: TableOp
     const fcell0 = el(doc, "div");
     fcell0.setAttribute("role", "cell");
     frow.append(fcell0);
+    const confirmTh = el(doc, "div", "ogpu-rt-th ogpu-rt-th-confirm", "Confirm");
+    confirmTh.setAttribute("role", "columnheader");
+    hrow.append(confirmTh);
+    const fcellN = el(doc, "div", "ogpu-rt-fconfirm");
+    fcellN.setAttribute("role", "cell");
+    frow.append(fcellN);
 
     for (const col of columns) {
       const th = el(doc, "div", "ogpu-rt-th");
@@ -232,12 +239,6 @@ export function createTable(model: AnyModel, host: HTMLElement, options: TableOp
       sortButtons.set(col.name, { th, ind });
       frow.append(buildFilter(col));
     }
-    const confirmTh = el(doc, "div", "ogpu-rt-th ogpu-rt-th-confirm", "Confirm");
-    confirmTh.setAttribute("role", "columnheader");
-    hrow.append(confirmTh);
-    const fcellN = el(doc, "div", "ogpu-rt-fconfirm");
-    fcellN.setAttribute("role", "cell");
-    frow.append(fcellN);
     head.append(hrow, frow);
     panel.setColumnCount(columns.length + 2);
     updateSortIndicators();
