@@ -24,8 +24,9 @@ $(NPM_STAMP): js/package.json js/package-lock.json
 $(BUNDLE): $(NPM_STAMP) $(JS_SOURCES)
 	cd js && npm run build
 
+# The bundle is built above, so the package build's own npm step is skipped.
 $(PY_STAMP): $(PY) pyproject.toml $(BUNDLE)
-	$(PY) -m pip install -q -e ".[dev]"
+	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(PY) -m pip install -q -e ".[dev]"
 	touch $@
 
 bundle: $(BUNDLE)

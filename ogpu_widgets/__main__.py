@@ -46,9 +46,9 @@ def _devnet(args: argparse.Namespace) -> int:
             print(f"state written to {args.state_file}")
         if args.simulate_rate:
             print(f"provider simulator: about {args.simulate_rate} responses/s")
-        print("running; press Ctrl-C to stop", flush=True)
         if args.exit_after_seed:
             return 0
+        print("running; press Ctrl-C to stop", flush=True)
         while not stop.is_set() and dev.running:
             stop.wait(0.5)
         return 0 if dev.running or stop.is_set() else 1
