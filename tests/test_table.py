@@ -40,6 +40,14 @@ class FakeComm:
     def states(self):
         return [d["state"] for d, _ in self.sent if d.get("method") == "update"]
 
+    def sent_keys(self) -> set[str]:
+        """Every trait name sent, binary ones (which travel as buffers) included."""
+        keys = set()
+        for data, _ in self.sent:
+            if data.get("method") == "update":
+                keys |= set(data["state"]) | {p[0] for p in data.get("buffer_paths", [])}
+        return keys
+
     def customs(self):
         return [d["content"] for d, _ in self.sent if d.get("method") == "custom"]
 
@@ -195,7 +203,8 @@ def test_confirm_button_request_end_to_end(devnet, world):
         assert row(t, other)["can_confirm"] is False and row(t, other)["reason"] == "task finalized"
     assert t.df.loc[target, "confirmed"] and t.df.loc[target, "status"] == "confirmed"
     assert list(t.confirmations) == [target] and seen and seen[0].tx_hash
-    assert "_rows" not in {k for s in comm.states() for k in s}  # never the whole table again
+    assert "_patch" in comm.sent_keys()
+    assert "_rows" not in comm.sent_keys()  # never the whole table again
 
 
 def test_unknown_address_and_replayed_ids_are_refused(devnet, world):
@@ -319,3 +328,19 @@ def test_transport_budget(devnet):
     first = df.index[0]
     t._patch_rows({first: {"action": "pending", "tx_hash": "0x" + "ab" * 32}})
     assert comm.size(1) <= 2_000, comm.size(1)
+
+
+def test_refresh_rereads_the_chain(devnet, world):
+    t = ResponseTable(tasks=[world["task"]], network=devnet.network)
+    comm = attach(t)
+    version = t._rows_version
+    late = devnet.respond(world["task"], 5)  # a provider answers after the table was built
+    assert late not in t.df.index
+    t.refresh()
+    assert late in t.df.index and t._rows_version == version + 1
+    assert "_rows" in comm.sent_keys()
+    from_df = ResponseTable(t.df.drop(index=late), network=devnet.network)
+    devnet.confirm(late)
+    from_df.refresh()  # a table built from a DataFrame re-reads its own rows
+    assert late not in from_df.df.index
+    assert set(from_df.df["task_status"]) == {"finalized"}
