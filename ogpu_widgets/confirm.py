@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import itertools
 import logging
 import math
 import os
@@ -49,7 +48,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_account import Account
@@ -86,6 +84,7 @@ from .errors import (
 )
 from .network import Network, resolve_network, to_address
 from .records import WEI_PER_OGPU, DeliveryMethod, TaskStatus
+from .rpc import RpcClient, RpcError, Unreachable, revert_reason
 
 __all__ = [
     "GAS_MARGIN",
@@ -145,7 +144,7 @@ class _Undecodable(Exception):
 
 def _decoded(result: Any, contract: str, name: str) -> Any:
     """The first output of ``contract.name`` decoded from an ``eth_call`` result."""
-    if isinstance(result, _RpcError) or not isinstance(result, str) or len(result) < 4:
+    if isinstance(result, RpcError) or not isinstance(result, str) or len(result) < 4:
         raise _Undecodable(name)
     try:
         values = abi_decode(_function(contract, name)[2], bytes.fromhex(result[2:]))
@@ -170,129 +169,12 @@ def _custom_errors() -> dict[str, str]:
 
 # ---- JSON-RPC --------------------------------------------------------------------------------
 
-
-class _RpcError(Exception):
-    """A JSON-RPC error reply (internal: always turned into a typed error before it escapes)."""
-
-    def __init__(self, method: str, error: Any) -> None:
-        self.method = method
-        if isinstance(error, dict):
-            self.code = error.get("code")
-            self.message = str(error.get("message", ""))
-            self.data = error.get("data")
-        else:
-            self.code, self.message, self.data = None, str(error), None
-        super().__init__(f"{method}: {self.message}")
-
-
-class _Unreachable(ConnectionError_):
-    """The node did not answer after retries. ``maybe_sent`` is False only when the request
-    certainly never reached it (connection refused / connect timeout)."""
-
-    def __init__(self, message: str, maybe_sent: bool) -> None:
-        super().__init__(message)
-        self.maybe_sent = maybe_sent
-
-
-class _Rpc:
-    """Raw JSON-RPC over HTTP: batches, retries of transport errors, one session per thread."""
-
-    def __init__(self, network: Network, retries: int = 4) -> None:
-        self.url = network.rpc_url
-        self.name = network.name
-        self.timeout = network.request_timeout
-        self.retries = retries
-        self._local = threading.local()
-        self._ids = itertools.count(1)
-        self._batching = True
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
-    def _post(self, payload: Any) -> Any:
-        delay, maybe_sent, detail = 0.1, False, ""
-        for attempt in range(self.retries + 1):
-            try:
-                reply = self._session().post(self.url, json=payload, timeout=self.timeout)
-            except requests.RequestException as exc:
-                connect_failed = isinstance(exc, requests.ConnectTimeout) or (
-                    isinstance(exc, requests.ConnectionError)
-                    and "NewConnectionError" in repr(exc.args)
-                )
-                maybe_sent = maybe_sent or not connect_failed
-                detail = type(exc).__name__
-            else:
-                if reply.status_code == 429 or reply.status_code >= 500:
-                    maybe_sent, detail = True, f"HTTP {reply.status_code}"
-                else:
-                    try:
-                        return reply.json()
-                    except ValueError:
-                        raise _Unreachable(
-                            f"the {self.name} RPC node at {self.url} answered HTTP "
-                            f"{reply.status_code} with a body that is not JSON-RPC; check the URL",
-                            maybe_sent=True,
-                        ) from None
-            if attempt < self.retries:
-                time.sleep(delay)  # backoff between retries of a failed request
-                delay *= 2
-        raise _Unreachable(
-            f"cannot reach the {self.name} RPC node at {self.url} ({detail}, "
-            f"{self.retries + 1} attempts); check the URL and your connection",
-            maybe_sent=maybe_sent,
-        )
-
-    def _single(self, method: str, params: Sequence[Any]) -> Any:
-        reply = self._post(
-            {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
-        )
-        if not isinstance(reply, dict):
-            raise ReadError(f"{method} on {self.url} returned a malformed JSON-RPC reply")
-        if "error" in reply:
-            return _RpcError(method, reply["error"])
-        return reply.get("result")
-
-    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """Results in order; an item that failed is an ``_RpcError`` (not raised)."""
-        out: list[Any] = []
-        for start in range(0, len(calls), BATCH_LIMIT):
-            out += self._batch(calls[start : start + BATCH_LIMIT])
-        return out
-
-    def _batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        if len(calls) == 1 or not self._batching:
-            return [self._single(m, p) for m, p in calls]
-        ids = [next(self._ids) for _ in calls]
-        reply = self._post(
-            [
-                {"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)}
-                for i, (m, p) in zip(ids, calls, strict=True)
-            ]
-        )
-        if not isinstance(reply, list):
-            logger.debug("%s refused a JSON-RPC batch; sending calls one by one", self.url)
-            self._batching = False
-            return [self._single(m, p) for m, p in calls]
-        by_id = {r.get("id"): r for r in reply if isinstance(r, dict)}
-        out = []
-        for i, (method, params) in zip(ids, calls, strict=True):
-            r = by_id.get(i)
-            if r is None:  # some nodes drop items of an oversized batch: ask again alone
-                out.append(self._single(method, params))
-            elif "error" in r:
-                out.append(_RpcError(method, r["error"]))
-            else:
-                out.append(r.get("result"))
-        return out
-
-    def call(self, method: str, params: Sequence[Any] = ()) -> Any:
-        result = self._batch([(method, params)])[0]
-        if isinstance(result, _RpcError):
-            raise result
-        return result
+# The transport is :mod:`ogpu_widgets.rpc`'s (batches, fallbacks, retries, per-thread sessions).
+# The policy here: 5 HTTP attempts per request (backoff from 0.1 s), error replies mapped to the
+# typed errors below, and a broadcast that may have reached the node (``Unreachable.maybe_sent``)
+# counted as in flight.
+_RpcError = RpcError  # the name the tests know
+_ATTEMPTS, _BACKOFF = 5, 0.1
 
 
 class _Calls:
@@ -314,7 +196,7 @@ class _Calls:
 
 
 def _must(result: Any, what: str) -> Any:
-    if isinstance(result, _RpcError) or result is None:
+    if isinstance(result, RpcError) or result is None:
         raise ReadError(f"{what} failed: {getattr(result, 'message', 'no result')}")
     return result
 
@@ -322,43 +204,10 @@ def _must(result: Any, what: str) -> Any:
 # ---- revert reasons --------------------------------------------------------------------------
 
 
-def _hex_data(data: Any) -> str | None:
-    if isinstance(data, str) and data.startswith("0x"):
-        return data
-    if isinstance(data, dict):
-        for key in ("data", "originalError", "result"):
-            found = _hex_data(data.get(key))
-            if found:
-                return found
-    return None
-
-
-def _revert_reason(err: _RpcError) -> str | None:
-    """The revert reason in a JSON-RPC error, from its data (Error(string), Panic, custom error)
-    or, failing that, its message; ``None`` if the error is not a revert."""
-    data = _hex_data(err.data)
-    if data and len(data) >= 10:
-        selector = data[:10].lower()
-        if selector == "0x08c379a0":
-            with contextlib.suppress(Exception):
-                return abi_decode(["string"], bytes.fromhex(data[10:]))[0]
-        elif selector == "0x4e487b71":
-            with contextlib.suppress(Exception):
-                return f"Panic(0x{abi_decode(['uint256'], bytes.fromhex(data[10:]))[0]:02x})"
-        elif selector in _custom_errors():
-            return _custom_errors()[selector]
-    msg = err.message
-    for pattern in (
-        r"reason string '([^']*)'",
-        r"execution reverted:\s*(.+)",
-        r"\brevert(?:ed)?\s+(\w+)",
-    ):
-        m = re.search(pattern, msg, flags=re.IGNORECASE)
-        if m:
-            return m.group(1).strip()
-    if err.code == 3 or "revert" in msg.lower():
-        return ""
-    return None
+def _revert_reason(err: RpcError) -> str | None:
+    """The revert reason in a JSON-RPC error (custom errors named from the bundled ABIs), or
+    ``None`` if the error is not a revert."""
+    return revert_reason(err, _custom_errors())
 
 
 # ---- signer ----------------------------------------------------------------------------------
@@ -449,7 +298,14 @@ class _Engine:
 
     def __init__(self, network: Network) -> None:
         self.network = network
-        self.rpc = _Rpc(network)
+        self.rpc = RpcClient(
+            network.rpc_url,
+            timeout=network.request_timeout,
+            name=network.name,
+            attempts=_ATTEMPTS,
+            backoff=_BACKOFF,
+            batch_limit=BATCH_LIMIT,
+        )
         self.controller = network.controller
         #: What the registry, nonces and caches are keyed by: (chain id, genesis hash, local
         #: URL). Devnets share chain ids (31337), and anvils started in the same second even
@@ -624,7 +480,7 @@ def _read_states(engine: _Engine, responses: Sequence[str]) -> tuple[list[_State
                 )
             continue
         code = res[it["code"]]
-        if isinstance(code, _RpcError):
+        if isinstance(code, RpcError):
             raise ReadError(f"eth_getCode({r}) failed {where}: {code.message}")
         if not code or code in ("0x", "0x0"):
             s.problem = ResponseNotFoundError(
@@ -857,7 +713,7 @@ def _simulate(
     plans: dict[str, _Plan] = {}
     refusals: dict[str, ConfirmationError] = {}
     for s, i_call, i_gas in sims:
-        failure = next((x for x in (res[i_call], res[i_gas]) if isinstance(x, _RpcError)), None)
+        failure = next((x for x in (res[i_call], res[i_gas]) if isinstance(x, RpcError)), None)
         if failure is not None:
             reason = _revert_reason(failure)
             if reason is not None:
@@ -1276,7 +1132,7 @@ def _mined_revert_reason(c: Confirmation, block: int, gas_used: int) -> str:
     for at in (hex(max(block - 1, 0)), hex(block)):
         try:
             c._engine.rpc.call("eth_call", [tx, at])
-        except _RpcError as err:
+        except RpcError as err:
             reason = _revert_reason(err)
             if reason:
                 return reason
@@ -1355,7 +1211,7 @@ class _Nonces:
                 lk = self._locks[key] = threading.RLock()
             return lk
 
-    def reserve(self, rpc: _Rpc, key: tuple) -> int:
+    def reserve(self, rpc: RpcClient, key: tuple) -> int:
         pending = int(rpc.call("eth_getTransactionCount", [key[1], "pending"]), 16)
         return max(pending, self._next.get(key, 0))
 
@@ -1391,7 +1247,7 @@ _NONCE = (
 )
 
 
-def _tx_known(rpc: _Rpc, tx_hash: str) -> bool | None:
+def _tx_known(rpc: RpcClient, tx_hash: str) -> bool | None:
     """Whether the node has ``tx_hash`` (pool or chain); ``None`` when it cannot tell."""
     try:
         found = rpc.batch(
@@ -1399,9 +1255,9 @@ def _tx_known(rpc: _Rpc, tx_hash: str) -> bool | None:
         )
     except ConnectionError_:
         return None
-    if any(x and not isinstance(x, _RpcError) for x in found):
+    if any(x and not isinstance(x, RpcError) for x in found):
         return True
-    return None if any(isinstance(x, _RpcError) for x in found) else False
+    return None if any(isinstance(x, RpcError) for x in found) else False
 
 
 def _broadcast(engine: _Engine, c: Confirmation, raw: str, tx_hash: str) -> str:
@@ -1411,7 +1267,7 @@ def _broadcast(engine: _Engine, c: Confirmation, raw: str, tx_hash: str) -> str:
     try:
         engine.rpc.call("eth_sendRawTransaction", [raw])
         return "sent"
-    except _RpcError as err:
+    except RpcError as err:
         msg = err.message.lower()
         if any(k in msg for k in _KNOWN):
             return "known"
@@ -1428,7 +1284,7 @@ def _broadcast(engine: _Engine, c: Confirmation, raw: str, tx_hash: str) -> str:
         raise TransactionRevertedError(
             f"the node refused the confirmation of {c.response}: {err.message} (nothing was sent)"
         ) from None
-    except _Unreachable as err:
+    except Unreachable as err:
         if not err.maybe_sent:
             raise
         logger.warning(
@@ -1547,7 +1403,7 @@ def _poll(engine: _Engine, items: list[Confirmation]) -> None:
     now = time.monotonic()
     stale = []
     for c, receipt in zip(items, receipts, strict=True):
-        if isinstance(receipt, _RpcError):
+        if isinstance(receipt, RpcError):
             continue
         if receipt:
             _apply_receipt(c, receipt)
@@ -1558,7 +1414,7 @@ def _poll(engine: _Engine, items: list[Confirmation]) -> None:
     known = rpc.batch([("eth_getTransactionByHash", [c.tx_hash]) for c in stale])
     for c, tx in zip(stale, known, strict=True):
         c._broadcast_at = now
-        if tx or isinstance(tx, _RpcError):
+        if tx or isinstance(tx, RpcError):
             continue
         _rebroadcast(engine, c)
 

@@ -35,9 +35,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import pandas as pd
-import requests
 from eth_hash.auto import keccak
-from web3.providers.rpc import HTTPProvider
 
 from . import frame as _frame
 from .abi import bytecode
@@ -59,6 +57,15 @@ from .records import (
     TaskInfo,
     TaskResponse,
     TaskStatus,
+)
+from .rpc import (
+    BatchRefused,
+    RpcClient,
+    RpcError,
+    Unreachable,
+    forget_batch_refusals,
+    is_transient,
+    revert_reason,
 )
 
 __all__ = [
@@ -210,166 +217,113 @@ def _unique(values: Iterable[str]) -> list[str]:
 # ---- errors of the node ------------------------------------------------------------------------
 
 
-class _RpcError(Exception):
-    """A JSON-RPC error reply."""
-
-    def __init__(self, error: Any) -> None:
-        if isinstance(error, dict):
-            self.code = error.get("code")
-            self.message = str(error.get("message", ""))
-            self.data = error.get("data")
-        else:
-            self.code, self.message, self.data = None, str(error), None
-        super().__init__(f"{self.message} (code {self.code})")
-
-
 class _LensRefused(Exception):
     """The node does not run the lens (deployless call refused, or too little gas for an item)."""
 
 
-class _BatchRefused(Exception):
-    """The node does not answer JSON-RPC batch requests."""
-
-
-_TRANSIENT_TEXT = re.compile(
-    r"rate.?limit|too many requests|try again|temporar|busy|overloaded|capacity|"
-    r"service unavailable|bad gateway|gateway timeout|connection reset",
-    re.I,
-)
 _SPLIT_TEXT = re.compile(
     r"out ?of ?gas|gas required exceeds|gas limit|gas cap|exceeds block gas|"
     r"contract ?size|code ?size|max ?code|initcode|timeout|timed out|execution aborted|"
     r"too large|response size|memory limit|limit exceeded",
     re.I,
 )
-_REVERT_TEXT = re.compile(r"revert|invalid opcode|panic|bad instruction|invalid jump", re.I)
 
 
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, requests.ConnectionError | requests.Timeout):
-        return True
-    if isinstance(exc, requests.HTTPError):
-        status = exc.response.status_code if exc.response is not None else None
-        return status in (408, 425, 429, 500, 502, 503, 504)
-    if isinstance(exc, _RpcError):
-        # (-32005 "limit exceeded" also means "query too large", so the text must say which)
-        return exc.code == 429 or bool(_TRANSIENT_TEXT.search(exc.message))
-    return False
+def _is_revert(err: RpcError) -> bool:
+    return revert_reason(err) is not None
 
 
-def _is_revert(err: _RpcError) -> bool:
-    return err.code == 3 or bool(_REVERT_TEXT.search(err.message))
+# ---- the reader's policy over the JSON-RPC client ----------------------------------------------
 
-
-# ---- the transport ------------------------------------------------------------------------------
-
-_providers: dict[tuple[str, float], HTTPProvider] = {}
 _state_lock = threading.Lock()
-#: Nodes that refused the lens ((RPC URL, gas cap): a refusal may come from a small cap) or
-#: batches (RPC URL) in this process; "auto" does not ask them again.
+#: Nodes that refused the lens ((RPC URL, gas cap): a refusal may come from a small cap) in this
+#: process; "auto" does not ask them again. (Nodes refusing batches are remembered by rpc.)
 _lens_refused: set[tuple[str, int]] = set()
-_batch_refused: set[str] = set()
-
-
-def _provider(network: Network) -> HTTPProvider:
-    """An HTTP provider without web3's own retries (the reader retries, with its own policy)."""
-    key = (network.rpc_url, network.request_timeout)
-    with _state_lock:
-        provider = _providers.get(key)
-        if provider is None:
-            provider = HTTPProvider(
-                network.rpc_url,
-                request_kwargs={"timeout": network.request_timeout},
-                exception_retry_configuration=None,
-            )
-            _providers[key] = provider
-        return provider
 
 
 class _Rpc:
-    """JSON-RPC to the network's node: retries with backoff, batches when the node takes them."""
+    """The reader's policy over :class:`~ogpu_widgets.rpc.RpcClient`: replies that say "try again
+    later" (rate limits and the like) are retried with backoff too, and a node that cannot be
+    read raises :class:`ReadError`."""
 
     def __init__(self, network: Network, *, batching: bool) -> None:
         network.w3  # connects once per Network and verifies the chain id  # noqa: B018
         self.network = network
         self.url = network.rpc_url
-        self.provider = _provider(network)
-        self.batching = batching and self.url not in _batch_refused
-        self.requests = 0  # HTTP requests made (for logs and tests)
+        self.client = RpcClient(
+            self.url,
+            timeout=network.request_timeout,
+            name=network.name,
+            attempts=ATTEMPTS,
+            backoff=BACKOFF,
+            batching=batching,
+        )
 
-    def _retrying(self, what: str, fn: Callable[[], Any]) -> Any:
-        """``fn()`` (one HTTP request), again after a backoff while it fails transiently: a
-        transport error, HTTP 429/5xx, or a reply that ``fn`` flags with _TransientReply."""
+    @property
+    def batching(self) -> bool:
+        return self.client.batching
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests made (for logs and tests)."""
+        return self.client.requests
+
+    def _read_error(self, exc: Unreachable) -> ReadError:
+        if exc.exhausted:
+            return ReadError(
+                f"{exc.what} still failed after {exc.attempts} attempts at {self.url} "
+                f"({exc.detail}); nothing was returned. Try again later or use another RPC "
+                "URL (Network.with_settings(rpc_url=...))"
+            )
+        return ReadError(
+            f"{exc.what} failed at the node {self.url}: {exc.detail}; check the RPC URL, or try "
+            "another node"
+        )
+
+    def request(self, method: str, params: list[Any]) -> Any:
+        """One request's result; a JSON-RPC error reply raises :class:`RpcError`."""
         delay = BACKOFF
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                self.requests += 1
-                return fn()
-            except (_BatchRefused, _RpcError):
-                raise
-            except Exception as exc:
-                cause = exc.error if isinstance(exc, _TransientReply) else exc
-                if not isinstance(exc, _TransientReply) and not _is_transient(exc):
-                    raise ReadError(
-                        f"{what} failed at the node {self.url}: {type(exc).__name__}: {exc}; "
-                        "check the RPC URL, or try another node"
-                    ) from exc
-                if attempt == ATTEMPTS:
-                    raise ReadError(
-                        f"{what} still failed after {ATTEMPTS} attempts at {self.url} "
-                        f"({cause}); nothing was returned. Try again later or use another RPC "
-                        "URL (Network.with_settings(rpc_url=...))"
-                    ) from exc
-                log.debug("transient error on %s (attempt %d): %s; retrying", what, attempt, cause)
-                time.sleep(delay)
-                delay *= 2
+                result = self.client.single(method, params)
+            except Unreachable as exc:
+                raise self._read_error(exc) from exc
+            if not isinstance(result, RpcError):
+                return result
+            if not is_transient(result):
+                raise result
+            if attempt == ATTEMPTS:
+                raise ReadError(
+                    f"{method} still failed after {ATTEMPTS} attempts at {self.url} "
+                    f"({result}); nothing was returned. Try again later or use another RPC "
+                    "URL (Network.with_settings(rpc_url=...))"
+                )
+            log.debug("transient error on %s (attempt %d): %s; retrying", method, attempt, result)
+            time.sleep(delay)
+            delay *= 2
         raise AssertionError("unreachable")
 
-    def request(self, method: str, params: list[Any]) -> Any:
-        """One request's result; a JSON-RPC error reply raises :class:`_RpcError`."""
+    def many(
+        self, calls: Sequence[tuple[str, list[Any]]], per_request: int, *, fallback: bool = True
+    ) -> list[Any]:
+        """Each call's result, or an :class:`RpcError` instance in its place (not raised).
 
-        def once() -> Any:
-            reply = self.provider.make_request(method, params)
-            if "error" in reply:
-                err = _RpcError(reply["error"])
-                if _is_transient(err):
-                    raise _TransientReply(err)
-                raise err
-            return reply.get("result")
-
-        return self._retrying(method, once)
-
-    def many(self, calls: Sequence[tuple[str, list[Any]]], per_request: int) -> list[Any]:
-        """Each call's result, or an :class:`_RpcError` instance in its place (not raised).
-
-        Calls go ``per_request`` to a batch request when batching is on, else one by one.
-        Transient errors, of a request or of single replies, are retried with backoff.
-        """
+        Calls go ``per_request`` to a batch request when batching is on, else one by one; a
+        node refusing batches raises :class:`BatchRefused` unless ``fallback``. Calls whose
+        reply is transient are asked again with backoff."""
         out: list[Any] = [None] * len(calls)
         todo = list(range(len(calls)))
         delay = BACKOFF
         for attempt in range(1, ATTEMPTS + 1):
-            retry: list[int] = []
-            if self.batching:
-                try:
-                    for start in range(0, len(todo), per_request):
-                        group = todo[start : start + per_request]
-                        replies = self._batch([calls[i] for i in group])
-                        for i, reply in zip(group, replies, strict=True):
-                            out[i] = reply
-                except _BatchRefused as exc:
-                    log.debug("the node at %s refuses batch requests (%s)", self.url, exc)
-                    with _state_lock:
-                        _batch_refused.add(self.url)
-                    self.batching = False
-                    raise
-            else:
-                for i in todo:
-                    method, params = calls[i]
-                    out[i] = self._single(method, params)
-            for i in todo:
-                if isinstance(out[i], _RpcError) and _is_transient(out[i]):
-                    retry.append(i)
+            try:
+                replies = self.client.batch(
+                    [calls[i] for i in todo], per_request=per_request, fallback=fallback
+                )
+            except Unreachable as exc:
+                raise self._read_error(exc) from exc
+            for i, reply in zip(todo, replies, strict=True):
+                out[i] = reply
+            retry = [i for i in todo if isinstance(out[i], RpcError) and is_transient(out[i])]
             if not retry:
                 return out
             if attempt == ATTEMPTS:
@@ -382,42 +336,7 @@ class _Rpc:
             time.sleep(delay)
             delay *= 2
             todo = retry
-        return out
-
-    def _single(self, method: str, params: list[Any]) -> Any:
-        def once() -> Any:
-            reply = self.provider.make_request(method, params)
-            return _RpcError(reply["error"]) if "error" in reply else reply.get("result")
-
-        return self._retrying(method, once)
-
-    def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
-        def once() -> list[Any]:
-            try:
-                replies = self.provider.make_batch_request(calls)
-            except requests.HTTPError as exc:
-                status = exc.response.status_code if exc.response is not None else None
-                if status in (400, 404, 405, 413, 415, 501):
-                    raise _BatchRefused(f"HTTP {status}") from exc
-                raise
-            if not isinstance(replies, list):
-                err = _RpcError(replies.get("error") if isinstance(replies, dict) else replies)
-                if _is_transient(err):
-                    raise _TransientReply(err)
-                raise _BatchRefused(str(err))
-            if len(replies) != len(calls):
-                raise _BatchRefused(f"{len(replies)} replies to {len(calls)} calls")
-            return [_RpcError(r["error"]) if "error" in r else r.get("result") for r in replies]
-
-        return self._retrying("a batch request", once)
-
-
-class _TransientReply(Exception):
-    """A reply that says "try again later" (rate limits and the like)."""
-
-    def __init__(self, error: _RpcError) -> None:
-        super().__init__(str(error))
-        self.error = error
+        raise AssertionError("unreachable")
 
 
 # ---- what one read item yields -----------------------------------------------------------------
@@ -650,7 +569,7 @@ class _Session:
             raise ReadError(f"the node at {url} refuses JSON-RPC batches; use read_path='call'")
         try:
             self.block = self.rpc.request("eth_blockNumber", [])
-        except _RpcError as exc:
+        except RpcError as exc:
             raise ReadError(f"eth_blockNumber failed at {url}: {exc}") from None
         self.progress = progress
         self._reported = 0  # progress units reported by the current lens read
@@ -670,16 +589,17 @@ class _Session:
     # -- running calls ---------------------------------------------------------------------------
 
     def _many(self, calls: list[tuple[str, list[Any]]], per_request: int) -> list[Any]:
+        batching = self.rpc.batching
         try:
-            return self.rpc.many(calls, per_request)
-        except _BatchRefused:
-            if self.path == "batch":
-                raise ReadError(
-                    f"the node at {self.rpc.url} refuses JSON-RPC batch requests; "
-                    "read with read_path='call' (or 'auto')"
-                ) from None
-            log.debug("falling back to %s", self._path_name())
-            return self.rpc.many(calls, per_request)
+            replies = self.rpc.many(calls, per_request, fallback=self.path != "batch")
+        except BatchRefused:
+            raise ReadError(
+                f"the node at {self.rpc.url} refuses JSON-RPC batch requests; "
+                "read with read_path='call' (or 'auto')"
+            ) from None
+        if batching and not self.rpc.batching:
+            log.debug("batches refused; fell back to %s", self._path_name())
+        return replies
 
     def _eth_calls(self, calls: Sequence[tuple[str, str]]) -> list[bytes | None]:
         """Plain eth_calls (to, data) at the pinned block: the returned bytes, or None where
@@ -690,7 +610,7 @@ class _Session:
         )
         out: list[bytes | None] = []
         for (to, _), reply in zip(calls, replies, strict=True):
-            if isinstance(reply, _RpcError):
+            if isinstance(reply, RpcError):
                 if _is_revert(reply):
                     out.append(None)
                     continue
@@ -704,7 +624,7 @@ class _Session:
         )
         out = {}
         for a, r in zip(addresses, replies, strict=True):
-            if isinstance(r, _RpcError):
+            if isinstance(r, RpcError):
                 raise ReadError(f"eth_getCode of {a} failed at {self.rpc.url}: {r}")
             out[a] = bool(r) and r not in ("0x", "0x0")
         return out
@@ -765,7 +685,7 @@ class _Session:
             work = []
             oversized: list[tuple[int, Any]] = []
             for chunk, reply in zip(chunks, replies, strict=True):
-                if isinstance(reply, _RpcError):
+                if isinstance(reply, RpcError):
                     if _is_revert(reply) or not _SPLIT_TEXT.search(reply.message):
                         raise _LensRefused(str(reply))
                     log.debug(
@@ -1069,7 +989,7 @@ class _Session:
             try:
                 result = self.rpc.request("eth_call", [{"data": data, "gas": hex(self.cap)},
                                                        self.block])  # fmt: skip
-            except _RpcError as exc:
+            except RpcError as exc:
                 if _is_revert(exc) or not _SPLIT_TEXT.search(exc.message) or page == 1:
                     raise _LensRefused(str(exc)) from None
                 page //= 2
@@ -1546,7 +1466,7 @@ def _reset_path_memory() -> None:
     """Forget which nodes refused the lens or batches (for tests)."""
     with _state_lock:
         _lens_refused.clear()
-        _batch_refused.clear()
+    forget_batch_refusals()
 
 
 # ---- publication times from Nexus's TaskPublished log ------------------------------------------
@@ -1594,7 +1514,7 @@ def task_publications(
         }
         try:
             logs = session.rpc.request("eth_getLogs", [query])
-        except _RpcError as exc:
+        except RpcError as exc:
             if window == 1:
                 raise ReadError(
                     f"eth_getLogs of block {lower} failed at {net.rpc_url}: {exc}"
@@ -1618,7 +1538,7 @@ def task_publications(
     )
     times = {}
     for b, reply in zip(blocks, replies, strict=True):
-        if isinstance(reply, _RpcError) or not reply:
+        if isinstance(reply, RpcError) or not reply:
             raise ReadError(f"block {b} did not read at {net.rpc_url}: {reply}")
         times[b] = int(reply["timestamp"], 16)
     frame = pd.DataFrame(

@@ -1,0 +1,276 @@
+"""The shared JSON-RPC client against a real anvil, and through a real HTTP proxy that fails,
+refuses or drops what a rule says: batches, fallbacks, retries, maybe-sent, revert reasons."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+
+import pytest
+import requests
+from eth_abi import encode as abi_encode
+
+from ogpu_widgets import rpc
+from ogpu_widgets.errors import ConnectionError_
+from ogpu_widgets.rpc import BatchRefused, RpcClient, RpcError, Unreachable, revert_reason
+
+
+@pytest.fixture(autouse=True)
+def _forget():
+    rpc.forget_batch_refusals()
+    yield
+    rpc.forget_batch_refusals()
+
+
+def client(url: str, **kw) -> RpcClient:
+    return RpcClient(url, timeout=10, attempts=kw.pop("attempts", 3), backoff=0.001, **kw)
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+class Proxy:
+    """A real HTTP hop in front of anvil. ``rule(payload, n)`` returns None to forward, or
+    (HTTP status, reply) where a ``bytes`` reply is sent as is and anything else as JSON."""
+
+    def __init__(self, upstream: str, rule) -> None:
+        self.upstream, self.rule, self.count = upstream, rule, 0
+        session = requests.Session()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                proxy.count += 1
+                answer = proxy.rule(json.loads(body), proxy.count)
+                if answer is None:
+                    reply = session.post(
+                        proxy.upstream,
+                        data=body,
+                        headers={"Content-Type": "application/json"},
+                        timeout=60,
+                    )
+                    status, out = reply.status_code, reply.content
+                else:
+                    status, obj = answer
+                    out = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Proxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def reverting_initcode(reason: str) -> str:
+    """Creation code that reverts with Error(reason): CODECOPY its tail, REVERT with it."""
+    payload = bytes.fromhex("08c379a0") + abi_encode(["string"], [reason])
+    n = len(payload)
+    assert n < 256
+    code = bytes([0x60, n, 0x60, 13, 0x60, 0, 0x39, 0x60, n, 0x60, 0, 0xFD]) + b"\x00" + payload
+    return "0x" + code.hex()
+
+
+CALLS = [("eth_chainId", []), ("eth_blockNumber", []), ("eth_nonsense", [])]
+
+
+def test_single_call_and_batch_on_a_real_node(devnet):
+    c = client(devnet.rpc_url)
+    assert int(c.call("eth_chainId"), 16) == 31337
+    chain, block, bad = c.batch(CALLS)
+    assert int(chain, 16) == 31337 and block.startswith("0x")
+    assert isinstance(bad, RpcError) and bad.method == "eth_nonsense" and bad.code is not None
+    assert c.requests == 2  # one single call, one batch request
+    with pytest.raises(RpcError) as info:
+        c.call("eth_nonsense")
+    assert info.value.method == "eth_nonsense"
+    # more calls than one request takes: split into requests, results still in order
+    many = c.batch([("eth_getBlockByNumber", [hex(b), False]) for b in range(5)], per_request=2)
+    assert [int(b["number"], 16) for b in many] == list(range(5))
+    assert c.requests == 3 + 3
+
+
+def test_a_real_revert_is_decoded(devnet):
+    c = client(devnet.rpc_url)
+    err = c.single("eth_call", [{"data": reverting_initcode("no way")}, "latest"])
+    assert isinstance(err, RpcError)
+    assert revert_reason(err) == "no way"
+    ok = c.single("eth_call", [{"to": devnet.contracts["nexus"], "data": "0x"}, "latest"])
+    assert not isinstance(ok, RpcError) or revert_reason(ok) is not None
+
+
+def test_revert_reason_shapes():
+    def reason(error, custom=None):
+        return revert_reason(RpcError("eth_call", error), custom)
+
+    assert reason({"message": "execution reverted: Expired"}) == "Expired"
+    hardhat = "VM Exception while processing transaction: reverted with reason string 'NotOwner'"
+    assert reason({"message": hardhat}) == "NotOwner"
+    data = "0x08c379a0" + abi_encode(["string"], ["boom"]).hex()
+    assert reason({"code": 3, "message": "execution reverted", "data": data}) == "boom"
+    assert reason({"code": -32000, "message": "err", "data": {"originalError": data}}) == "boom"
+    panic = {"code": 3, "message": "x", "data": "0x4e487b71" + f"{0x11:064x}"}
+    assert reason(panic) == "Panic(0x11)"
+    custom = {"code": 3, "message": "execution reverted", "data": "0x118cdaa7" + "00" * 32}
+    assert reason(custom) == ""  # a revert, reason unknown without the ABI
+    assert reason(custom, {"0x118cdaa7": "OwnableUnauthorizedAccount"}) == (
+        "OwnableUnauthorizedAccount"
+    )
+    assert reason({"code": 3, "message": "execution reverted"}) == ""
+    assert reason({"code": -32000, "message": "invalid opcode: INVALID"}) == ""
+    assert reason({"message": "header not found"}) is None
+    assert reason({"code": -32603, "message": "EVM error OutOfGas"}) is None
+
+
+def test_each_thread_gets_its_own_session(devnet):
+    c = client(devnet.rpc_url)
+    sessions, results, errors = {}, {}, []
+
+    def work(k):
+        try:
+            sessions[k] = rpc._session(devnet.rpc_url)
+            for _ in range(10):
+                got = c.batch([("eth_getBlockByNumber", [hex(0), False]), ("eth_chainId", [])])
+                assert int(got[1], 16) == 31337
+            results[k] = got[0]["hash"]
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len({id(s) for s in sessions.values()}) == 6
+    assert len(set(results.values())) == 1
+    assert c.requests == 60
+
+
+def test_a_node_refusing_batches_is_asked_one_call_at_a_time(devnet):
+    def refuse(payload, n):
+        if isinstance(payload, list):
+            error = {"code": -32600, "message": "batch requests are not supported"}
+            return 200, {"jsonrpc": "2.0", "id": None, "error": error}
+        return None
+
+    with Proxy(devnet.rpc_url, refuse) as proxy:
+        c = client(proxy.url)
+        chain, block, bad = c.batch(CALLS)
+        assert int(chain, 16) == 31337 and isinstance(bad, RpcError)
+        assert not c.batching and c.requests == 1 + 3
+        again = client(proxy.url)  # remembered for the URL
+        assert not again.batching
+        rpc.forget_batch_refusals()
+        strict = client(proxy.url)
+        with pytest.raises(BatchRefused, match="refuses JSON-RPC batch"):
+            strict.batch(CALLS, fallback=False)
+
+
+def test_a_batch_refused_by_http_status(devnet):
+    def refuse(payload, n):
+        return (413, b"payload too large") if isinstance(payload, list) else None
+
+    with Proxy(devnet.rpc_url, refuse) as proxy:
+        c = client(proxy.url)
+        assert int(c.batch(CALLS)[0], 16) == 31337
+        assert not c.batching
+
+
+def test_items_dropped_from_a_batch_are_asked_again_alone(devnet):
+    def drop_last(payload, n):
+        if isinstance(payload, list):
+            reply = requests.post(devnet.rpc_url, json=payload, timeout=30).json()
+            return 200, reply[:-1]
+        return None
+
+    with Proxy(devnet.rpc_url, drop_last) as proxy:
+        c = client(proxy.url)
+        chain, block, bad = c.batch(CALLS)
+        assert int(chain, 16) == 31337 and block.startswith("0x") and isinstance(bad, RpcError)
+        assert c.batching and c.requests == 2
+
+
+def test_a_rate_limited_batch_gives_each_item_the_error(devnet):
+    error = {"code": -32005, "message": "rate limit exceeded"}
+
+    def limited(payload, n):
+        return (200, {"jsonrpc": "2.0", "id": None, "error": error}) if n == 1 else None
+
+    with Proxy(devnet.rpc_url, limited) as proxy:
+        c = client(proxy.url)
+        replies = c.batch(CALLS)
+        assert all(isinstance(r, RpcError) and rpc.is_transient(r) for r in replies)
+        assert c.batching  # not a refusal
+        assert int(c.batch(CALLS)[0], 16) == 31337
+
+
+def test_transient_http_failures_are_retried_and_counted(devnet):
+    def flaky(payload, n):
+        return (503, {"error": "busy"}) if n <= 2 else None
+
+    with Proxy(devnet.rpc_url, flaky) as proxy:
+        c = client(proxy.url)
+        assert int(c.call("eth_chainId"), 16) == 31337
+        assert c.requests == 3 == proxy.count
+
+    def down(payload, n):
+        return 429, {"error": "slow down"}
+
+    with Proxy(devnet.rpc_url, down) as proxy:
+        c = client(proxy.url, name="devnet")
+        with pytest.raises(Unreachable, match="cannot reach the devnet RPC node") as info:
+            c.call("eth_sendRawTransaction", ["0x00"])
+        err = info.value
+        assert isinstance(err, ConnectionError_)
+        assert err.exhausted and err.maybe_sent and err.attempts == 3 and proxy.count == 3
+        assert err.what == "eth_sendRawTransaction" and err.detail == "HTTP 429"
+
+
+def test_a_closed_port_was_certainly_not_sent():
+    c = client(closed_port_url())
+    with pytest.raises(Unreachable) as info:
+        c.call("eth_sendRawTransaction", ["0x00"])
+    assert not info.value.maybe_sent and info.value.exhausted and c.requests == 3
+
+
+def test_an_answer_that_is_not_json_rpc_is_not_retried(devnet):
+    def html(payload, n):
+        return 403, b"<html>forbidden</html>"
+
+    with Proxy(devnet.rpc_url, html) as proxy:
+        c = client(proxy.url)
+        with pytest.raises(Unreachable, match="not JSON-RPC") as info:
+            c.call("eth_chainId")
+        assert info.value.maybe_sent and not info.value.exhausted and proxy.count == 1
+
+    def error_with_400(payload, n):
+        error = {"code": -32602, "message": "invalid params"}
+        return 400, {"jsonrpc": "2.0", "id": payload["id"], "error": error}
+
+    with Proxy(devnet.rpc_url, error_with_400) as proxy:
+        err = client(proxy.url).single("eth_chainId")
+        assert isinstance(err, RpcError) and err.code == -32602
