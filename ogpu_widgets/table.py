@@ -8,6 +8,7 @@ widget state or the saved notebook: only the signer's address does.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import traitlets
+from eth_hash.auto import keccak
 
 from . import confirm as _confirm
 from . import reader as _reader
@@ -314,40 +317,47 @@ class ResponseTable(anywidget.AnyWidget):
                 "address, drop the duplicates first"
             )
         df = df.copy()
-        df.index = pd.Index([to_address(a, "response address") for a in df.index], name="address")
+        df.index = _checksummed_index(df.index)
         return df
 
-    def _control(self, row: pd.Series, address: str) -> dict[str, Any]:
-        """Python's verdict on whether ``row`` can be confirmed now, and why not."""
-        pending = self._pending_task(row["task"])
-        reason = ""
-        if self._signer is None:
-            reason = "read-only"
-        elif bool(row["confirmed"]):
-            reason = "confirmed"
-        elif row["task_status"] == "finalized":
-            reason = "task finalized"
-        elif row["task_status"] == "canceled":
-            reason = "task canceled"
-        elif row["task_status"] == "expired" or _expired(row.get("task_expiry")):
-            reason = "task expired"
-        elif row["delivery_method"] == "first_response":
-            reason = "first-response source"
-        elif row["client"] != self._signer.address:
-            reason = "not the task's client"
-        elif pending is not None:
-            reason = "confirmation pending"
-        return {"can_confirm": reason == "", "reason": reason}
+    def _controls(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Python's verdict on each row of ``df``: can it be confirmed now, and if not, why.
 
-    def _pending_task(self, task: str) -> str | None:
-        """The response of ``task`` with a confirmation in flight from this table, if any."""
+        Vectorized: one pass of numpy masks, first reason wins."""
+        reason = np.full(len(df), "", dtype=object)
+
+        def mark(mask: Any, text: str) -> None:
+            reason[np.asarray(mask, dtype=bool) & (reason == "")] = text
+
+        if self._signer is None:
+            reason[:] = "read-only"
+            return reason == "", reason
+        status = df["task_status"].astype(str).to_numpy()
+        expiry = pd.to_datetime(df["task_expiry"], utc=True)
+        mark(df["confirmed"].to_numpy(dtype=bool), "confirmed")
+        mark(status == "finalized", "task finalized")
+        mark(status == "canceled", "task canceled")
+        past = (expiry < pd.Timestamp.now(tz="UTC")).fillna(False).to_numpy(dtype=bool)
+        mark((status == "expired") | past, "task expired")
+        mark(
+            df["delivery_method"].astype(str).to_numpy() == "first_response",
+            "first-response source",
+        )
+        mark(df["client"].to_numpy() != self._signer.address, "not the task's client")
+        pending = self._pending_tasks()
+        if pending:
+            mark(df["task"].isin(pending).to_numpy(), "confirmation pending")
+        return reason == "", reason
+
+    def _pending_tasks(self) -> set[str]:
+        """Tasks with a confirmation from this table in flight (reserved, signing, pending)."""
+        out = set()
         for resp, conf in self._confirmations.items():
             if conf is None:  # reserved; the worker has not signed yet
-                if self._df.at[resp, "task"] == task:
-                    return resp
-            elif conf.task == task and conf.state in ("signing", "pending"):
-                return resp
-        return None
+                out.add(self._df.at[resp, "task"])
+            elif conf.state in ("signing", "pending"):
+                out.add(conf.task)
+        return out
 
     def _set_snapshot(self, df: pd.DataFrame) -> None:
         with self._lock:
@@ -368,7 +378,7 @@ class ResponseTable(anywidget.AnyWidget):
 
     def _arrow(self, df: pd.DataFrame) -> pa.Table:
         """The snapshot as a compact Arrow table (see docs/widget-protocol.md)."""
-        controls = [self._control(row, addr) for addr, row in df.iterrows()] if len(df) else []
+        can_confirm, reasons = self._controls(df)
 
         def seconds(col: str) -> pa.Array:
             values = df[col]
@@ -378,10 +388,10 @@ class ResponseTable(anywidget.AnyWidget):
 
         return pa.table(
             {
-                "address": _packed_addresses(df.index),
+                "address": _packed_addresses(list(df.index)),
                 "task": _dict_str(df["task"]),
                 "provider": _dict_str(df["provider"]),
-                "data": pa.array([str(v) for v in df["data"]], pa.string()),
+                "data": _strings(df["data"]),
                 "payment_ogpu": pa.array(df["payment_ogpu"].astype(float), pa.float64()),
                 "status": _dict_str(df["status"]),
                 "confirmed": pa.array(df["confirmed"].astype(bool), pa.bool_()),
@@ -391,8 +401,8 @@ class ResponseTable(anywidget.AnyWidget):
                 "task_expiry": seconds("task_expiry"),
                 "source": _dict_str(df["source"]),
                 "client": _dict_str(df["client"]),
-                "can_confirm": pa.array([c["can_confirm"] for c in controls], pa.bool_()),
-                "reason": _dict_str(c["reason"] for c in controls),
+                "can_confirm": pa.array(can_confirm, pa.bool_()),
+                "reason": _dict_str(reasons),
             }
         )
 
@@ -423,16 +433,21 @@ class ResponseTable(anywidget.AnyWidget):
     def _recompute_task(self, task: str, extra: dict[str, dict[str, Any]] | None = None) -> None:
         """Re-send the control columns of every row of ``task`` (plus ``extra`` fields)."""
         with self._lock:
-            rows: dict[str, dict[str, Any]] = {}
-            for addr in self._df.index[self._df["task"] == task]:
-                fields = dict((extra or {}).get(addr, {}))
-                merged = self._df.loc[addr].copy()
+            addresses = list(self._df.index[self._df["task"] == task])
+            if not addresses:
+                return
+            extra = extra or {}
+            merged = self._df.loc[addresses].copy()
+            for addr, fields in extra.items():
                 for k, v in fields.items():
-                    merged[k] = v
-                fields.update(self._control(merged, addr))
-                rows[addr] = fields
-            if rows:
-                self._patch_rows(rows)
+                    if k in merged.columns and addr in merged.index:
+                        merged.loc[addr, k] = v
+            can_confirm, reasons = self._controls(merged)
+            rows = {
+                addr: {**extra.get(addr, {}), "can_confirm": bool(ok), "reason": why}
+                for addr, ok, why in zip(addresses, can_confirm, reasons, strict=True)
+            }
+            self._patch_rows(rows)
 
     def _set_banner(self, message: str, level: str = "error") -> None:
         self._banner_seq += 1
@@ -446,11 +461,10 @@ class ResponseTable(anywidget.AnyWidget):
                 raise ResponseTableError(
                     f"{address} is not a row of this table; confirm an address from table.df.index"
                 )
-            row = self._df.loc[address]
-            control = self._control(row, address)
-            if not control["can_confirm"]:
-                raise _refusal(control["reason"], address)
-            task = row["task"]
+            can_confirm, reasons = self._controls(self._df.loc[[address]])
+            if not can_confirm[0]:
+                raise _refusal(reasons[0], address)
+            task = self._df.at[address, "task"]
             self._confirmations[address] = None  # reserved: the task is now pending
             self._recompute_task(task, {address: {"action": "signing", "action_error": ""}})
         job = _Job(address, task)
@@ -638,12 +652,6 @@ class ResponseTable(anywidget.AnyWidget):
         return f"ResponseTable({len(self._df)} rows, {self._network.name}, {mode})"
 
 
-def _expired(expiry: Any) -> bool:
-    if expiry is None or pd.isna(expiry):
-        return False
-    return pd.Timestamp(expiry) < pd.Timestamp.now(tz="UTC")
-
-
 def _refusal(reason: str, address: str) -> ConfirmationError:
     from . import errors as e
 
@@ -661,9 +669,49 @@ def _refusal(reason: str, address: str) -> ConfirmationError:
     return cls(f"response {address} cannot be confirmed: {reason}")
 
 
-def _dict_str(values: Iterable[Any]) -> pa.Array:
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def _checksummed_index(index: pd.Index) -> pd.Index:
+    """The index as EIP-55 addresses. Mixed-case entries are taken as already checksummed
+    (``load_responses`` writes them so; hashing 100,000 of them again costs seconds): only
+    the format is checked. Single-case entries are checksummed here."""
+    values = [str(a) for a in index]
+    out = []
+    for a in values:
+        if not _ADDRESS.fullmatch(a):
+            to_address(a, "response address")  # raises, naming the value
+        digits = a[2:]
+        lower, upper = digits.lower(), digits.upper()
+        # mixed case: checksummed already; no letters at all: its own checksum
+        out.append(a if (lower != digits and upper != digits) or lower == upper else _eip55(lower))
+    return pd.Index(out, name="address")
+
+
+def _eip55(lower: str) -> str:
+    """EIP-55 checksum of 40 lower-case hex digits (one keccak, no re-validation)."""
+    digest = keccak(lower.encode()).hex()
+    return "0x" + "".join(
+        c.upper() if c > "9" and digest[i] >= "8" else c for i, c in enumerate(lower)
+    )
+
+
+def _strings(values: Any) -> pa.Array:
+    """``values`` (a Series or array) as an Arrow string array, without a Python loop where
+    pandas already holds them in Arrow or NumPy."""
+    series = pd.Series(values)
+    if not isinstance(series.dtype, pd.CategoricalDtype) and series.dtype != object:
+        series = series.astype("string[pyarrow]")
+    else:
+        series = series.astype(str)
+    return pa.array(
+        series.array if hasattr(series.array, "__arrow_array__") else series, pa.string()
+    )
+
+
+def _dict_str(values: Any) -> pa.Array:
     """Dictionary-encoded strings with the narrowest index type that fits."""
-    arr = pa.array([None if v is None else str(v) for v in values], pa.string()).dictionary_encode()
+    arr = _strings(values).dictionary_encode()
     n = len(arr.dictionary)
     index = pa.int8() if n < 2**7 else pa.int16() if n < 2**15 else pa.int32()
     return arr.cast(pa.dictionary(index, pa.string()))
@@ -673,16 +721,16 @@ def _packed_addresses(addresses: Iterable[str]) -> pa.Array:
     """Checksummed addresses as 25 bytes each: the 20 address bytes, then a 40-bit mask whose
     bit i (LSB first, from byte 20) says hex digit i is upper case. The front-end rebuilds the
     exact EIP-55 string without hashing; this halves the cost of the key column."""
-    out = bytearray()
-    for a in addresses:
-        digits = a[2:]
-        mask = 0
-        for i, ch in enumerate(digits):
-            if ch.isupper():
-                mask |= 1 << i
-        out += bytes.fromhex(digits) + mask.to_bytes(5, "little")
-    n = len(out) // 25
-    return pa.Array.from_buffers(pa.binary(25), n, [None, pa.py_buffer(bytes(out))])
+    digits = "".join(a[2:] for a in addresses)
+    n = len(digits) // 40
+    if n == 0:
+        return pa.array([], pa.binary(25))
+    ascii_ = np.frombuffer(digits.encode("ascii"), dtype=np.uint8).reshape(n, 40)
+    upper = (ascii_ >= ord("A")) & (ascii_ <= ord("F"))
+    masks = np.packbits(upper, axis=1, bitorder="little")  # 5 bytes a row
+    raw = np.frombuffer(bytes.fromhex(digits), dtype=np.uint8).reshape(n, 20)
+    packed = np.ascontiguousarray(np.concatenate([raw, masks], axis=1)).tobytes()
+    return pa.Array.from_buffers(pa.binary(25), n, [None, pa.py_buffer(packed)])
 
 
 def _jsonable(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
