@@ -130,17 +130,25 @@ function cellEl(doc: Document, col: ColumnDef): HTMLElement {
   return c;
 }
 
-function show(node: HTMLElement, visible: boolean): void {
+/** Show or hide (display: none) an element, touching its style only when that changes. */
+export function setDisplay(node: HTMLElement, visible: boolean): void {
   const want = visible ? "" : "none";
   if (node.style.display !== want) node.style.display = want;
 }
 
-function setText(node: Node, text: string): void {
+const show = setDisplay;
+
+/** Set text only when it differs (an equal textContent write still replaces the text node). */
+export function setText(node: Node, text: string): void {
   if (node.textContent !== text) node.textContent = text;
 }
 
-function setTitle(node: HTMLElement, title: string): void {
+export function setTitle(node: HTMLElement, title: string): void {
   if (node.title !== title) node.title = title;
+}
+
+export function setAttr(node: Element, name: string, value: string): void {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }
 
 function setHref(a: HTMLAnchorElement, href: string | null): void {
@@ -184,7 +192,7 @@ function addressCell(doc: Document, col: ColumnDef): Cell {
       if (href !== null) {
         setHref(link, href);
         setText(link, shown);
-        link.setAttribute("aria-label", `${col.label} ${s} on explorer`);
+        setAttr(link, "aria-label", `${col.label} ${s} on explorer`);
         show(link, true);
         show(span, false);
       } else {
@@ -194,7 +202,7 @@ function addressCell(doc: Document, col: ColumnDef): Cell {
         show(span, true);
       }
       show(copy, s !== "");
-      copy.setAttribute("aria-label", `Copy ${col.label.toLowerCase()} ${s}`);
+      setAttr(copy, "aria-label", `Copy ${col.label.toLowerCase()} ${s}`);
     },
   };
 }
@@ -208,7 +216,8 @@ function textCell(doc: Document, col: ColumnDef): Cell {
   expand.type = "button";
   expand.dataset["action"] = "expand";
   expand.dataset["col"] = col.name;
-  expand.textContent = "⤢";
+  // the glyph is drawn by CSS, and only on a hovered or focused row (cheaper rows to paint)
+  expand.append(el(doc, "span", "ogpu-rt-expandicon"));
   expand.setAttribute("aria-label", `Show full ${col.label.toLowerCase()}`);
   expand.title = `Show full ${col.label.toLowerCase()}`;
   root.append(link, span, expand);
@@ -250,7 +259,8 @@ function badgeCell(doc: Document, col: ColumnDef): Cell {
       last = v;
       const s = toText(v);
       setText(badge, s);
-      badge.dataset["tone"] = badgeTone(s);
+      const tone = badgeTone(s);
+      if (badge.dataset["tone"] !== tone) badge.dataset["tone"] = tone;
       show(badge, s !== "");
     },
   };

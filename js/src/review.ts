@@ -7,7 +7,7 @@
  *   requested → (patches) signing → pending → confirmed | reverted | refused
  *   requested → `_reply` {ok: false} → idle (error shown)
  */
-import { makeLink } from "./columns";
+import { makeLink, setAttr, setDisplay, setText, setTitle } from "./columns";
 import { button, el } from "./dom";
 import { formatNumber6, formatOgpu, isTruthy, shortHex, toText, txHref, addressHref } from "./format";
 import type { RowStore } from "./store";
@@ -113,46 +113,60 @@ export function createConfirmCell(doc: Document): ConfirmCell {
   tx.className = "ogpu-rt-tx";
   const txText = el(doc, "span", "ogpu-rt-tx");
   root.append(btn, status, tx, txText);
+  let last = "";
   return {
     el: root,
     update(info, explorer, reviewing) {
       const addr = info.address ?? "";
+      // rows are re-bound every frame while scrolling: skip identical renders entirely
+      const sig = [
+        addr,
+        info.phase,
+        info.clickable,
+        info.reason,
+        info.txHash,
+        info.actionError,
+        info.replyError,
+        explorer,
+        reviewing,
+      ].join("\u0000");
+      if (sig === last) return;
+      last = sig;
       const showButton = !(
         info.phase === "requested" ||
         info.phase === "signing" ||
         info.phase === "pending" ||
         info.phase === "confirmed"
       );
-      btn.style.display = showButton ? "" : "none";
-      btn.disabled = !info.clickable;
-      btn.textContent = "Confirm…";
+      setDisplay(btn, showButton);
+      if (btn.disabled !== !info.clickable) btn.disabled = !info.clickable;
       if (info.clickable) {
-        btn.setAttribute("aria-label", `Confirm response ${addr}`);
-        btn.title = "Review and confirm this response";
+        setAttr(btn, "aria-label", `Confirm response ${addr}`);
+        setTitle(btn, "Review and confirm this response");
       } else {
-        btn.setAttribute("aria-label", `Confirm response ${addr} (unavailable: ${info.reason})`);
-        btn.title = info.reason;
+        setAttr(btn, "aria-label", `Confirm response ${addr} (unavailable: ${info.reason})`);
+        setTitle(btn, info.reason);
       }
-      btn.setAttribute("aria-expanded", reviewing ? "true" : "false");
+      setAttr(btn, "aria-expanded", reviewing ? "true" : "false");
       const text = reviewing && info.phase === "idle" ? "reviewing…" : phaseText(info);
-      status.textContent = text;
-      status.title = text;
-      status.dataset["phase"] = info.phase;
+      setText(status, text);
+      setTitle(status, text);
+      if (status.dataset["phase"] !== info.phase) status.dataset["phase"] = info.phase;
       const hash = info.txHash;
       const href = hash ? txHref(explorer, hash) : null;
       const showTx = hash !== "" && info.phase !== "idle" && info.phase !== "unavailable";
       if (showTx && href !== null) {
-        tx.setAttribute("href", href);
-        tx.textContent = shortHex(hash, 8, 6);
-        tx.title = hash;
-        tx.style.display = "";
-        txText.style.display = "none";
+        setAttr(tx, "href", href);
+        setText(tx, shortHex(hash, 8, 6));
+        setTitle(tx, hash);
+        setDisplay(tx, true);
+        setDisplay(txText, false);
       } else {
-        tx.removeAttribute("href");
-        tx.style.display = "none";
-        txText.textContent = showTx ? shortHex(hash, 8, 6) : "";
-        txText.title = showTx ? hash : "";
-        txText.style.display = showTx ? "" : "none";
+        if (tx.hasAttribute("href")) tx.removeAttribute("href");
+        setDisplay(tx, false);
+        setText(txText, showTx ? shortHex(hash, 8, 6) : "");
+        setTitle(txText, showTx ? hash : "");
+        setDisplay(txText, showTx);
       }
     },
   };

@@ -2,7 +2,7 @@
  * Pooled row elements. A row element is created once and re-bound to different snapshot rows
  * as the user scrolls; its cells update in place.
  */
-import { createCell, type Cell, type CellCtx, type ColumnDef } from "./columns";
+import { createCell, setAttr, type Cell, type CellCtx, type ColumnDef } from "./columns";
 import { el } from "./dom";
 import { confirmInfo, createConfirmCell, type ConfirmCell } from "./review";
 import type { RowStore } from "./store";
@@ -53,12 +53,12 @@ export function renderRow(h: RowHandle, store: RowStore, columns: readonly Colum
   const k = key ?? "";
   if (h.el.getAttribute("data-response") !== k) h.el.setAttribute("data-response", k);
   const selected = key !== null && store.selection.has(key);
-  h.checkbox.checked = selected;
-  h.checkbox.disabled = key === null;
-  h.checkbox.setAttribute("aria-label", `Select response ${k}`);
-  h.el.classList.toggle("ogpu-rt-selected", selected);
+  if (h.checkbox.checked !== selected) h.checkbox.checked = selected;
+  if (h.checkbox.disabled !== (key === null)) h.checkbox.disabled = key === null;
+  setAttr(h.checkbox, "aria-label", `Select response ${k}`);
+  if (h.el.classList.contains("ogpu-rt-selected") !== selected) h.el.classList.toggle("ogpu-rt-selected", selected);
   const reviewing = key !== null && ctx.reviewing === key;
-  h.el.classList.toggle("ogpu-rt-reviewing", reviewing);
+  if (h.el.classList.contains("ogpu-rt-reviewing") !== reviewing) h.el.classList.toggle("ogpu-rt-reviewing", reviewing);
   for (let i = 0; i < columns.length; i++) {
     const col = columns[i];
     const cell = h.cells[i];

@@ -4,7 +4,7 @@
  */
 
 export const STYLE_ID = "ogpu-rt-style";
-export const STYLE_VERSION = "1";
+export const STYLE_VERSION = "2";
 
 export const ROW_HEIGHT = 32;
 export const PANEL_HEIGHT = 204;
@@ -138,10 +138,16 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
 .ogpu-rt-text { flex: 1; }
 .ogpu-rt-icon {
   flex: none; width: 22px; height: 22px; padding: 0; border: 0; border-radius: 3px; cursor: pointer;
-  background: none; color: var(--ogpu-rt-fg2); opacity: 0.75; line-height: 1;
+  background: none; color: var(--ogpu-rt-fg2); line-height: 1;
 }
+/* Row icons (copy, expand) are drawn only on a hovered or focused row: the buttons are always
+   there (same size, focusable, named), but rows scrolled past are cheaper to lay out and paint. */
+.ogpu-rt-copyicon, .ogpu-rt-expandicon { display: none; }
+.ogpu-rt-row:hover .ogpu-rt-icon > span, .ogpu-rt-row:focus-within .ogpu-rt-icon > span,
+.ogpu-rt-icon[data-copied] > span { display: inline-block; }
+.ogpu-rt-expandicon::before { content: "⤢"; }
 /* copy icon: two overlapping squares drawn with borders (no font glyph needed) */
-.ogpu-rt-copyicon { position: relative; display: inline-block; width: 12px; height: 12px; vertical-align: middle; }
+.ogpu-rt-copyicon { position: relative; width: 12px; height: 12px; vertical-align: middle; }
 .ogpu-rt-copyicon::before, .ogpu-rt-copyicon::after {
   content: ""; position: absolute; width: 8px; height: 8px; border: 1.5px solid currentColor; border-radius: 1.5px;
 }
@@ -149,7 +155,7 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
 .ogpu-rt-copyicon::after { left: 3.5px; top: 3.5px; }
 .ogpu-rt-icon[data-copied] .ogpu-rt-copyicon::before { border: 0; opacity: 1; content: "✓"; width: auto; height: auto; top: -3px; color: var(--ogpu-rt-ok-fg); }
 .ogpu-rt-icon[data-copied] .ogpu-rt-copyicon::after { display: none; }
-.ogpu-rt-icon:hover, .ogpu-rt-icon:focus-visible { opacity: 1; background: var(--ogpu-rt-hover); color: var(--ogpu-rt-fg0); }
+.ogpu-rt-icon:hover, .ogpu-rt-icon:focus-visible { background: var(--ogpu-rt-hover); color: var(--ogpu-rt-fg0); }
 .ogpu-rt-badge {
   display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 0.9em; line-height: 18px;
   background: var(--ogpu-rt-neutral-bg); color: var(--ogpu-rt-neutral-fg);

@@ -108,6 +108,8 @@ export function createTable(model: AnyModel, host: HTMLElement, options: TableOp
   let cancelFrame: (() => void) | null = null;
   let viewTimer: ReturnType<typeof setTimeout> | null = null;
   let headH = 0;
+  /** scrollTop seen by the previous frame (fast-scroll detection). */
+  let lastScrollTop = NaN;
   /** Header height must be (re)measured at the start of the next frame. */
   let headDirty = true;
   let lastFrameError = "";
@@ -507,20 +509,28 @@ export function createTable(model: AnyModel, host: HTMLElement, options: TableOp
     const st = scroll.scrollTop;
     const vh = viewportHeight();
     const l = layout();
-    const [first, end] = visibleRange(l, st - headH, vh, overscan, MAX_ROW_ELEMENTS);
+    // Scrolling fast (a step per frame beyond the overscan): overscan rows would be replaced
+    // again next frame before ever being seen, so render just the viewport (+1 row) and come
+    // back for the full overscan once the scrolling settles.
+    const jump = Math.abs(st - lastScrollTop);
+    lastScrollTop = st;
+    const fast = !initial && jump > overscan * ROW_HEIGHT;
+    const [first, end] = visibleRange(l, st - headH, vh, fast ? Math.min(1, overscan) : overscan, MAX_ROW_ELEMENTS);
     // writes
     const height = `${totalHeight(l)}px`;
     if (body.style.height !== height) body.style.height = height;
     const want = new Map<number, number>();
     for (let p = first; p < end; p++) want.set(ord.at(p), p);
+    // hidden pool rows first: free.pop() reuses the rows still displayed before it shows a
+    // hidden one (no display toggles while the row count is stable)
     const free: RowHandle[] = [];
+    for (const h of pool) if (h.base === -1) free.push(h);
     for (const [base, h] of bound) {
       if (!want.has(base)) {
         bound.delete(base);
         free.push(h);
       }
     }
-    for (const h of pool) if (h.base === -1) free.push(h);
     const c = ctx();
     for (const [base, pos] of want) {
       let h = bound.get(base);
@@ -565,6 +575,7 @@ export function createTable(model: AnyModel, host: HTMLElement, options: TableOp
       }
     }
     dirty.clear();
+    if (fast) scheduleFrame(); // settle: full overscan once the scrolling stops
     // review panel
     if (review !== null && reviewPos >= 0) {
       panel.el.style.display = "";

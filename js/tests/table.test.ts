@@ -174,6 +174,49 @@ describe("virtualization", () => {
   });
 });
 
+describe("fast scrolling", () => {
+  it("renders only the viewport while scrolling fast, then the overscan again", () => {
+    const rows = makeRows(10_000);
+    const t = m(rows);
+    const sc = t.scroll();
+    const settled = t.shown().length;
+    // 40 rows a frame: overscan rows would be replaced before ever being seen
+    sc.scrollTop = 4_000 * 32;
+    sc.dispatchEvent(new Event("scroll"));
+    vi.advanceTimersByTime(17);
+    const fast = t.shownKeys();
+    expect(fast.length).toBeLessThan(settled);
+    expect(fast.length).toBeGreaterThanOrEqual(15); // the whole 480 px viewport
+    expect(fast).toContain(rows[4_000]!.address);
+    expect(fast).toContain(rows[4_014]!.address);
+    // scrolling stopped: the next frame brings the overscan back
+    vi.advanceTimersByTime(17);
+    const slow = t.shownKeys();
+    expect(slow.length).toBeGreaterThan(fast.length);
+    expect(slow).toContain(rows[3_995]!.address);
+    expect(slow).toContain(rows[4_020]!.address);
+    expect(t.qa(".ogpu-rt-row").length).toBeLessThanOrEqual(150);
+  });
+
+  it("does not rewrite unchanged row content", () => {
+    const rows = makeRows(3);
+    const t = m(rows);
+    const r = t.row(rows[1]!.address);
+    const confirm = r.querySelector<HTMLButtonElement>(".ogpu-rt-confirm")!;
+    const status = r.querySelector(".ogpu-rt-status")!;
+    const textNodes = [confirm.firstChild, status.firstChild];
+    const mo = new MutationObserver(() => undefined);
+    mo.observe(r, { subtree: true, childList: true, attributes: true, characterData: true });
+    // a patch to another row re-renders nothing here; a re-render of this row with equal
+    // content changes nothing in the DOM
+    t.model.pySet({ _patch: { seq: 1, rows: { [rows[1]!.address]: { payment_ogpu: rows[1]!.payment_ogpu } } } });
+    t.t.flush();
+    expect(mo.takeRecords()).toEqual([]);
+    expect([confirm.firstChild, status.firstChild]).toEqual(textNodes);
+    mo.disconnect();
+  });
+});
+
 describe("sorting", () => {
   it("cycles asc → desc → none with aria-sort", () => {
     const rows = makeRows(4, (i) => ({ payment_ogpu: [10, 9, 100, 9][i]! }));
