@@ -3,15 +3,12 @@ FIRST_RESPONSE, the three read paths, gas-cap chunking, fallbacks, retries and b
 
 from __future__ import annotations
 
-import http.server
-import json
 import logging
-import threading
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-import requests
+from support import Proxy, sdk_on_devnet
 
 import ogpu_widgets as ow
 from ogpu_widgets import reader
@@ -400,57 +397,6 @@ def test_source_and_nexus_paging(world, monkeypatch):
 # ---- refusals, fallbacks, retries ---------------------------------------------------------------
 
 
-class Proxy:
-    """A real HTTP hop in front of anvil that refuses or fails what ``rule`` says, the way
-    restrictive public RPC gateways do. ``rule(payload, n)`` returns None to forward the
-    request, or (HTTP status, JSON reply)."""
-
-    def __init__(self, upstream: str, rule) -> None:
-        self.upstream, self.rule, self.count = upstream, rule, 0
-        session = requests.Session()
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                proxy.count += 1
-                answer = proxy.rule(json.loads(body), proxy.count)
-                if answer is None:
-                    reply = session.post(
-                        proxy.upstream,
-                        data=body,
-                        headers={"Content-Type": "application/json"},
-                        timeout=60,
-                    )
-                    status, out = reply.status_code, reply.content
-                else:
-                    status, obj = answer
-                    out = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> Proxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def calls_of(payload):
     return payload if isinstance(payload, list) else [payload]
 
@@ -650,21 +596,8 @@ def test_progress_bar(world, monkeypatch, capsys):
 def test_get_task_responses_agrees_with_the_official_sdk(monkeypatch):
     pytest.importorskip("ogpu")
     import ogpu.client
-    from ogpu.chain import config as chain_config
-    from ogpu.chain.config import ChainConfig, ChainId
-    from ogpu.chain.web3 import Web3Manager
 
-    with Devnet(chain_id=ChainId.OGPU_MAINNET.value) as dev:
-        contracts = {
-            "NEXUS": dev.contracts["nexus"],
-            "CONTROLLER": dev.contracts["controller"],
-            "VAULT": dev.contracts["vault"],
-            "TERMINAL": "0x" + "00" * 20,
-        }
-        monkeypatch.setitem(ChainConfig.CHAIN_CONTRACTS, ChainId.OGPU_MAINNET, contracts)
-        monkeypatch.setitem(chain_config.CHAIN_RPC_URLS, ChainId.OGPU_MAINNET, dev.rpc_url)
-        monkeypatch.setattr(Web3Manager, "_web3_instances", {})
-        ChainConfig.set_chain(ChainId.OGPU_MAINNET)
+    with sdk_on_devnet(monkeypatch) as dev:
         src = dev.publish_source("manual")
         task = dev.publish_task(src)
         for k in range(5):
@@ -686,7 +619,6 @@ def test_get_task_responses_agrees_with_the_official_sdk(monkeypatch):
                 assert mine.status == sdk.get_status().name.lower()
                 assert mine.confirmed == sdk.is_confirmed()
                 assert mine.timestamp == sdk.get_timestamp()
-        Web3Manager._web3_instances.clear()
 
 
 # ---- publication times -------------------------------------------------------------------------

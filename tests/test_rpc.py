@@ -3,14 +3,13 @@ refuses or drops what a rule says: batches, fallbacks, retries, maybe-sent, reve
 
 from __future__ import annotations
 
-import http.server
-import json
 import socket
 import threading
 
 import pytest
 import requests
 from eth_abi import encode as abi_encode
+from support import Proxy
 
 from ogpu_widgets import rpc
 from ogpu_widgets.errors import ConnectionError_
@@ -33,56 +32,6 @@ def closed_port_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
-
-
-class Proxy:
-    """A real HTTP hop in front of anvil. ``rule(payload, n)`` returns None to forward, or
-    (HTTP status, reply) where a ``bytes`` reply is sent as is and anything else as JSON."""
-
-    def __init__(self, upstream: str, rule) -> None:
-        self.upstream, self.rule, self.count = upstream, rule, 0
-        session = requests.Session()
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                proxy.count += 1
-                answer = proxy.rule(json.loads(body), proxy.count)
-                if answer is None:
-                    reply = session.post(
-                        proxy.upstream,
-                        data=body,
-                        headers={"Content-Type": "application/json"},
-                        timeout=60,
-                    )
-                    status, out = reply.status_code, reply.content
-                else:
-                    status, obj = answer
-                    out = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> Proxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def reverting_initcode(reason: str) -> str:

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import pytest
-
-from ogpu_widgets.devnet import Devnet
+from support import sdk_on_devnet
 
 ogpu = pytest.importorskip("ogpu")
 
 
 @pytest.fixture
-def sdk_on_devnet(monkeypatch):
-    from ogpu.chain import config as chain_config
-    from ogpu.chain.config import ChainConfig, ChainId
-    from ogpu.chain.web3 import Web3Manager
-
-    # the devnet wears mainnet's chain id, so the SDK signs exactly as it would on mainnet
-    with Devnet(chain_id=ChainId.OGPU_MAINNET.value) as dev:
-        contracts = {
-            "NEXUS": dev.contracts["nexus"],
-            "CONTROLLER": dev.contracts["controller"],
-            "VAULT": dev.contracts["vault"],
-            "TERMINAL": "0x" + "00" * 20,
-        }
-        monkeypatch.setitem(ChainConfig.CHAIN_CONTRACTS, ChainId.OGPU_MAINNET, contracts)
-        monkeypatch.setitem(chain_config.CHAIN_RPC_URLS, ChainId.OGPU_MAINNET, dev.rpc_url)
-        monkeypatch.setattr(Web3Manager, "_web3_instances", {})
-        ChainConfig.set_chain(ChainId.OGPU_MAINNET)
+def sdk_devnet(monkeypatch):
+    with sdk_on_devnet(monkeypatch) as dev:
         yield dev
-        Web3Manager._web3_instances.clear()
 
 
-def test_sdk_reads_and_confirms_on_the_devnet(sdk_on_devnet, monkeypatch):
+def test_sdk_reads_and_confirms_on_the_devnet(sdk_devnet, monkeypatch):
     import ogpu.client
 
-    dev = sdk_on_devnet
+    dev = sdk_devnet
     src = dev.publish_source("manual")
     task = dev.publish_task(src, payment_ogpu=2)
     r0 = dev.respond(task, 0, data="ipfs://bafy-zero")
