@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from eth_account import Account
-from test_confirm_support import BerlinDevnet, new_task, nonce, wait_for
+from test_confirm_support import new_task, nonce, wait_for
 
 from ogpu_widgets import confirm
 from ogpu_widgets.confirm import (
@@ -17,6 +17,7 @@ from ogpu_widgets.confirm import (
     pending_confirmation,
     preflight,
 )
+from ogpu_widgets.devnet import Devnet
 from ogpu_widgets.errors import (
     AlreadyConfirmedError,
     ConfirmationInFlightError,
@@ -279,8 +280,8 @@ def test_confirm_many_refuses_before_sending_anything(devnet):
     assert nonce(dev, acct.address) == before + 2
 
 
-def test_legacy_gas_price_when_blocks_have_no_base_fee(tmp_path):
-    with BerlinDevnet(tmp_path) as dev:
+def test_legacy_gas_price_when_blocks_have_no_base_fee():
+    with Devnet(hardfork="berlin") as dev:
         assert "baseFeePerGas" not in dev.rpc("eth_getBlockByNumber", ["latest", False])
         task, (r0,) = new_task(dev, 1)
         pf = preflight(r0, account=dev.client.private_key, network=dev.network)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
 import time
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from ogpu_widgets.devnet import Devnet, find_anvil
+from ogpu_widgets.devnet import Devnet
 
 
 def nonce(dev: Devnet, address: str, tag: str = "pending") -> int:
@@ -78,35 +75,3 @@ def assert_exception_clean(exc: BaseException, key: str) -> None:
         )
         assert_no_key("".join(library_only.format()), key)
         exc = exc.__cause__ or exc.__context__
-
-
-class BerlinDevnet(Devnet):
-    """A devnet on anvil's Berlin hard fork: blocks without ``baseFeePerGas`` (legacy fees).
-
-    Uses only the devnet's public knobs: ``anvil=`` (a wrapper adding ``--hardfork berlin``)
-    and ``send`` (which must give a legacy ``gasPrice``, since anvil fills in EIP-1559 fees
-    that Berlin refuses)."""
-
-    def __init__(self, workdir: Path, **kw: Any) -> None:
-        wrapper = workdir / "anvil-berlin"
-        wrapper.write_text(f'#!/bin/sh\nexec "{find_anvil()}" "$@" --hardfork berlin\n')
-        wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-        assert os.access(wrapper, os.X_OK)
-        super().__init__(anvil=str(wrapper), **kw)
-
-    def send(self, sender, to, data, *, value=0, gas=None):
-        tx = {
-            "from": sender,
-            "data": data,
-            "value": hex(value),
-            "gasPrice": self.rpc("eth_gasPrice"),
-        }
-        if to is not None:
-            tx["to"] = to
-        if gas is None:
-            gas = int(int(self.rpc("eth_estimateGas", [tx]), 16) * 1.2) + 10_000
-        tx["gas"] = hex(gas)
-        tx_hash = self.rpc("eth_sendTransaction", [tx])
-        receipt = self.wait_receipt(tx_hash)
-        assert receipt is not None and int(receipt["status"], 16) == 1, receipt
-        return receipt

@@ -61,6 +61,8 @@ DEV_KEYS_NOTICE = (
     "Never send real funds to them."
 )
 DEFAULT_CHAIN_ID = 31337
+_PRE_LONDON = {"frontier", "homestead", "tangerine", "spuriousdragon", "byzantium",
+               "constantinople", "petersburg", "istanbul", "muirglacier", "berlin"}  # fmt: skip
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -189,6 +191,7 @@ class Devnet:
         client_deposit_ogpu: float = 1_000_000,
         chain_id: int = DEFAULT_CHAIN_ID,
         anvil: str | None = None,
+        hardfork: str | None = None,
         start_timeout: float = 30.0,
     ) -> None:
         if not 1 <= providers <= 15:
@@ -198,6 +201,10 @@ class Devnet:
         self._deposit = client_deposit_ogpu
         self.chain_id = chain_id
         self._anvil_path = anvil
+        #: anvil's ``--hardfork``; before London, blocks carry no base fee and transactions
+        #: must pay a legacy ``gasPrice``.
+        self.hardfork = hardfork
+        self.legacy_fees = (hardfork or "").lower() in _PRE_LONDON
         self._start_timeout = start_timeout
         self._proc: subprocess.Popen | None = None
         self._lock = threading.RLock()
@@ -265,6 +272,8 @@ class Devnet:
             "--gas-limit", "10000000000",
             "--code-size-limit", "100000",
         ]  # fmt: skip
+        if self.hardfork:
+            cmd += ["--hardfork", self.hardfork]
         proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
@@ -439,6 +448,8 @@ class Devnet:
         tx: dict[str, Any] = {"from": sender, "data": data, "value": hex(value)}
         if to is not None:
             tx["to"] = to
+        if self.legacy_fees:  # anvil would fill in EIP-1559 fields, which these forks refuse
+            tx["gasPrice"] = self.rpc("eth_gasPrice")
         if gas is None:
             # estimating first turns a revert into an error that carries its reason string
             gas = int(int(self.rpc("eth_estimateGas", [tx]), 16) * 1.2) + 10_000
