@@ -166,16 +166,23 @@ export function makeLink(doc: Document): HTMLAnchorElement {
   return a;
 }
 
+/** A small per-row action button (handled by delegation on `data-action`). Its glyph is drawn
+ * by CSS, and only on a hovered or focused row (cheaper rows to paint). */
+function iconButton(doc: Document, action: string, col: ColumnDef, icon: string): HTMLButtonElement {
+  const b = el(doc, "button", "ogpu-rt-icon");
+  b.type = "button";
+  b.dataset["action"] = action;
+  b.dataset["col"] = col.name;
+  b.append(el(doc, "span", icon));
+  return b;
+}
+
 function addressCell(doc: Document, col: ColumnDef): Cell {
   const root = cellEl(doc, col);
   const link = makeLink(doc);
   link.className = "ogpu-rt-addr";
   const span = el(doc, "span", "ogpu-rt-addr");
-  const copy = el(doc, "button", "ogpu-rt-icon");
-  copy.type = "button";
-  copy.dataset["action"] = "copy";
-  copy.dataset["col"] = col.name;
-  copy.append(el(doc, "span", "ogpu-rt-copyicon"));
+  const copy = iconButton(doc, "copy", col, "ogpu-rt-copyicon");
   root.append(link, span, copy);
   let last: Scalar | undefined;
   let lastExplorer: string | null | undefined;
@@ -212,12 +219,7 @@ function textCell(doc: Document, col: ColumnDef): Cell {
   const link = makeLink(doc);
   link.className = "ogpu-rt-text";
   const span = el(doc, "span", "ogpu-rt-text");
-  const expand = el(doc, "button", "ogpu-rt-icon");
-  expand.type = "button";
-  expand.dataset["action"] = "expand";
-  expand.dataset["col"] = col.name;
-  // the glyph is drawn by CSS, and only on a hovered or focused row (cheaper rows to paint)
-  expand.append(el(doc, "span", "ogpu-rt-expandicon"));
+  const expand = iconButton(doc, "expand", col, "ogpu-rt-expandicon");
   expand.setAttribute("aria-label", `Show full ${col.label.toLowerCase()}`);
   expand.title = `Show full ${col.label.toLowerCase()}`;
   root.append(link, span, expand);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import { makeModel, makeRows, type FakeModel } from "./helpers";
 import type { AnyModel } from "../src/types";
+import { FAKE_TIMERS } from "./mount";
 
 /** Like anywidget: every hook gets a fresh proxy object over the same underlying model. */
 function proxy(base: FakeModel): AnyModel {
@@ -16,7 +17,7 @@ function proxy(base: FakeModel): AnyModel {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "requestAnimationFrame", "cancelAnimationFrame"] });
+  vi.useFakeTimers(FAKE_TIMERS);
 });
 afterEach(() => {
   vi.useRealTimers();

@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, vi } from "vitest";
 import { createTable, type TableHandle, type TableOptions } from "../src/table";
 import { RowStore } from "../src/store";
 import { makeModel, type FakeModel, type RowInit } from "./helpers";
@@ -104,4 +105,28 @@ export function typeInto(input: HTMLInputElement, value: string): void {
 export function choose(select: HTMLSelectElement, value: string): void {
   select.value = value;
   select.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+/** Fake timers, animation frames included, as every DOM test here uses them. */
+export const FAKE_TIMERS = {
+  toFake: ["setTimeout", "clearTimeout", "requestAnimationFrame", "cancelAnimationFrame"],
+} satisfies Parameters<typeof vi.useFakeTimers>[0];
+
+/** Call at the top of a test file: fake timers around each test, and a `mount` whose tables
+ * are destroyed after each test. */
+export function mountPerTest(): typeof mount {
+  let mounted: Mounted[] = [];
+  beforeEach(() => {
+    vi.useFakeTimers(FAKE_TIMERS);
+  });
+  afterEach(() => {
+    for (const x of mounted) x.destroy();
+    mounted = [];
+    vi.useRealTimers();
+  });
+  return (...args) => {
+    const x = mount(...args);
+    mounted.push(x);
+    return x;
+  };
 }

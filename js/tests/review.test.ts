@@ -1,23 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { makeRows } from "./helpers";
-import { accessibleName, click, mount, type Mounted } from "./mount";
+import { accessibleName, click, mountPerTest, type Mounted } from "./mount";
 
-let mounted: Mounted[] = [];
-function m(...args: Parameters<typeof mount>): Mounted {
-  const x = mount(...args);
-  mounted.push(x);
-  return x;
-}
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "requestAnimationFrame", "cancelAnimationFrame"] });
-});
-
-afterEach(() => {
-  for (const x of mounted) x.destroy();
-  mounted = [];
-  vi.useRealTimers();
-});
+const m = mountPerTest();
 
 const TX = `0x${"ab12".repeat(16)}`;
 

@@ -1,17 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { safeDataHref } from "../src/format";
 import { makeRows } from "./helpers";
-import { click, mount, type Mounted } from "./mount";
+import { click, mountPerTest } from "./mount";
 
-let mounted: Mounted[] = [];
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "requestAnimationFrame", "cancelAnimationFrame"] });
-});
-afterEach(() => {
-  for (const x of mounted) x.destroy();
-  mounted = [];
-  vi.useRealTimers();
-});
+const m = mountPerTest();
 
 const HOSTILE = [
   "<script>alert(1)</script>",
@@ -58,8 +50,7 @@ describe("hostile values", () => {
       can_confirm: false,
       payment: HOSTILE[(i + 4) % HOSTILE.length]!,
     }));
-    const x = mount(rows, { banner: { level: "error", message: HOSTILE[1], seq: 1 } });
-    mounted.push(x);
+    const x = m(rows, { banner: { level: "error", message: HOSTILE[1], seq: 1 } });
     expect(x.shown()).toHaveLength(HOSTILE.length);
     assertInert(x.host);
     const text = x.host.textContent ?? "";
@@ -81,8 +72,7 @@ describe("hostile values", () => {
 
   it("hostile patch values (action_error, tx_hash, reason) stay text", () => {
     const rows = makeRows(2, () => ({ can_confirm: true, reason: "" }));
-    const x = mount(rows);
-    mounted.push(x);
+    const x = m(rows);
     const a = rows[0]!.address;
     x.model.pySet({
       _patch: {
@@ -115,8 +105,7 @@ describe("hostile values", () => {
       "https://example.com/ has spaces",
     ];
     const rows = makeRows(values.length, (i) => ({ data: values[i]! }));
-    const x = mount(rows);
-    mounted.push(x);
+    const x = m(rows);
     const hrefOf = (i: number) =>
       x.row(rows[i]!.address).querySelector<HTMLAnchorElement>(".ogpu-rt-k-text a[href]")?.getAttribute("href") ?? null;
     expect(hrefOf(0)).toBe("https://example.com/result.json");

@@ -1,23 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { decodePositions, makeRows } from "./helpers";
-import { choose, click, clickCheckbox, mount, typeInto, type Mounted } from "./mount";
+import { choose, click, clickCheckbox, mount, mountPerTest, typeInto, type Mounted } from "./mount";
 
-let mounted: Mounted[] = [];
-function m(...args: Parameters<typeof mount>): Mounted {
-  const x = mount(...args);
-  mounted.push(x);
-  return x;
-}
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "requestAnimationFrame", "cancelAnimationFrame"] });
-});
-
-afterEach(() => {
-  for (const x of mounted) x.destroy();
-  mounted = [];
-  vi.useRealTimers();
-});
+const m = mountPerTest();
 
 function sortButton(t: Mounted, col: string): HTMLButtonElement {
   return t.q<HTMLButtonElement>(`.ogpu-rt-th[data-col="${col}"] button`);
