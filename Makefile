@@ -31,7 +31,7 @@ $(PY_STAMP): $(PY) pyproject.toml $(BUNDLE)
 
 bundle: $(BUNDLE)
 
-# Recompile contracts/ into ogpu_widgets/abi/ (commit the result).
+# Recompile contracts/ into ogpu_widgets/chain/abi/ (commit the result).
 contracts: $(NPM_STAMP)
 	cd js && npm run compile-contracts
 

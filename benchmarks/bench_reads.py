@@ -36,7 +36,7 @@ from web3 import Web3
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ogpu_widgets import reader  # noqa: E402
-from ogpu_widgets.abi import abi  # noqa: E402
+from ogpu_widgets.chain.abi import abi  # noqa: E402
 from ogpu_widgets.devnet import Devnet  # noqa: E402
 from ogpu_widgets.records import ZERO_ADDRESS  # noqa: E402
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .errors import *  # noqa: F403
-from .errors import OgpuWidgetsError
-from .network import (
+from .chain.network import (
     MAINNET,
     TESTNET,
     Network,
     get_default_network,
     set_default_network,
 )
+from .errors import *  # noqa: F403
+from .errors import OgpuWidgetsError
 from .records import DeliveryMethod, ResponseStatus, TaskResponse, TaskStatus
 
 __version__ = "0.1.0"

@@ -59,7 +59,11 @@ from eth_utils.abi import (
     get_abi_output_types,
 )
 
-from .abi import abi
+from .chain.abi import abi
+from .chain.codec import to_address
+from .chain.network import Network, resolve_network
+from .chain.revert import revert_reason
+from .chain.rpc import RpcClient, RpcError, Unreachable
 from .errors import (
     AlreadyConfirmedError,
     ConfirmationError,
@@ -82,9 +86,7 @@ from .errors import (
     TransactionRevertedError,
     WrongChainError,
 )
-from .network import Network, resolve_network, to_address
 from .records import WEI_PER_OGPU, DeliveryMethod, TaskStatus
-from .rpc import RpcClient, RpcError, Unreachable, revert_reason
 
 __all__ = [
     "GAS_MARGIN",

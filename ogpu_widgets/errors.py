@@ -1,25 +1,117 @@
-"""One hierarchy of typed errors. Every message names the bad value and what to do about it."""
+"""One hierarchy of typed errors. Every message names the bad value and what to do about it.
+
+Errors carry data as declared attributes (``err.tx_hash``, ``err.expected_client``, ...), set by
+keyword when raised and ``None`` when not known::
+
+    raise NotTaskClientError("...", response=r, task=t, signer=s, expected_client=c)
+
+Every exception a public call (or the widget's request handling) lets out is an
+:class:`OgpuWidgetsError`.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .confirm.confirmation import Confirmation
+
+__all__ = [
+    "AlreadyConfirmedError",
+    "ConfirmManyError",
+    "ConfirmationError",
+    "ConfirmationInFlightError",
+    "ConfirmationPendingElsewhereError",
+    "ConfirmationTimeoutError",
+    "ConnectionError_",
+    "DuplicateTaskError",
+    "FirstResponseSourceError",
+    "InsufficientFundsError",
+    "InvalidAddressError",
+    "InvalidArgumentError",
+    "InvalidRangeError",
+    "InvalidResponseError",
+    "InvalidSignerError",
+    "MissingSignerError",
+    "NetworkConfigError",
+    "NodeUnavailableError",
+    "NotAContractError",
+    "NotAResponseError",
+    "NotASourceError",
+    "NotATaskError",
+    "NotTaskClientError",
+    "OgpuWidgetsError",
+    "ReadError",
+    "ResponseNotFoundError",
+    "ResponseTableError",
+    "RpcReplyError",
+    "SelectorError",
+    "TaskCanceledError",
+    "TaskExpiredError",
+    "TaskFinalizedError",
+    "TransactionRevertedError",
+    "WrongChainError",
+]
+
 
 class OgpuWidgetsError(Exception):
-    """Base class of every error this library raises on purpose."""
+    """Base class of every error this library raises on purpose.
+
+    Subclasses declare the data they carry as class attributes (default ``None``); the
+    constructor takes them by keyword and refuses names no class of the error declares."""
+
+    def __init__(self, message: str = "", **data: Any) -> None:
+        super().__init__(message)
+        fields = self.fields()
+        for name, value in data.items():
+            if name not in fields:
+                raise TypeError(
+                    f"{type(self).__name__} carries no {name!r}; it carries {sorted(fields)}"
+                )
+            setattr(self, name, value)
+
+    @classmethod
+    def fields(cls) -> set[str]:
+        """The names of the data attributes this error declares (its own and inherited)."""
+        out: set[str] = set()
+        for klass in cls.__mro__:
+            out.update(
+                k for k in getattr(klass, "__annotations__", {}) if not k.startswith("_")
+            )
+        return out
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The declared attributes that are set, as a dict."""
+        return {k: getattr(self, k) for k in sorted(self.fields()) if getattr(self, k, None)
+                is not None}  # fmt: skip
+
+    def __reduce__(self):  # pickling keeps the data (multiprocessing, joblib)
+        return (_rebuild, (type(self), str(self), self.data))
+
+
+def _rebuild(cls: type[OgpuWidgetsError], message: str, data: dict[str, Any]) -> Any:
+    return cls(message, **data)
 
 
 # ---- input and configuration -----------------------------------------------------------------
 
 
-class InvalidAddressError(OgpuWidgetsError, ValueError):
+class InvalidArgumentError(OgpuWidgetsError, ValueError, TypeError):
+    """An argument has a value or type the call does not accept (e.g. an unknown
+    ``read_path``, ``None`` where addresses are expected)."""
+
+    argument: str | None
+
+
+class InvalidAddressError(InvalidArgumentError):
     """A value that should be a 20-byte hex address is not one."""
 
+    value: Any
 
-class SelectorError(OgpuWidgetsError, ValueError):
+
+class SelectorError(InvalidArgumentError):
     """``load_responses``/``load_tasks`` got no selector, an empty one, or more than one."""
-
-
-class InvalidArgumentError(OgpuWidgetsError, ValueError):
-    """An argument has a value the call does not accept (e.g. an unknown ``read_path``)."""
 
 
 class InvalidRangeError(InvalidArgumentError):
@@ -27,38 +119,78 @@ class InvalidRangeError(InvalidArgumentError):
 
 
 class NotAContractError(OgpuWidgetsError, ValueError):
-    """An address has no code on the connected chain."""
+    """An address has no code on the connected chain (a definitive answer of the node)."""
+
+    address: str | None
 
 
 class NotATaskError(OgpuWidgetsError, ValueError):
     """An address has code but does not behave like an OpenGPU task contract."""
 
+    address: str | None
+
 
 class NotASourceError(OgpuWidgetsError, ValueError):
     """An address has code but does not behave like an OpenGPU source contract."""
 
+    address: str | None
+
 
 class NotAResponseError(OgpuWidgetsError, ValueError):
     """An address has code but does not behave like an OpenGPU response contract."""
+
+    address: str | None
 
 
 class NetworkConfigError(OgpuWidgetsError, ValueError):
     """A network description is incomplete or inconsistent (missing address, bad state file)."""
 
 
-# ---- connection ------------------------------------------------------------------------------
+# ---- the node ----------------------------------------------------------------------------------
 
 
 class ConnectionError_(OgpuWidgetsError, ConnectionError):
     """The RPC node cannot be reached or keeps failing after retries."""
 
+    url: str | None
+
 
 class WrongChainError(OgpuWidgetsError):
     """The RPC node reports another chain id than the network expects."""
 
+    url: str | None
+    expected_chain_id: int | None
+    chain_id: int | None
+
 
 class ReadError(OgpuWidgetsError):
     """A read failed after every retry and fallback; no partial result is returned."""
+
+
+class NodeUnavailableError(ConnectionError_, ReadError):
+    """The node gave no usable answer to ``what`` after the retry policy ran out (transport
+    errors, HTTP 408/425/429/5xx, "try again later" error replies, truncated or non-JSON-RPC
+    bodies), or the URL cannot be used at all.
+
+    ``exhausted`` is True when every one of ``attempts`` failed transiently, False when the
+    answer was unusable at once. ``maybe_sent`` is False only when the request certainly never
+    reached the node (connection refused, unusable URL)."""
+
+    what: str | None
+    detail: str | None
+    attempts: int | None
+    exhausted: bool | None
+    maybe_sent: bool | None
+
+
+class RpcReplyError(OgpuWidgetsError):
+    """The node answered ``method`` with a JSON-RPC error reply (``code``, ``rpc_message``,
+    ``rpc_data``) that is not a transient one."""
+
+    method: str | None
+    code: Any
+    rpc_message: str | None
+    rpc_data: Any
 
 
 # ---- the write path --------------------------------------------------------------------------
@@ -66,6 +198,14 @@ class ReadError(OgpuWidgetsError):
 
 class ConfirmationError(OgpuWidgetsError):
     """Base class of refusals and failures on the confirmation path."""
+
+    response: str | None
+    task: str | None
+    signer: str | None
+    #: The contract's revert reason, when a revert said why.
+    reason: str | None
+    tx_hash: str | None
+    confirmation: Confirmation | None
 
 
 class MissingSignerError(ConfirmationError):
@@ -79,6 +219,8 @@ class InvalidSignerError(ConfirmationError, ValueError):
 class NotTaskClientError(ConfirmationError):
     """The signer is not the client of the response's task (revert ``NotOwner``)."""
 
+    expected_client: str | None
+
 
 class AlreadyConfirmedError(ConfirmationError):
     """The response is already confirmed (revert ``AlreadyConfirmed``)."""
@@ -86,6 +228,8 @@ class AlreadyConfirmedError(ConfirmationError):
 
 class TaskFinalizedError(ConfirmationError):
     """The task is finalized: another response won (revert ``AlreadyFinalized``)."""
+
+    winner: str | None
 
 
 class TaskCanceledError(ConfirmationError):
@@ -95,17 +239,32 @@ class TaskCanceledError(ConfirmationError):
 class TaskExpiredError(ConfirmationError):
     """The task expired before a confirmation (revert ``Expired``)."""
 
+    expiry: int | None
+
 
 class FirstResponseSourceError(ConfirmationError):
     """The task's source delivers FIRST_RESPONSE: the chain confirms by itself."""
+
+    source: str | None
 
 
 class InsufficientFundsError(ConfirmationError):
     """The signer cannot pay the transaction's gas."""
 
+    balance: int | None
+    cost: int | None
+
 
 class ConfirmationInFlightError(ConfirmationError):
     """Another response of the same task has a pending or mined confirmation from this process."""
+
+
+class ConfirmationPendingElsewhereError(ConfirmationInFlightError):
+    """A confirmation of the task from the same signer is pending on the node but not from this
+    process (another kernel, a killed one, a wallet): sending another would revert and cost
+    gas. ``pending_tx`` is its hash when the node showed it."""
+
+    pending_tx: str | None
 
 
 class TransactionRevertedError(ConfirmationError):
@@ -113,7 +272,10 @@ class TransactionRevertedError(ConfirmationError):
 
 
 class ConfirmationTimeoutError(ConfirmationError):
-    """Waiting for a receipt timed out; the transaction is still in flight, not failed."""
+    """Waiting for a receipt timed out; the transaction is still in flight, not failed.
+    ``confirmation`` (or ``confirmations`` for several) is what to keep following."""
+
+    confirmations: list | None
 
 
 class ResponseNotFoundError(ConfirmationError, NotAContractError):
@@ -136,12 +298,35 @@ class ConfirmManyError(ConfirmationError):
     ``confirmations`` lists the confirmations that were sent (they stay in flight).
     """
 
+    refusals: dict | None
+    confirmations: list | None
+
     def __init__(
         self,
-        message: str,
+        message: str = "",
         refusals: dict[str, ConfirmationError] | None = None,
         confirmations: list | None = None,
+        **data: Any,
     ) -> None:
-        super().__init__(message)
-        self.refusals = dict(refusals or {})
-        self.confirmations = list(confirmations or [])
+        super().__init__(
+            message, refusals=dict(refusals or {}), confirmations=list(confirmations or []), **data
+        )
+
+
+# ---- the widget --------------------------------------------------------------------------------
+
+
+class ResponseTableError(OgpuWidgetsError, ValueError):
+    """A ``ResponseTable`` was asked for something it cannot do (unknown row, bad data)."""
+
+
+def _declare_defaults() -> None:
+    # every declared attribute reads None until set
+    for obj in list(globals().values()):
+        if isinstance(obj, type) and issubclass(obj, OgpuWidgetsError):
+            for name in obj.__dict__.get("__annotations__", {}):
+                if not name.startswith("_") and name not in obj.__dict__:
+                    setattr(obj, name, None)
+
+
+_declare_defaults()

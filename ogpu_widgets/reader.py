@@ -38,7 +38,18 @@ import pandas as pd
 from eth_hash.auto import keccak
 
 from . import frame as _frame
-from .abi import bytecode
+from .chain.abi import bytecode
+from .chain.codec import to_address
+from .chain.network import Network, resolve_network
+from .chain.revert import revert_reason
+from .chain.rpc import (
+    CAPABILITIES,
+    BatchRefused,
+    RpcClient,
+    RpcError,
+    Unreachable,
+    is_transient,
+)
 from .errors import (
     InvalidArgumentError,
     InvalidRangeError,
@@ -49,7 +60,6 @@ from .errors import (
     ReadError,
     SelectorError,
 )
-from .network import Network, resolve_network, to_address
 from .records import (
     ZERO_ADDRESS,
     DeliveryMethod,
@@ -57,15 +67,6 @@ from .records import (
     TaskInfo,
     TaskResponse,
     TaskStatus,
-)
-from .rpc import (
-    BatchRefused,
-    RpcClient,
-    RpcError,
-    Unreachable,
-    forget_batch_refusals,
-    is_transient,
-    revert_reason,
 )
 
 __all__ = [
@@ -247,7 +248,7 @@ class _Rpc:
     read raises :class:`ReadError`."""
 
     def __init__(self, network: Network, *, batching: bool) -> None:
-        network.w3  # connects once per Network and verifies the chain id  # noqa: B018
+        network.verify()
         self.network = network
         self.url = network.rpc_url
         self.client = RpcClient(
@@ -1466,7 +1467,7 @@ def _reset_path_memory() -> None:
     """Forget which nodes refused the lens or batches (for tests)."""
     with _state_lock:
         _lens_refused.clear()
-    forget_batch_refusals()
+    CAPABILITIES.forget()
 
 
 # ---- publication times from Nexus's TaskPublished log ------------------------------------------

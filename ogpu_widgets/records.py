@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import IntEnum
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+from .chain.codec import ZERO_ADDRESS
+
+__all__ = [
+    "WEI_PER_OGPU",
+    "ZERO_ADDRESS",
+    "ConfirmationState",
+    "DeliveryMethod",
+    "ResponseStatus",
+    "SourceStatus",
+    "TaskInfo",
+    "TaskResponse",
+    "TaskStatus",
+]
 
 WEI_PER_OGPU = 10**18
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 class TaskStatus(IntEnum):
@@ -57,6 +70,27 @@ class SourceStatus(IntEnum):
         return self.name.lower()
 
 
+class ConfirmationState(StrEnum):
+    """Where a confirmation stands: ``Confirmation.state`` and the ``action`` of a table row,
+    by the same names in Python and in the front-end (``js/src/states.ts``).
+
+    ``NONE`` (a row without a confirmation) and ``REFUSED`` (refused before anything was sent)
+    are row states only; a :class:`~ogpu_widgets.confirm.Confirmation` is ``SIGNING``,
+    ``PENDING``, ``MINED`` or ``REVERTED``."""
+
+    NONE = ""
+    SIGNING = "signing"
+    PENDING = "pending"
+    MINED = "mined"
+    REVERTED = "reverted"
+    REFUSED = "refused"
+
+    @property
+    def done(self) -> bool:
+        """Mined or reverted: nothing more will happen to the transaction."""
+        return self in (ConfirmationState.MINED, ConfirmationState.REVERTED)
+
+
 TASK_STATUS_LABELS = [s.label for s in TaskStatus]
 RESPONSE_STATUS_LABELS = [s.label for s in ResponseStatus]
 DELIVERY_METHOD_LABELS = [d.label for d in DeliveryMethod]
@@ -67,7 +101,8 @@ class TaskResponse:
     """One response, as the official SDK's docs describe it, plus ``task`` and ``payment``.
 
     ``status`` is ``"submitted"`` or ``"confirmed"``; ``timestamp`` is unix seconds;
-    ``payment`` is in wei (exact).
+    ``payment`` is in wei (exact). ``data`` is the chain's bytes decoded as UTF-8, with U+FFFD
+    where they are not UTF-8; ``data_bytes`` holds the exact bytes.
     """
 
     address: str
@@ -78,6 +113,12 @@ class TaskResponse:
     status: str
     confirmed: bool
     timestamp: int
+    data_bytes: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def raw_data(self) -> bytes:
+        """The exact bytes of ``data`` as stored on chain."""
+        return self.data.encode("utf-8") if self.data_bytes is None else self.data_bytes
 
     @property
     def payment_ogpu(self) -> float:

@@ -24,8 +24,9 @@ from eth_hash.auto import keccak
 
 from . import confirm as _confirm
 from . import reader as _reader
+from .chain.codec import to_address
+from .chain.network import Network, resolve_network
 from .errors import ConfirmationError, ConfirmationTimeoutError, OgpuWidgetsError
-from .network import Network, resolve_network, to_address
 
 log = logging.getLogger("ogpu_widgets.table")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ogpu_widgets.abi import abi
+from ogpu_widgets.chain.abi import abi
 
 ROOT = Path(__file__).resolve().parents[1]
 

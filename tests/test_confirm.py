@@ -171,7 +171,7 @@ def test_refuses_a_response_contract_its_task_does_not_list(devnet):
     """A Response deployed by anyone, claiming a real task: the task does not list it."""
     from web3 import Web3
 
-    from ogpu_widgets.abi import abi, bytecode
+    from ogpu_widgets.chain.abi import abi, bytecode
 
     dev = devnet
     task, (real,) = new_task(dev, 1)

@@ -7,14 +7,15 @@ import socket
 
 import pytest
 
-from ogpu_widgets import network as network_module
+from ogpu_widgets.chain import network as network_module
 from ogpu_widgets.errors import (
     ConnectionError_,
     InvalidAddressError,
     NetworkConfigError,
     WrongChainError,
 )
-from ogpu_widgets.network import (
+from ogpu_widgets.chain.codec import to_address
+from ogpu_widgets.chain.network import (
     MAINNET,
     NETWORK_ENV,
     TESTNET,
@@ -22,7 +23,6 @@ from ogpu_widgets.network import (
     get_default_network,
     resolve_network,
     set_default_network,
-    to_address,
 )
 
 NEXUS = "0x2b0cC6058313801D5feb184a539e3a0C5A87a6a1"
@@ -79,15 +79,14 @@ def test_network_validation():
 
 def test_with_settings_gets_its_own_connection(devnet):
     net = devnet.network
-    w3 = net.w3
-    assert net.w3 is w3  # made once, then reused
+    net.verify()
+    net.verify()  # verified once, then remembered
     other = net.with_settings(call_gas_cap=1_000_000)
     assert other.call_gas_cap == 1_000_000 and net.call_gas_cap == 50_000_000
-    assert other._w3 is not net._w3 and other._lock is not net._lock
-    assert other.w3 is not w3
+    assert other._verified is not net._verified and other._lock is not net._lock
     moved = net.with_settings(rpc_url=closed_port_url())
     with pytest.raises(ConnectionError_):
-        moved.w3  # noqa: B018 - a copy pointing elsewhere must not reuse the old connection
+        moved.verify()  # a copy pointing elsewhere must not reuse the old verification
 
 
 def test_from_devnet_forms(devnet, tmp_path):
@@ -140,10 +139,12 @@ def test_default_network(devnet, tmp_path, monkeypatch, restore_default):
 
 def test_connection_verifies_the_chain(devnet):
     net = Network.from_devnet(devnet)
-    assert net.w3.eth.chain_id == 31337
+    net.verify()
+    assert int(net.client().call("eth_chainId"), 16) == 31337
     wrong = net.with_settings(chain_id=1071, name="mainnet")
-    with pytest.raises(WrongChainError, match=r"chain 31337.*'mainnet' is chain 1071"):
-        wrong.w3  # noqa: B018
+    with pytest.raises(WrongChainError, match=r"chain 31337.*'mainnet' is chain 1071") as info:
+        wrong.verify()
+    assert (info.value.chain_id, info.value.expected_chain_id) == (31337, 1071)
 
 
 def test_custom_network_asks_the_chain_id(devnet):
@@ -162,4 +163,62 @@ def test_custom_network_asks_the_chain_id(devnet):
 def test_an_unreachable_node(devnet):
     net = Network.from_devnet(devnet).with_settings(rpc_url=closed_port_url())
     with pytest.raises(ConnectionError_, match="cannot reach the devnet RPC node"):
-        net.w3  # noqa: B018
+        net.verify()
+
+
+# ---- bad configuration gets typed errors that never reprint secrets ------------------------------
+
+
+@pytest.mark.parametrize("bad", ["abc", "", None, 1.5, -3, 0, True, [1]])
+def test_a_bad_chain_id_is_a_config_error(bad):
+    with pytest.raises(NetworkConfigError, match="chain id"):
+        Network.custom("http://127.0.0.1:1", nexus=NEXUS, controller=NEXUS, vault=NEXUS,
+                       chain_id=bad) if bad is not None else Network(
+            "x", bad, "http://h", nexus=NEXUS, controller=NEXUS, vault=NEXUS
+        )  # fmt: skip
+
+
+def test_chain_id_strings_are_read():
+    net = Network.custom("http://h", nexus=NEXUS, controller=NEXUS, vault=NEXUS, chain_id="1071")
+    assert net.chain_id == 1071
+    assert Network.custom("http://h", nexus=NEXUS, controller=NEXUS, vault=NEXUS,
+                          chain_id="0x42F").chain_id == 1071  # fmt: skip
+
+
+def test_a_state_file_with_a_bad_chain_id(tmp_path, devnet):
+    state = devnet.state()
+    state["chain_id"] = "abc"
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(state))
+    with pytest.raises(NetworkConfigError, match="chain_id 'abc' is not a chain id"):
+        Network.from_devnet(path)
+    with pytest.raises(NetworkConfigError, match="chain_id"):
+        resolve_network(str(path))
+
+
+def test_network_accepts_a_state_dict_and_never_reprints_it(devnet):
+    state = devnet.state()
+    assert resolve_network(state) == Network.from_devnet(devnet)
+    secret = "ab" * 32
+    broken = {**state, "client_key": "0x" + secret, "contracts": {"nexus": "0xnope"}}
+    for call in (lambda: resolve_network(broken), lambda: Network.from_devnet(broken)):
+        with pytest.raises(NetworkConfigError) as info:
+            call()
+        assert secret not in str(info.value) and "0xnope" not in str(info.value)
+    with pytest.raises(NetworkConfigError) as info:
+        resolve_network(object())
+    assert "object" in str(info.value)
+
+
+def test_unknown_settings_name_the_closest_valid_one():
+    with pytest.raises(TypeError, match="did you mean 'call_gas_cap'"):
+        Network.custom("http://h", nexus=NEXUS, controller=NEXUS, vault=NEXUS, chain_id=1,
+                       call_gas_kap=1)  # fmt: skip
+    with pytest.raises(TypeError, match="did you mean 'rpc_url'"):
+        MAINNET.with_settings(rpc_ur="http://x")
+
+
+def test_bad_settings_values():
+    for kw in ({"log_window": "wide"}, {"call_gas_cap": -1}, {"request_timeout": 0}):
+        with pytest.raises(NetworkConfigError):
+            MAINNET.with_settings(**kw)

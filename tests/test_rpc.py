@@ -11,16 +11,17 @@ import requests
 from eth_abi import encode as abi_encode
 from support import Proxy
 
-from ogpu_widgets import rpc
-from ogpu_widgets.errors import ConnectionError_
-from ogpu_widgets.rpc import BatchRefused, RpcClient, RpcError, Unreachable, revert_reason
+from ogpu_widgets.chain import rpc
+from ogpu_widgets.chain.revert import revert_reason
+from ogpu_widgets.chain.rpc import CAPABILITIES, BatchRefused, RpcClient, RpcError, Unreachable
+from ogpu_widgets.errors import ConnectionError_, NodeUnavailableError, OgpuWidgetsError
 
 
 @pytest.fixture(autouse=True)
 def _forget():
-    rpc.forget_batch_refusals()
+    CAPABILITIES.forget()
     yield
-    rpc.forget_batch_refusals()
+    CAPABILITIES.forget()
 
 
 def client(url: str, **kw) -> RpcClient:
@@ -84,8 +85,10 @@ def test_revert_reason_shapes():
     panic = {"code": 3, "message": "x", "data": "0x4e487b71" + f"{0x11:064x}"}
     assert reason(panic) == "Panic(0x11)"
     custom = {"code": 3, "message": "execution reverted", "data": "0x118cdaa7" + "00" * 32}
-    assert reason(custom) == ""  # a revert, reason unknown without the ABI
-    assert reason(custom, {"0x118cdaa7": "OwnableUnauthorizedAccount"}) == (
+    assert reason(custom) == "OwnableUnauthorizedAccount"  # named from the bundled ABIs
+    unknown = {"code": 3, "message": "execution reverted", "data": "0xdeadbeef" + "00" * 32}
+    assert reason(unknown) == ""  # a revert, reason unknown
+    assert reason(unknown, {"0xdeadbeef": "OwnableUnauthorizedAccount"}) == (
         "OwnableUnauthorizedAccount"
     )
     assert reason({"code": 3, "message": "execution reverted"}) == ""
@@ -133,7 +136,7 @@ def test_a_node_refusing_batches_is_asked_one_call_at_a_time(devnet):
         assert not c.batching and c.requests == 1 + 3
         again = client(proxy.url)  # remembered for the URL
         assert not again.batching
-        rpc.forget_batch_refusals()
+        CAPABILITIES.forget()
         strict = client(proxy.url)
         with pytest.raises(BatchRefused, match="refuses JSON-RPC batch"):
             strict.batch(CALLS, fallback=False)
@@ -163,7 +166,7 @@ def test_items_dropped_from_a_batch_are_asked_again_alone(devnet):
         assert c.batching and c.requests == 2
 
 
-def test_a_rate_limited_batch_gives_each_item_the_error(devnet):
+def test_a_rate_limited_batch_is_retried(devnet):
     error = {"code": -32005, "message": "rate limit exceeded"}
 
     def limited(payload, n):
@@ -171,10 +174,15 @@ def test_a_rate_limited_batch_gives_each_item_the_error(devnet):
 
     with Proxy(devnet.rpc_url, limited) as proxy:
         c = client(proxy.url)
-        replies = c.batch(CALLS)
-        assert all(isinstance(r, RpcError) and rpc.is_transient(r) for r in replies)
-        assert c.batching  # not a refusal
-        assert int(c.batch(CALLS)[0], 16) == 31337
+        chain, block, bad = c.batch(CALLS)
+        assert int(chain, 16) == 31337 and isinstance(bad, RpcError) and not rpc.is_transient(bad)
+        assert c.batching and c.requests == 2  # not a refusal: asked again
+
+    with Proxy(devnet.rpc_url, lambda p, n: (200, {"jsonrpc": "2.0", "id": None,
+                                                   "error": error})) as proxy:  # fmt: skip
+        with pytest.raises(NodeUnavailableError, match="rate limit") as info:
+            client(proxy.url).batch(CALLS)
+        assert info.value.exhausted and proxy.count == 3
 
 
 def test_transient_http_failures_are_retried_and_counted(devnet):
@@ -223,3 +231,77 @@ def test_an_answer_that_is_not_json_rpc_is_not_retried(devnet):
     with Proxy(devnet.rpc_url, error_with_400) as proxy:
         err = client(proxy.url).single("eth_chainId")
         assert isinstance(err, RpcError) and err.code == -32602
+
+
+# ---- one retry policy: transient answers are retried, then a connectivity error ------------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (200, {"jsonrpc": "2.0", "id": 1}),  # neither result nor error
+        (200, b'{"jsonrpc": "2.0", "id": 1, "resu'),  # a truncated body
+        (200, {"jsonrpc": "2.0", "id": 1, "error": {"code": -32603, "message": "internal"}}),
+        (200, {"jsonrpc": "2.0", "id": 1, "error": {"code": -32005, "message": "limit"}}),
+        (200, {"jsonrpc": "2.0", "id": 1, "error": {"code": 429, "message": "slow down"}}),
+        (502, b"bad gateway"),
+    ],
+    ids=["no-result", "truncated", "internal", "limit", "429", "502"],
+)
+def test_transient_answers_are_retried_then_unavailable(devnet, answer):
+    with Proxy(devnet.rpc_url, lambda p, n: answer if n <= 2 else None) as proxy:
+        c = client(proxy.url)
+        assert int(c.call("eth_chainId"), 16) == 31337  # the third attempt gets through
+        assert proxy.count == 3
+    with Proxy(devnet.rpc_url, lambda p, n: answer) as proxy:
+        c = client(proxy.url)
+        with pytest.raises(NodeUnavailableError) as info:
+            c.call("eth_getCode", ["0x" + "11" * 20, "latest"])
+        err = info.value
+        assert isinstance(err, ConnectionError_) and isinstance(err, OgpuWidgetsError)
+        assert err.exhausted and err.attempts == 3 and proxy.count == 3
+        assert err.what == "eth_getCode"
+        with pytest.raises(NodeUnavailableError):
+            c.batch(CALLS)
+
+
+def test_a_definitive_error_reply_is_not_retried(devnet):
+    too_large = {"code": -32005, "message": "query returned more than 10000 results"}
+
+    def rule(payload, n):
+        return 200, {"jsonrpc": "2.0", "id": payload["id"], "error": too_large}
+
+    with Proxy(devnet.rpc_url, rule) as proxy:
+        err = client(proxy.url).single("eth_getLogs", [{}])
+        assert isinstance(err, RpcError) and proxy.count == 1
+        assert isinstance(err, OgpuWidgetsError) and err.code == -32005
+        with pytest.raises(RpcError):
+            client(proxy.url).call("eth_getLogs", [{}])
+
+
+def test_a_revert_with_internal_error_code_is_not_transient():
+    revert = RpcError("eth_call", {"code": -32603, "message": "execution reverted: NotOwner"})
+    assert not rpc.is_transient(revert)
+    assert rpc.is_transient(RpcError("eth_call", {"code": -32603, "message": "internal error"}))
+
+
+def test_a_refused_batch_is_probed_again_after_the_memory_expires(devnet, monkeypatch):
+    refusing = {"on": True}
+
+    def refuse(payload, n):
+        return (400, b"no batches") if isinstance(payload, list) and refusing["on"] else None
+
+    now = [1000.0]
+    monkeypatch.setattr(CAPABILITIES, "clock", lambda: now[0])
+    with Proxy(devnet.rpc_url, refuse) as proxy:
+        c = client(proxy.url)
+        assert int(c.batch(CALLS)[0], 16) == 31337
+        assert not c.batching  # refused: remembered for now
+        refusing["on"] = False
+        now[0] += CAPABILITIES.ttl - 1
+        assert not c.batching
+        now[0] += 2
+        assert c.batching  # the memory expired: asked with a batch again
+        before = proxy.count
+        c.batch(CALLS)
+        assert proxy.count == before + 1

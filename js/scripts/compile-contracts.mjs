@@ -1,4 +1,4 @@
-// Compiles contracts/*.sol with solc-js into ogpu_widgets/abi/<Contract>.json.
+// Compiles contracts/*.sol with solc-js into ogpu_widgets/chain/abi/<Contract>.json.
 // `--check` compiles in memory and exits 1 if any committed artifact differs.
 import fs from "node:fs";
 import path from "node:path";
@@ -7,7 +7,7 @@ import solc from "solc";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const contractsDir = path.join(root, "contracts");
-const outDir = path.join(root, "ogpu_widgets", "abi");
+const outDir = path.join(root, "ogpu_widgets", "chain", "abi");
 // Contracts whose artifacts the Python package uses (the rest are compiled as dependencies).
 const WANTED = ["Nexus", "Controller", "Vault", "Source", "Task", "Response", "ResponseLens"];
 
@@ -57,17 +57,17 @@ for (const [name, art] of Object.entries(artifacts).sort()) {
   if (check) {
     const old = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
     if (old !== text) {
-      console.error(`artifact differs from its source: ogpu_widgets/abi/${name}.json`);
+      console.error(`artifact differs from its source: ogpu_widgets/chain/abi/${name}.json`);
       differ++;
     }
   } else {
     fs.writeFileSync(file, text);
-    console.log(`wrote ogpu_widgets/abi/${name}.json (${(art.bytecode.length - 2) / 2} bytes of creation code)`);
+    console.log(`wrote ogpu_widgets/chain/abi/${name}.json (${(art.bytecode.length - 2) / 2} bytes of creation code)`);
   }
 }
 if (check) {
   if (differ) {
-    console.error("run `npm run compile-contracts` in js/ and commit ogpu_widgets/abi/");
+    console.error("run `npm run compile-contracts` in js/ and commit ogpu_widgets/chain/abi/");
     process.exit(1);
   }
   console.log(`${Object.keys(artifacts).length} artifacts match their sources`);

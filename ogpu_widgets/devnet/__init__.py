@@ -41,9 +41,10 @@ from eth_account import Account
 from eth_utils import to_checksum_address
 from web3 import Web3
 
-from ..abi import abi, bytecode
+from ..chain.abi import abi, bytecode
+from ..chain.codec import to_address
+from ..chain.network import Network
 from ..errors import OgpuWidgetsError
-from ..network import Network, to_address
 from ..records import WEI_PER_OGPU, DeliveryMethod
 
 __all__ = [
