@@ -5,18 +5,21 @@
  * render: a virtualized table bound to that store; returns a cleanup function.
  */
 import { RowStore, findStore, unregisterStore } from "./store";
+import type { AnyModel } from "@anywidget/types";
+import type { WidgetModel } from "./model";
 import { createTable } from "./table";
-import type { AnyModel } from "./types";
 
 export { createTable } from "./table";
 export { RowStore } from "./store";
 
+/** The part of anywidget's InitializeProps we use. */
 interface InitializeProps {
-  model: AnyModel;
+  model: AnyModel<WidgetModel>;
 }
 
+/** The part of anywidget's RenderProps we use. */
 interface RenderProps {
-  model: AnyModel;
+  model: AnyModel<WidgetModel>;
   el: HTMLElement;
 }
 

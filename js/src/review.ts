@@ -4,24 +4,17 @@
  *
  *   idle → "Confirm…" → review → "Cancel" → idle
  *                              → "Confirm payment" → requested (sets `_confirm_request`)
- *   requested → (patches) signing → pending → confirmed | reverted | refused
+ *   requested → (patches) signing → pending → mined | reverted | refused
  *   requested → `_reply` {ok: false} → idle (error shown)
  */
 import { makeLink, setAttr, setDisplay, setText, setTitle } from "./columns";
 import { button, el } from "./dom";
 import { formatNumber6, formatOgpu, isTruthy, shortHex, toText, txHref, addressHref } from "./format";
+import { NO_ACTION, isInProgress, isTerminal, toActionState, type ActionState } from "./states";
 import type { RowStore } from "./store";
-import type { Action } from "./types";
 
-export type ConfirmPhase =
-  | "idle"
-  | "unavailable"
-  | "requested"
-  | "signing"
-  | "pending"
-  | "confirmed"
-  | "reverted"
-  | "refused";
+/** What the Confirm cell shows: a local phase, or the row's action state once Python reports one. */
+export type ConfirmPhase = "idle" | "unavailable" | "requested" | Exclude<ActionState, typeof NO_ACTION>;
 
 export interface ConfirmInfo {
   address: string | null;
@@ -30,27 +23,21 @@ export interface ConfirmInfo {
   clickable: boolean;
   /** Why not (when not clickable). */
   reason: string;
-  action: Action;
+  action: ActionState;
   txHash: string;
   actionError: string;
   /** Error from a rejected request (`_reply` ok:false), if any. */
   replyError: string;
 }
 
-const ACTIONS = new Set<string>(["signing", "pending", "confirmed", "reverted", "refused"]);
-
-export function normalizeAction(v: unknown): Action {
-  return typeof v === "string" && ACTIONS.has(v) ? (v as Action) : "";
-}
-
 export function confirmInfo(store: RowStore, base: number, readOnly: boolean): ConfirmInfo {
   const address = store.keyOf(base);
-  const action = normalizeAction(store.get("action", base));
+  const action = toActionState(store.get("action", base));
   const txHash = toText(store.get("tx_hash", base));
   const actionError = toText(store.get("action_error", base));
   const req = address !== null ? store.requests.get(address) : undefined;
   const requested = req !== undefined && !req.acked;
-  const inProgress = req !== undefined || action === "signing" || action === "pending";
+  const inProgress = req !== undefined || isInProgress(action);
   const can = isTruthy(store.get("can_confirm", base));
   const clickable = can && !readOnly && !inProgress && address !== null;
   let reason = toText(store.get("reason", base));
@@ -61,7 +48,7 @@ export function confirmInfo(store: RowStore, base: number, readOnly: boolean): C
   else if (reason === "") reason = "cannot be confirmed";
   let phase: ConfirmPhase;
   if (requested) phase = "requested";
-  else if (action !== "") phase = action;
+  else if (action !== NO_ACTION) phase = action;
   else phase = clickable ? "idle" : "unavailable";
   return {
     address,
@@ -83,7 +70,7 @@ export function phaseText(info: ConfirmInfo): string {
       return "signing…";
     case "pending":
       return "pending";
-    case "confirmed":
+    case "mined":
       return "✓ confirmed";
     case "reverted":
       return info.actionError ? `reverted: ${info.actionError}` : "reverted";
@@ -136,7 +123,7 @@ export function createConfirmCell(doc: Document): ConfirmCell {
         info.phase === "requested" ||
         info.phase === "signing" ||
         info.phase === "pending" ||
-        info.phase === "confirmed"
+        info.phase === "mined"
       );
       setDisplay(btn, showButton);
       if (btn.disabled !== !info.clickable) btn.disabled = !info.clickable;
@@ -291,8 +278,7 @@ export class ReviewPanel {
     this.fee.dataset["state"] = !est || est.pending ? "pending" : est.fee !== null ? "done" : "error";
 
     const submitted = state.phase === "submitted";
-    const finished =
-      submitted && (info.phase === "confirmed" || info.phase === "reverted" || info.phase === "refused");
+    const finished = submitted && isTerminal(info.phase);
     this.confirmBtn.disabled = submitted || !info.clickable;
     this.cancelBtn.disabled = submitted && !finished;
     this.confirmBtn.style.display = finished ? "none" : "";
@@ -311,7 +297,7 @@ export class ReviewPanel {
         case "pending":
           status = `Pending: transaction ${info.txHash ? shortHex(info.txHash, 10, 8) : "sent"}`;
           break;
-        case "confirmed":
+        case "mined":
           status = "Confirmed ✓ — the payment was released.";
           break;
         case "reverted":

@@ -11,14 +11,11 @@ import {
   type BaseColumn,
   type Snapshot,
 } from "./arrow";
-import {
-  KEY_COLUMN,
-  isRecord,
-  type AnyModel,
-  type EstimateReply,
-  type ReplyValue,
-  type Scalar,
-} from "./types";
+import type { AnyModel } from "@anywidget/types";
+import { onCustomMessage, onTraitChange, sendMessage, type WidgetModel } from "./model";
+import { isTerminal } from "./states";
+import { KEY_COLUMN, isRecord, type EstimateReply, type ReplyValue, type Scalar } from "./types";
+import { incomingSelection, readSelectedKeys, sameSelection, sendSelection } from "./viewsync";
 
 export type RowsChange =
   | { kind: "reset" }
@@ -53,8 +50,6 @@ export interface StoreEvents {
 
 type Listener<T> = (arg: T) => void;
 
-const TERMINAL = new Set(["confirmed", "reverted", "refused"]);
-
 /** A fresh request id: crypto.randomUUID when available, otherwise a random v4-style id. */
 export function newId(): string {
   const c = (globalThis as { crypto?: Crypto }).crypto;
@@ -87,20 +82,8 @@ export function toScalar(v: unknown): Scalar {
   }
 }
 
-function sameSet(a: readonly string[], b: ReadonlySet<string>): boolean {
-  if (a.length !== b.size) {
-    // duplicates in `a` could still make it equal
-    const s = new Set(a);
-    if (s.size !== b.size) return false;
-    for (const k of s) if (!b.has(k)) return false;
-    return true;
-  }
-  for (const k of a) if (!b.has(k)) return false;
-  return true;
-}
-
 export class RowStore {
-  readonly model: AnyModel;
+  readonly model: AnyModel<WidgetModel>;
   snapshot: Snapshot = EMPTY_SNAPSHOT;
   /** Bumped on every new snapshot. */
   epoch = 0;
@@ -126,41 +109,38 @@ export class RowStore {
   private listeners: { [K in keyof StoreEvents]?: Set<Listener<StoreEvents[K]>> } = {};
   private noticeSeq = 0;
   private disposed = false;
-  private readonly handlers: [string, (...args: never[]) => void][] = [];
+  private readonly unlisten: (() => void)[] = [];
 
   /** Shared stores are registered so that every view of the model finds them. */
   private readonly shared: boolean;
 
-  constructor(model: AnyModel, options: { shared?: boolean } = {}) {
+  constructor(model: AnyModel<WidgetModel>, options: { shared?: boolean } = {}) {
     this.model = model;
     this.shared = options.shared ?? true;
     if (this.shared) registry.set(model, this);
     this.rebuildIfNeeded(true);
-    this.selection = new Set(this.readSelectedKeys());
-    const p = model.get("_patch");
+    this.selection = new Set(readSelectedKeys(model));
+    const p: unknown = model.get("_patch");
     if (isRecord(p)) this.applyPatch(p, false);
 
-    this.listen("change:_rows", () => this.rebuildIfNeeded(false));
-    this.listen("change:_rows_version", () => this.rebuildIfNeeded(false));
-    this.listen("change:_patch", () => {
-      this.rebuildIfNeeded(false);
-      const v = model.get("_patch");
-      if (isRecord(v)) this.applyPatch(v, true);
-    });
-    this.listen("change:selected_keys", () => this.onSelectedKeys());
-    this.listen("change:_reply", () => this.onReply());
-    this.listen("msg:custom", (content: unknown) => this.onCustom(content));
-  }
-
-  private listen(name: string, cb: (...args: never[]) => void): void {
-    this.model.on(name, cb);
-    this.handlers.push([name, cb]);
+    this.unlisten.push(
+      onTraitChange(model, "_rows", () => this.rebuildIfNeeded(false)),
+      onTraitChange(model, "_rows_version", () => this.rebuildIfNeeded(false)),
+      onTraitChange(model, "_patch", () => {
+        this.rebuildIfNeeded(false);
+        const v: unknown = model.get("_patch");
+        if (isRecord(v)) this.applyPatch(v, true);
+      }),
+      onTraitChange(model, "selected_keys", () => this.onSelectedKeys()),
+      onTraitChange(model, "_reply", () => this.onReply()),
+      onCustomMessage(model, (content) => this.onCustom(content)),
+    );
   }
 
   /** Ask Python for every change since the snapshot (sent once, at startup). */
   resync(): void {
     try {
-      this.model.send({ type: "resync" });
+      sendMessage(this.model, { type: "resync" });
     } catch (e) {
       this.notify("error", `Could not ask the kernel for updates: ${String(e)}`);
     }
@@ -169,8 +149,7 @@ export class RowStore {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const [name, cb] of this.handlers) this.model.off(name, cb);
-    this.handlers.length = 0;
+    for (const off of this.unlisten.splice(0)) off();
     this.listeners = {};
   }
 
@@ -205,8 +184,8 @@ export class RowStore {
   }
 
   private rebuildIfNeeded(initial: boolean): void {
-    const rows = this.model.get("_rows");
-    const version = this.model.get("_rows_version");
+    const rows: unknown = this.model.get("_rows");
+    const version: unknown = this.model.get("_rows_version");
     if (!initial && rows === this.rowsRef && version === this.version) return;
     this.rowsRef = rows;
     this.version = version;
@@ -269,9 +248,10 @@ export class RowStore {
 
   private onAction(addr: string, action: Scalar): void {
     const req = this.requests.get(addr);
-    if (!req || typeof action !== "string" || action === "") return;
+    // any non-empty value acknowledges the request (Python started working on it)
+    if (!req || typeof action !== "string" || action.length === 0) return;
     req.acked = true;
-    if (TERMINAL.has(action)) {
+    if (isTerminal(action)) {
       this.requests.delete(addr);
       this.outcomes.set(req.id, "done");
     }
@@ -354,34 +334,19 @@ export class RowStore {
 
   // ---- selection ------------------------------------------------------------------------
 
-  private readSelectedKeys(): string[] {
-    const v = this.model.get("selected_keys");
-    return Array.isArray(v) ? v.filter((k): k is string => typeof k === "string") : [];
-  }
-
   private onSelectedKeys(): void {
-    const keys = this.readSelectedKeys();
-    if (sameSet(keys, this.selection)) return; // our own echo, or nothing new
-    this.selection = new Set(keys);
+    const keys = incomingSelection(this.model, this.selection);
+    if (keys === null) return; // our own echo, or nothing new
+    this.selection = keys;
     this.emit("selection", undefined);
   }
 
-  /** User changed the selection: store it and sync to Python. */
+  /** User changed the selection: store it and sync to Python (not re-sent when unchanged). */
   setSelection(keys: Set<string>): void {
-    if (keys.size === this.selection.size) {
-      let same = true;
-      for (const k of keys) {
-        if (!this.selection.has(k)) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return;
-    }
+    if (sameSelection(keys, this.selection)) return;
     this.selection = keys;
     try {
-      this.model.set("selected_keys", Array.from(keys));
-      this.model.save_changes();
+      sendSelection(this.model, keys);
     } catch (e) {
       this.notify("error", `Could not sync the selection: ${String(e)}`);
     }
@@ -410,7 +375,7 @@ export class RowStore {
   }
 
   private onReply(): void {
-    const v = this.model.get("_reply");
+    const v: unknown = this.model.get("_reply");
     if (!isRecord(v)) return;
     const reply = v as Partial<ReplyValue>;
     if (reply.ok !== false) return;
@@ -441,7 +406,7 @@ export class RowStore {
     const id = newId();
     this.estimates.set(id, { address: addr, pending: true, fee: null, error: "" });
     try {
-      this.model.send({ type: "estimate", id, response: addr });
+      sendMessage(this.model, { type: "estimate", id, response: addr });
     } catch (e) {
       this.estimates.set(id, { address: addr, pending: false, fee: null, error: String(e) });
     }
@@ -503,16 +468,16 @@ function registerAlias(key: unknown, store: RowStore): void {
   if (typeof key === "object" && key !== null) registry.set(key, store);
 }
 
-export function unregisterStore(model: AnyModel, store: RowStore): void {
+export function unregisterStore(model: AnyModel<WidgetModel>, store: RowStore): void {
   if (registry.get(model) === store) registry.delete(model);
-  const rows = model.get("_rows");
+  const rows: unknown = model.get("_rows");
   if (typeof rows === "object" && rows !== null && registry.get(rows) === store) registry.delete(rows);
 }
 
-export function findStore(model: AnyModel): RowStore | undefined {
+export function findStore(model: AnyModel<WidgetModel>): RowStore | undefined {
   const direct = registry.get(model);
   if (direct) return direct;
-  const rows = model.get("_rows");
+  const rows: unknown = model.get("_rows");
   if (typeof rows === "object" && rows !== null) return registry.get(rows);
   return undefined;
 }

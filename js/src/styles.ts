@@ -174,7 +174,7 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
 .ogpu-rt-btn:disabled { opacity: 0.5; cursor: not-allowed; }
 .ogpu-rt-primary { background: var(--ogpu-rt-brand); border-color: var(--ogpu-rt-brand); color: #fff; }
 .ogpu-rt-status { color: var(--ogpu-rt-fg2); }
-.ogpu-rt-status[data-phase="confirmed"] { color: var(--ogpu-rt-ok-fg); }
+.ogpu-rt-status[data-phase="mined"] { color: var(--ogpu-rt-ok-fg); }
 .ogpu-rt-status[data-phase="reverted"], .ogpu-rt-status[data-phase="refused"] { color: var(--ogpu-rt-bad-fg); }
 .ogpu-rt-status[data-phase="signing"], .ogpu-rt-status[data-phase="pending"], .ogpu-rt-status[data-phase="requested"] { color: var(--ogpu-rt-info-fg); }
 .ogpu-rt-review {
@@ -195,7 +195,7 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
 .ogpu-rt-review-warn { margin: 4px 0; font-weight: 600; color: var(--ogpu-rt-warn-fg); }
 .ogpu-rt-review-status { min-height: 1.4em; color: var(--ogpu-rt-fg1); overflow-wrap: anywhere; }
 .ogpu-rt-review-status[data-phase="reverted"], .ogpu-rt-review-status[data-phase="refused"] { color: var(--ogpu-rt-bad-fg); }
-.ogpu-rt-review-status[data-phase="confirmed"] { color: var(--ogpu-rt-ok-fg); }
+.ogpu-rt-review-status[data-phase="mined"] { color: var(--ogpu-rt-ok-fg); }
 .ogpu-rt-review-actions { display: flex; gap: 8px; margin-top: 6px; }
 .ogpu-rt-empty { padding: 16px; color: var(--ogpu-rt-fg2); text-align: center; }
 .ogpu-rt-detail {

@@ -5,16 +5,6 @@
 /** A single cell value as the front-end sees it (after Arrow / JSON decoding). */
 export type Scalar = string | number | boolean | null;
 
-/** The minimal anywidget model surface we use (matches @anywidget/types AnyModel). */
-export interface AnyModel {
-  get(name: string): unknown;
-  set(name: string, value: unknown): void;
-  save_changes(): void;
-  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
-  on(name: string, callback: (...args: never[]) => void): void;
-  off(name: string, callback?: (...args: never[]) => void): void;
-}
-
 export type ColumnKind = "address" | "text" | "ogpu" | "wei" | "category" | "bool" | "datetime";
 
 export const COLUMN_KINDS: readonly ColumnKind[] = [
@@ -63,8 +53,6 @@ export const CONTROL_COLUMNS = ["can_confirm", "reason", "action", "tx_hash", "a
 
 /** The key column. */
 export const KEY_COLUMN = "address";
-
-export type Action = "" | "signing" | "pending" | "confirmed" | "reverted" | "refused";
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

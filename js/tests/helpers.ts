@@ -1,5 +1,7 @@
 import { Table, tableToIPC, vectorFromArray, makeData, makeVector, Dictionary, FixedSizeBinary, Utf8, Int32, Float64, Bool } from "apache-arrow";
-import type { AnyModel, ColumnSpec } from "../src/types";
+import type { AnyModel } from "@anywidget/types";
+import type { WidgetModel } from "../src/model";
+import type { ColumnSpec } from "../src/types";
 
 type Cb = (...args: unknown[]) => void;
 
@@ -18,7 +20,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
  * A tiny stand-in for the anywidget model (Backbone semantics: `set` fires `change:<name>` only
  * when the value changed, synchronously; local sets fire too).
  */
-export class FakeModel implements AnyModel {
+export class FakeModel implements AnyModel<WidgetModel> {
   attrs = new Map<string, unknown>();
   listeners = new Map<string, Set<Cb>>();
   /** Every `save_changes()` call: the attributes set since the previous save. */
@@ -31,11 +33,15 @@ export class FakeModel implements AnyModel {
     for (const [k, v] of Object.entries(initial)) this.attrs.set(k, v);
   }
 
-  get(name: string): unknown {
-    return this.attrs.get(name);
+  readonly widget_manager: AnyModel<WidgetModel>["widget_manager"] = {
+    get_model: () => Promise.reject(new Error("no widget manager in tests")),
+  };
+
+  get<K extends keyof WidgetModel>(name: K): WidgetModel[K] {
+    return this.attrs.get(name) as WidgetModel[K];
   }
 
-  set(name: string, value: unknown): void {
+  set<K extends keyof WidgetModel>(name: K, value: WidgetModel[K]): void {
     const prev = this.attrs.get(name);
     this.attrs.set(name, value);
     this.pending[name] = value;
@@ -60,8 +66,9 @@ export class FakeModel implements AnyModel {
     s.add(cb as Cb);
   }
 
-  off(name: string, cb?: (...args: never[]) => void): void {
-    if (!cb) this.listeners.delete(name);
+  off(name?: string | null, cb?: ((...args: never[]) => void) | null): void {
+    if (name == null) this.listeners.clear();
+    else if (!cb) this.listeners.delete(name);
     else this.listeners.get(name)?.delete(cb as Cb);
   }
 

@@ -1,18 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import { makeModel, makeRows, type FakeModel } from "./helpers";
-import type { AnyModel } from "../src/types";
+import type { AnyModel } from "@anywidget/types";
+import type { WidgetModel } from "../src/model";
 import { FAKE_TIMERS } from "./mount";
 
 /** Like anywidget: every hook gets a fresh proxy object over the same underlying model. */
-function proxy(base: FakeModel): AnyModel {
+function proxy(base: FakeModel): AnyModel<WidgetModel> {
   return {
     get: base.get.bind(base),
     set: base.set.bind(base),
     save_changes: base.save_changes.bind(base),
     send: base.send.bind(base),
-    on: (name, cb) => base.on(name, cb),
-    off: (name, cb) => base.off(name, cb),
+    on: base.on.bind(base),
+    off: base.off.bind(base),
+    widget_manager: base.widget_manager,
   };
 }
 

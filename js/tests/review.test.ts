@@ -147,7 +147,7 @@ describe("review state machine", () => {
     expect(link.rel).toBe("noopener noreferrer");
     expect(link.target).toBe("_blank");
 
-    t.model.pySet({ _patch: { seq: 3, rows: { [addr]: { action: "confirmed", status: "confirmed", confirmed: true } } } });
+    t.model.pySet({ _patch: { seq: 3, rows: { [addr]: { action: "mined", status: "confirmed", confirmed: true } } } });
     t.t.flush();
     expect(status(t, addr)).toBe("✓ confirmed");
     expect(p.textContent).toContain("Confirmed");

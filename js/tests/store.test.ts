@@ -85,8 +85,8 @@ describe("RowStore", () => {
     const model = makeModel(rows);
     const store = new RowStore(model);
     const a0 = rows[0]!.address;
-    model.pySet({ _patch: { seq: 10, rows: { [a0]: { status: "confirmed", action: "confirmed" } } } });
-    expect(store.get("action", 0)).toBe("confirmed");
+    model.pySet({ _patch: { seq: 10, rows: { [a0]: { status: "confirmed", action: "mined" } } } });
+    expect(store.get("action", 0)).toBe("mined");
     const rows2 = makeRows(3, (i) => ({ status: "submitted", data: `v2 ${i}` }));
     model.pySet({ _rows: ipcDataView(rows2), _rows_version: 2 });
     expect(store.get("action", 0)).toBe("");

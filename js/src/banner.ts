@@ -1,0 +1,53 @@
+/**
+ * The message banners above the toolbar: Python's `banner` trait (dismissable per message) and
+ * the store's local notices.
+ */
+import { button, el } from "./dom";
+import type { TableState } from "./tablestate";
+import { isRecord, type BannerValue } from "./types";
+
+export class Banners {
+  readonly el: HTMLElement;
+  /** seq|message of the `banner` value the user dismissed. */
+  private dismissed = "";
+
+  constructor(private readonly state: TableState) {
+    this.el = el(state.doc, "div", "ogpu-rt-banners");
+  }
+
+  render(): void {
+    const { model, store } = this.state;
+    const items: HTMLElement[] = [];
+    const b: unknown = model.get("banner");
+    if (isRecord(b)) {
+      const bv = b as Partial<BannerValue>;
+      const message = typeof bv.message === "string" ? bv.message : "";
+      const level = bv.level === "error" ? "error" : "info";
+      const sig = `${String(bv.seq)}|${message}`;
+      if (message !== "" && sig !== this.dismissed) {
+        items.push(
+          this.banner(level, message, () => {
+            this.dismissed = sig;
+            this.render();
+          }),
+        );
+      }
+    }
+    for (const n of store.notices) {
+      items.push(this.banner(n.level, n.message, () => store.dismissNotice(n.id)));
+    }
+    this.el.replaceChildren(...items);
+  }
+
+  private banner(level: "info" | "error", message: string, onDismiss: () => void): HTMLElement {
+    const doc = this.state.doc;
+    const div = el(doc, "div", "ogpu-rt-banner");
+    div.dataset["level"] = level;
+    div.setAttribute("role", level === "error" ? "alert" : "status");
+    const text = el(doc, "span", "", message);
+    const x = button(doc, "ogpu-rt-icon", "×", "Dismiss message");
+    x.addEventListener("click", onDismiss);
+    div.append(text, x);
+    return div;
+  }
+}

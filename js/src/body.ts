@@ -1,0 +1,267 @@
+/**
+ * The scrolling table body: the scroll container, a pool of row elements re-bound to snapshot
+ * rows as the user scrolls, and the render loop (one animation frame at a time, work limited to
+ * the visible rows plus overscan). Also positions the inline review panel.
+ */
+import { el, raf } from "./dom";
+import { createRow, renderRow, renderSelection, type RowHandle, type RowRenderCtx } from "./rows";
+import { MAX_ROW_ELEMENTS, panelTop, totalHeight, visibleRange, yOf, type Layout } from "./scroller";
+import { PANEL_HEIGHT, ROW_HEIGHT } from "./styles";
+import { listen, type TableState } from "./tablestate";
+
+export interface BodyOptions {
+  /** Rows rendered above/below the viewport. */
+  overscan: number;
+  /** Viewport height used when the scroll container reports no layout (clientHeight 0). */
+  viewportHeight: number | undefined;
+}
+
+export class TableBody {
+  /** The scroll container (header + body). */
+  readonly scroll: HTMLElement;
+  readonly el: HTMLElement;
+  /** "No rows" message shown instead of the table. */
+  readonly empty: HTMLElement;
+  /** Header height must be (re)measured at the start of the next frame. */
+  headDirty = true;
+
+  /** Bumped to re-render every bound row. */
+  private epoch = 0;
+  /** Snapshot rows whose content changed since the last frame. */
+  private readonly dirty = new Set<number>();
+  private pool: RowHandle[] = [];
+  /** Snapshot index → the row element showing it. */
+  private readonly bound = new Map<number, RowHandle>();
+  private readonly byEl = new WeakMap<Element, RowHandle>();
+  private cancelFrame: (() => void) | null = null;
+  private headH = 0;
+  /** scrollTop seen by the previous frame (fast-scroll detection). */
+  private lastScrollTop = NaN;
+  private lastFrameError = "";
+  private panelEl: HTMLElement | null = null;
+
+  constructor(
+    private readonly state: TableState,
+    private readonly head: HTMLElement,
+    private readonly options: BodyOptions,
+  ) {
+    const doc = state.doc;
+    this.scroll = el(doc, "div", "ogpu-rt-scroll");
+    this.scroll.setAttribute("role", "table");
+    this.scroll.setAttribute("aria-label", "Task responses");
+    this.scroll.tabIndex = 0; // keyboard scrolling (arrows / Page Down) of the scroll region
+    this.el = el(doc, "div", "ogpu-rt-body");
+    this.el.setAttribute("role", "rowgroup");
+    this.empty = el(doc, "div", "ogpu-rt-empty");
+    this.scroll.append(head, this.el);
+    listen(state, this.scroll, "scroll", () => this.schedule(), { passive: true });
+  }
+
+  /** The inline review panel lives in the body, positioned under the reviewed row. */
+  attachPanel(panel: HTMLElement): void {
+    this.panelEl = panel;
+    this.el.append(panel);
+  }
+
+  /** Measured header height (px). */
+  get headerHeight(): number {
+    return this.headH;
+  }
+
+  layout(): Layout {
+    return { count: this.state.ord.length, rowH: ROW_HEIGHT, panelPos: this.state.reviewPos, panelH: PANEL_HEIGHT };
+  }
+
+  viewportHeight(): number {
+    const h = this.scroll.clientHeight;
+    if (h > 0) return h;
+    return this.options.viewportHeight ?? 480;
+  }
+
+  /** The row element showing the event target, if any. */
+  rowFor(target: Element): RowHandle | undefined {
+    const rowEl = target.closest(".ogpu-rt-row");
+    return rowEl ? this.byEl.get(rowEl) : undefined;
+  }
+
+  /** The row element bound to snapshot row `base`, if displayed. */
+  boundRow(base: number): RowHandle | undefined {
+    return this.bound.get(base);
+  }
+
+  markDirty(base: number): void {
+    this.dirty.add(base);
+  }
+
+  markKeyDirty(key: string | null): void {
+    if (key === null) return;
+    const b = this.state.store.indexOf(key);
+    if (b >= 0) this.dirty.add(b);
+  }
+
+  /** Re-render every displayed row on the next frame. */
+  rerenderAll(): void {
+    this.epoch++;
+    this.schedule();
+  }
+
+  /** Re-render every row the next time it is displayed (no frame scheduled). */
+  invalidate(): void {
+    this.epoch++;
+  }
+
+  /** A new snapshot: every row element is free again. */
+  unbindAll(): void {
+    this.bound.clear();
+    for (const h of this.pool) h.base = -1;
+    this.epoch++;
+  }
+
+  /** The columns changed: drop every row element (they are created for a column list). */
+  dropRows(): void {
+    for (const h of this.pool) h.el.remove();
+    this.pool = [];
+    this.bound.clear();
+  }
+
+  /** Selection changed: update the checkboxes of the displayed rows. */
+  renderSelection(): void {
+    for (const h of this.bound.values()) renderSelection(h, this.state.store);
+  }
+
+  /** Row count for assistive technology, and the empty-table message. */
+  updateCounts(): void {
+    const n = this.state.ord.length;
+    const m = this.state.store.length;
+    this.scroll.setAttribute("aria-rowcount", String(n + 2));
+    if (m === 0) {
+      this.empty.textContent = "No rows.";
+      this.empty.style.display = "";
+    } else if (n === 0) {
+      this.empty.textContent = "No rows match the current filters.";
+      this.empty.style.display = "";
+    } else {
+      this.empty.style.display = "none";
+    }
+  }
+
+  /** Render on the next animation frame (once, however often it is asked). */
+  schedule(): void {
+    if (this.cancelFrame !== null) return;
+    this.cancelFrame = raf(this.state.win, () => {
+      this.cancelFrame = null;
+      try {
+        this.frame();
+      } catch (e) {
+        const msg = `Rendering failed: ${e instanceof Error ? e.message : String(e)}`;
+        if (msg !== this.lastFrameError) {
+          this.lastFrameError = msg;
+          this.state.store.notify("error", msg);
+        }
+      }
+    });
+  }
+
+  cancel(): void {
+    const c = this.cancelFrame;
+    this.cancelFrame = null;
+    if (c !== null) c();
+  }
+
+  /** Render now; `initial` skips measuring (no forced layout before the first paint). */
+  frame(initial = false): void {
+    const { state, scroll } = this;
+    const { store, columns, ord } = state;
+    const overscan = this.options.overscan;
+    // reads first (layout is clean at the start of an animation frame)
+    if (this.headDirty && !initial && scroll.isConnected) {
+      this.headH = this.head.offsetHeight || 0;
+      this.headDirty = false;
+    }
+    const st = scroll.scrollTop;
+    const vh = this.viewportHeight();
+    const l = this.layout();
+    // Scrolling fast (a step per frame beyond the overscan): overscan rows would be replaced
+    // again next frame before ever being seen, so render just the viewport (+1 row) and come
+    // back for the full overscan once the scrolling settles.
+    const jump = Math.abs(st - this.lastScrollTop);
+    this.lastScrollTop = st;
+    const fast = !initial && jump > overscan * ROW_HEIGHT;
+    const [first, end] = visibleRange(l, st - this.headH, vh, fast ? Math.min(1, overscan) : overscan, MAX_ROW_ELEMENTS);
+    // writes
+    const height = `${totalHeight(l)}px`;
+    if (this.el.style.height !== height) this.el.style.height = height;
+    const want = new Map<number, number>();
+    for (let p = first; p < end; p++) want.set(ord.at(p), p);
+    // hidden pool rows first: free.pop() reuses the rows still displayed before it shows a
+    // hidden one (no display toggles while the row count is stable)
+    const free: RowHandle[] = [];
+    for (const h of this.pool) if (h.base === -1) free.push(h);
+    for (const [base, h] of this.bound) {
+      if (!want.has(base)) {
+        this.bound.delete(base);
+        free.push(h);
+      }
+    }
+    const ctx: RowRenderCtx = {
+      explorer: state.explorer,
+      nowMs: Date.now(),
+      readOnly: state.readOnly,
+      reviewing: state.review?.address ?? null,
+    };
+    for (const [base, pos] of want) {
+      let h = this.bound.get(base);
+      if (!h) {
+        h = free.pop();
+        if (!h) {
+          h = createRow(state.doc, columns);
+          this.pool.push(h);
+          this.byEl.set(h.el, h);
+          this.el.append(h.el);
+        }
+        h.base = base;
+        h.epoch = -1;
+        this.bound.set(base, h);
+      }
+      if (h.hidden) {
+        h.el.style.display = "";
+        h.hidden = false;
+      }
+      if (h.pos !== pos) {
+        h.pos = pos;
+        h.el.setAttribute("aria-rowindex", String(pos + 3));
+      }
+      const y = yOf(l, pos);
+      if (h.y !== y) {
+        h.y = y;
+        h.el.style.transform = `translateY(${y}px)`;
+      }
+      if (h.epoch !== this.epoch || this.dirty.has(base)) {
+        renderRow(h, store, columns, ctx);
+        h.epoch = this.epoch;
+      }
+    }
+    for (const h of free) {
+      h.base = -1;
+      h.pos = -1;
+      h.key = null;
+      if (!h.hidden) {
+        h.el.style.display = "none";
+        h.el.removeAttribute("data-response");
+        h.hidden = true;
+      }
+    }
+    this.dirty.clear();
+    if (fast) this.schedule(); // settle: full overscan once the scrolling stops
+    // review panel
+    const panel = this.panelEl;
+    if (panel !== null) {
+      if (state.review !== null && state.reviewPos >= 0) {
+        panel.style.display = "";
+        panel.style.transform = `translateY(${panelTop(l)}px)`;
+      } else {
+        panel.style.display = "none";
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The two cell actions of long values: the full-value popover ("expand"), with a link when the
+ * value is a safe data URL, and copy to the clipboard ("copy", with a textarea fallback).
+ */
+import { makeLink } from "./columns";
+import { button, el } from "./dom";
+import { safeDataHref, shortHex, toText } from "./format";
+import { listen, type TableState } from "./tablestate";
+
+export class DetailPopover {
+  readonly el: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly link: HTMLAnchorElement;
+  private readonly closeBtn: HTMLButtonElement;
+  private readonly pre: HTMLElement;
+  /** What is shown, and the element to give the focus back to on close. */
+  private shown: { base: number; col: string; trigger: HTMLElement | null } | null = null;
+
+  constructor(private readonly state: TableState) {
+    const doc = state.doc;
+    this.el = el(doc, "div", "ogpu-rt-detail");
+    this.el.setAttribute("role", "dialog");
+    this.el.style.display = "none";
+    const head = el(doc, "div", "ogpu-rt-detail-head");
+    this.title = el(doc, "span");
+    this.link = makeLink(doc);
+    this.link.textContent = "Open link";
+    this.closeBtn = button(doc, "ogpu-rt-btn", "Close", "Close full value");
+    head.append(this.title, this.link, this.closeBtn);
+    this.pre = el(doc, "pre");
+    this.el.append(head, this.pre);
+    listen(state, this.closeBtn, "click", () => this.close());
+  }
+
+  get isOpen(): boolean {
+    return this.shown !== null;
+  }
+
+  open(base: number, colName: string, trigger: HTMLElement | null): void {
+    const { columns, store } = this.state;
+    const col = columns.find((c) => c.name === colName);
+    const value = toText(store.get(colName, base));
+    const key = store.keyOf(base);
+    this.shown = { base, col: colName, trigger };
+    this.title.textContent = `${col?.label ?? colName}${key ? ` of ${shortHex(key)}` : ""}`;
+    this.el.setAttribute("aria-label", `Full ${col?.label ?? colName}`);
+    this.pre.textContent = value;
+    const href = safeDataHref(value);
+    if (href !== null) {
+      this.link.setAttribute("href", href);
+      this.link.style.display = "";
+    } else {
+      this.link.removeAttribute("href");
+      this.link.style.display = "none";
+    }
+    this.el.style.display = "";
+    this.closeBtn.focus({ preventScroll: true });
+  }
+
+  close(): void {
+    if (this.shown === null) return;
+    const t = this.shown.trigger;
+    this.shown = null;
+    this.el.style.display = "none";
+    this.pre.textContent = "";
+    if (t && t.isConnected) t.focus({ preventScroll: true });
+  }
+}
+
+/** Copy `text`; flags `btn` with data-copied for a moment, or reports the failure. */
+export function copyText(state: TableState, container: HTMLElement, text: string, btn: HTMLElement): void {
+  const { doc, win, store } = state;
+  const done = (ok: boolean): void => {
+    if (!ok) {
+      store.notify("error", "Could not copy to the clipboard.");
+      return;
+    }
+    btn.setAttribute("data-copied", "true");
+    setTimeout(() => btn.removeAttribute("data-copied"), 1200);
+  };
+  const fallback = (): void => {
+    try {
+      const ta = el(doc, "textarea");
+      ta.value = text;
+      ta.setAttribute("readonly", "");
+      ta.style.position = "fixed";
+      ta.style.opacity = "0";
+      container.append(ta);
+      ta.select();
+      const ok = typeof doc.execCommand === "function" && doc.execCommand("copy");
+      ta.remove();
+      done(ok);
+    } catch {
+      done(false);
+    }
+  };
+  const clip = win.navigator.clipboard as Clipboard | undefined;
+  if (clip && typeof clip.writeText === "function") {
+    clip.writeText(text).then(
+      () => done(true),
+      () => fallback(),
+    );
+  } else fallback();
+}

@@ -1,0 +1,69 @@
+/**
+ * The widget model: every synced trait of `ResponseTable` (ogpu_widgets/table.py) with its type,
+ * as documented in docs/widget-protocol.md. Every `model.get`/`model.set` goes through
+ * `AnyModel<WidgetModel>`, so trait names and value shapes are checked by the compiler.
+ *
+ * The types say what the protocol promises; values still come from the kernel, so the code that
+ * reads them keeps validating at run time.
+ */
+import type { AnyModel } from "@anywidget/types";
+import type { BannerValue, ColumnSpec, PatchMessage, ReplyValue } from "./types";
+
+/** A traitlets `Dict()` before Python first sets it. */
+export type EmptyDict = Record<string, never>;
+
+/** `_view` (JS → Python): the display order, sent debounced. */
+export interface ViewValue {
+  all: boolean;
+  /** Little-endian uint32 snapshot row indices, in display order (empty when `all`). */
+  positions: DataView;
+}
+
+/** `_confirm_request` (JS → Python): set by the review panel's "Confirm payment" button. */
+export interface ConfirmRequestValue {
+  id: string;
+  response: string;
+}
+
+export interface WidgetModel {
+  /** Arrow IPC stream of the base snapshot. */
+  _rows: DataView;
+  _rows_version: number;
+  columns: ColumnSpec[];
+  _patch: PatchMessage | EmptyDict;
+  read_only: boolean;
+  account: string;
+  explorer_url: string;
+  banner: BannerValue | EmptyDict;
+  /** Both ways. */
+  selected_keys: string[];
+  /** JS → Python. */
+  _view: ViewValue | EmptyDict;
+  /** JS → Python. */
+  _confirm_request: ConfirmRequestValue | EmptyDict;
+  _reply: ReplyValue | EmptyDict;
+}
+
+export type TraitName = keyof WidgetModel;
+
+/** Custom messages JS → Python (`model.send`). */
+export type OutgoingMessage = { type: "resync" } | { type: "estimate"; id: string; response: string };
+
+/** Listen to `change:<trait>`; returns the function that stops listening. */
+export function onTraitChange(model: AnyModel<WidgetModel>, trait: TraitName, cb: () => void): () => void {
+  const event = `change:${trait}` as const;
+  model.on(event, cb);
+  return () => model.off(event, cb);
+}
+
+/** Listen to custom messages from Python; returns the function that stops listening. */
+export function onCustomMessage(model: AnyModel<WidgetModel>, cb: (content: unknown) => void): () => void {
+  const handler = (content: unknown): void => cb(content);
+  model.on("msg:custom", handler);
+  return () => model.off("msg:custom", handler);
+}
+
+/** `model.send` restricted to the messages the protocol defines. */
+export function sendMessage(model: AnyModel<WidgetModel>, msg: OutgoingMessage): void {
+  model.send(msg);
+}
