@@ -35,7 +35,8 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ogpu_widgets import reader  # noqa: E402
+from ogpu_widgets import read as reader  # noqa: E402
+from ogpu_widgets.chain import codec  # noqa: E402
 from ogpu_widgets.chain.abi import abi  # noqa: E402
 from ogpu_widgets.devnet import Devnet  # noqa: E402
 from ogpu_widgets.records import ZERO_ADDRESS  # noqa: E402
@@ -109,7 +110,7 @@ def sdk_way(rpc_url: str, tasks: list[str]) -> list[dict]:
 
 
 def timed(counter: RequestCounter, fn):
-    reader._checksum.cache_clear()
+    codec.checksum.cache_clear()
     with counter.counting():
         t0 = time.perf_counter()
         result = fn()

@@ -5,7 +5,7 @@
 
 Starts JupyterLab on loopback (``tests/e2e/harness.py``) and drives the system Chromium with
 Playwright. For every size N it builds one synthetic responses DataFrame with the columns and
-dtypes ``load_responses`` returns (``ogpu_widgets.frame.responses_frame``: ~10 responses per
+dtypes ``load_responses`` returns (``ogpu_widgets.read.responses_frame``: ~10 responses per
 task, 10 providers, 66-character ipfs-like ``data``, mixed response/task statuses and delivery
 methods), pickles it, and then, for ``ResponseTable(df, network=...)`` and for
 ``itables.widget.ITable(df, maxBytes=0)`` alike, in a fresh notebook, kernel and browser page
@@ -91,7 +91,7 @@ def synthetic_responses(n: int, seed: int = 5):
     """``n`` responses as ``load_responses`` returns them, without a chain."""
     from eth_utils import to_checksum_address
 
-    from ogpu_widgets.frame import responses_frame
+    from ogpu_widgets.read import responses_frame
     from ogpu_widgets.records import DeliveryMethod, TaskInfo, TaskResponse, TaskStatus
 
     rng = random.Random(seed)

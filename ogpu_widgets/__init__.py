@@ -5,7 +5,7 @@
     ow.ResponseTable(df, account=key)                # sort, filter, select, confirm
 
 The seed SDK's calls work the same: ``get_task_responses``, ``get_confirmed_response``,
-``confirm_response``.
+``confirm_response``. The layout of the package is described in ``docs/architecture.md``.
 """
 
 from __future__ import annotations
@@ -17,32 +17,96 @@ from .chain.network import (
     MAINNET,
     TESTNET,
     Network,
+    NetworkLike,
     get_default_network,
     set_default_network,
 )
-from .errors import *  # noqa: F403
-from .errors import OgpuWidgetsError
-from .records import DeliveryMethod, ResponseStatus, TaskResponse, TaskStatus
+from .errors import (
+    AlreadyConfirmedError,
+    ConfirmationError,
+    ConfirmationInFlightError,
+    ConfirmationPendingElsewhereError,
+    ConfirmationTimeoutError,
+    ConfirmManyError,
+    ConnectionError_,
+    DuplicateTaskError,
+    FirstResponseSourceError,
+    InsufficientFundsError,
+    InvalidAddressError,
+    InvalidArgumentError,
+    InvalidRangeError,
+    InvalidResponseError,
+    InvalidSignerError,
+    MissingSignerError,
+    NetworkConfigError,
+    NodeUnavailableError,
+    NotAContractError,
+    NotAResponseError,
+    NotASourceError,
+    NotATaskError,
+    NotTaskClientError,
+    OgpuWidgetsError,
+    ReadError,
+    ResponseNotFoundError,
+    ResponseTableError,
+    RpcReplyError,
+    SelectorError,
+    TaskCanceledError,
+    TaskExpiredError,
+    TaskFinalizedError,
+    TransactionRevertedError,
+    WrongChainError,
+)
+from .errors import __all__ as _error_names
+from .records import (
+    ConfirmationState,
+    DeliveryMethod,
+    ResponseStatus,
+    SourceStatus,
+    TaskInfo,
+    TaskResponse,
+    TaskStatus,
+)
 
 __version__ = "0.1.0"
 
-# Heavier modules load on first use, so `import ogpu_widgets` stays quick.
+# Heavier rooms load on first use, so `import ogpu_widgets` stays quick.
 _LAZY = {
-    "get_task_responses": "reader",
-    "get_confirmed_response": "reader",
-    "load_responses": "reader",
-    "load_tasks": "reader",
-    "read_responses": "reader",
-    "task_publications": "reader",
+    "get_task_responses": "read",
+    "get_confirmed_response": "read",
+    "load_responses": "read",
+    "load_tasks": "read",
+    "read_responses": "read",
+    "task_publications": "read",
+    "ReadPath": "read",
     "confirm_response": "confirm",
     "confirm_many": "confirm",
+    "preflight": "confirm",
+    "estimate_fee": "confirm",
+    "pending_confirmation": "confirm",
+    "confirmations": "confirm",
+    "resolve_signer": "confirm",
     "Confirmation": "confirm",
+    "Preflight": "confirm",
+    "AccountLike": "confirm",
     "ResponseTable": "table",
 }
 
 if TYPE_CHECKING:
-    from .confirm import Confirmation, confirm_many, confirm_response
-    from .reader import (
+    from .confirm import (
+        AccountLike,
+        Confirmation,
+        Preflight,
+        confirm_many,
+        confirm_response,
+        confirmations,
+        estimate_fee,
+        pending_confirmation,
+        preflight,
+        resolve_signer,
+    )
+    from .read import (
+        ReadPath,
         get_confirmed_response,
         get_task_responses,
         load_responses,
@@ -63,28 +127,76 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [
-    "MAINNET",
-    "TESTNET",
+    "AccountLike",
+    "AlreadyConfirmedError",
+    "ConfirmManyError",
     "Confirmation",
+    "ConfirmationError",
+    "ConfirmationInFlightError",
+    "ConfirmationPendingElsewhereError",
+    "ConfirmationState",
+    "ConfirmationTimeoutError",
+    "ConnectionError_",
     "DeliveryMethod",
+    "DuplicateTaskError",
+    "FirstResponseSourceError",
+    "InsufficientFundsError",
+    "InvalidAddressError",
+    "InvalidArgumentError",
+    "InvalidRangeError",
+    "InvalidResponseError",
+    "InvalidSignerError",
+    "MAINNET",
+    "MissingSignerError",
     "Network",
+    "NetworkConfigError",
+    "NetworkLike",
+    "NodeUnavailableError",
+    "NotAContractError",
+    "NotAResponseError",
+    "NotASourceError",
+    "NotATaskError",
+    "NotTaskClientError",
     "OgpuWidgetsError",
+    "Preflight",
+    "ReadError",
+    "ReadPath",
+    "ResponseNotFoundError",
     "ResponseStatus",
     "ResponseTable",
+    "ResponseTableError",
+    "RpcReplyError",
+    "SelectorError",
+    "SourceStatus",
+    "TESTNET",
+    "TaskCanceledError",
+    "TaskExpiredError",
+    "TaskFinalizedError",
+    "TaskInfo",
     "TaskResponse",
     "TaskStatus",
+    "TransactionRevertedError",
+    "WrongChainError",
     "confirm_many",
     "confirm_response",
+    "confirmations",
+    "estimate_fee",
     "get_confirmed_response",
     "get_default_network",
     "get_task_responses",
     "load_responses",
     "load_tasks",
+    "pending_confirmation",
+    "preflight",
     "read_responses",
+    "resolve_signer",
     "set_default_network",
     "task_publications",
 ]
+
+# every error class is public (tests/unit/test_api_surface.py checks the list above too)
+assert set(_error_names) <= set(__all__)

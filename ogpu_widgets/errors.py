@@ -75,9 +75,7 @@ class OgpuWidgetsError(Exception):
         """The names of the data attributes this error declares (its own and inherited)."""
         out: set[str] = set()
         for klass in cls.__mro__:
-            out.update(
-                k for k in getattr(klass, "__annotations__", {}) if not k.startswith("_")
-            )
+            out.update(k for k in getattr(klass, "__annotations__", {}) if not k.startswith("_"))
         return out
 
     @property

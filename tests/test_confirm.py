@@ -16,12 +16,16 @@ from test_confirm_support import (
 )
 
 import ogpu_widgets as ow
-from ogpu_widgets import confirm
+from ogpu_widgets.chain.codec import calldata
+from ogpu_widgets.chain.network import Network
+from ogpu_widgets.chain.revert import revert_reason
+from ogpu_widgets.chain.rpc import RpcError
 from ogpu_widgets.confirm import (
     SIGNER_ENV,
     Confirmation,
     confirm_response,
     estimate_fee,
+    flow,
     pending_confirmation,
     preflight,
     resolve_signer,
@@ -45,7 +49,6 @@ from ogpu_widgets.errors import (
     TaskFinalizedError,
     WrongChainError,
 )
-from ogpu_widgets.network import Network
 from ogpu_widgets.records import DeliveryMethod, ResponseStatus, TaskStatus
 
 # ---- success, checked on chain ---------------------------------------------------------------
@@ -266,13 +269,13 @@ def test_refuses_a_node_on_another_chain(devnet):
 
 def _race_after_checks(monkeypatch, action):
     """Run ``action`` after the pre-flight checks passed and before the simulation."""
-    original = confirm._check
+    original = flow.check
 
     def racing(state, signer):
         original(state, signer)
         action()
 
-    monkeypatch.setattr(confirm, "_check", racing)
+    monkeypatch.setattr(flow, "check", racing)
 
 
 def test_simulation_maps_expired(fresh_devnet, monkeypatch):
@@ -315,26 +318,26 @@ def test_simulation_tells_canceled_from_finalized(devnet, monkeypatch):
 def test_revert_reasons_from_real_node_errors(devnet):
     dev = devnet
     _, (r0,) = new_task(dev, 1)
-    rpc = confirm._engine(dev.network).rpc
+    rpc = dev.network.client()
     tx = {"from": dev.stranger.address, "to": dev.contracts["controller"]}
-    with pytest.raises(confirm._RpcError) as ei:
-        rpc.call("eth_call", [{**tx, "data": confirm._confirm_data(r0)}, "latest"])
-    assert confirm._revert_reason(ei.value) == "NotOwner"
+    with pytest.raises(RpcError) as ei:
+        rpc.call(
+            "eth_call", [{**tx, "data": calldata("Controller", "confirmResponse", r0)}, "latest"]
+        )
+    assert revert_reason(ei.value) == "NotOwner"
     # shapes other nodes use
-    E = confirm._RpcError
-    assert confirm._revert_reason(E("eth_call", {"message": "execution reverted: Expired"})) == (
-        "Expired"
-    )
+    E = RpcError
+    assert revert_reason(E("eth_call", {"message": "execution reverted: Expired"})) == ("Expired")
     hardhat = "VM Exception while processing transaction: reverted with reason string 'NotOwner'"
-    assert confirm._revert_reason(E("eth_call", {"message": hardhat})) == "NotOwner"
+    assert revert_reason(E("eth_call", {"message": hardhat})) == "NotOwner"
     selector = "0x118cdaa7"  # OwnableUnauthorizedAccount(address)
     custom = {"code": 3, "message": "execution reverted", "data": selector + "00" * 32}
-    assert confirm._revert_reason(E("eth_call", custom)) == "OwnableUnauthorizedAccount"
+    assert revert_reason(E("eth_call", custom)) == "OwnableUnauthorizedAccount"
     panic = {"code": 3, "message": "x", "data": "0x4e487b71" + f"{0x32:064x}"}
-    assert confirm._revert_reason(E("eth_call", panic)) == "Panic(0x32)"
+    assert revert_reason(E("eth_call", panic)) == "Panic(0x32)"
     nested = {"code": -32000, "message": "err", "data": {"data": ei.value.data}}
-    assert confirm._revert_reason(E("eth_call", nested)) == "NotOwner"
-    assert confirm._revert_reason(E("eth_call", {"message": "header not found"})) is None
+    assert revert_reason(E("eth_call", nested)) == "NotOwner"
+    assert revert_reason(E("eth_call", {"message": "header not found"})) is None
 
 
 # ---- pre-flight and fee for the review panel -------------------------------------------------

@@ -9,14 +9,16 @@ import pytest
 from eth_account import Account
 from test_confirm_support import new_task, nonce, wait_for
 
-from ogpu_widgets import confirm
+from ogpu_widgets.chain.codec import calldata
 from ogpu_widgets.confirm import (
     confirm_many,
     confirm_response,
     confirmations,
     pending_confirmation,
     preflight,
+    tracker,
 )
+from ogpu_widgets.confirm.process import PROCESS
 from ogpu_widgets.devnet import Devnet
 from ogpu_widgets.errors import (
     AlreadyConfirmedError,
@@ -158,7 +160,7 @@ def test_a_forgotten_transaction_is_rebroadcast_unchanged(fresh_devnet, monkeypa
     acct = Account.from_key(dev.client.private_key)
     mined_before = nonce(dev, acct.address, "latest")
     dev.set_automine(False)
-    monkeypatch.setattr(confirm, "REBROADCAST_INTERVAL", 3600.0)
+    monkeypatch.setattr(tracker, "REBROADCAST_INTERVAL", 3600.0)
     c = confirm_response(r0, account=acct, network=dev.network, wait=False)
     tx_hash, raw = c.tx_hash, c.raw_transaction
     # the node loses the transaction (as a restarted or load-balanced node can)
@@ -166,8 +168,8 @@ def test_a_forgotten_transaction_is_rebroadcast_unchanged(fresh_devnet, monkeypa
     assert dev.rpc("eth_getTransactionByHash", [tx_hash]) is None
     assert nonce(dev, acct.address, "pending") == mined_before
 
-    monkeypatch.setattr(confirm, "REBROADCAST_INTERVAL", 0.05)
-    confirm._WATCHER.poke()
+    monkeypatch.setattr(tracker, "REBROADCAST_INTERVAL", 0.05)
+    PROCESS.tracker.poke()
     wait_for(
         lambda: dev.rpc("eth_getTransactionByHash", [tx_hash]), what="the rebroadcast transaction"
     )
@@ -234,12 +236,12 @@ def test_confirm_many_over_fifty_tasks(fresh_devnet):
     assert [int(t["nonce"], 16) for t in txs] == list(range(before, before + 50))
     assert {t["from"].lower() for t in txs} == {acct.address.lower()}
     assert nonce(dev, acct.address, "latest") == before + 50
-    status_call = confirm._calldata("Task", "getStatus")
+    status_call = calldata("Task", "getStatus")
     statuses = dev.rpc_batch(
         [("eth_call", [{"to": t, "data": status_call}, "latest"]) for t in tasks]
     )
     assert {int(s, 16) for s in statuses} == {TaskStatus.FINALIZED}
-    confirmed_call = confirm._calldata("Response", "confirmedFinal")
+    confirmed_call = calldata("Response", "confirmedFinal")
     flags = dev.rpc_batch(
         [("eth_call", [{"to": r, "data": confirmed_call}, "latest"]) for r in chosen]
     )

@@ -7,22 +7,27 @@ import pytest
 from eth_account import Account
 from test_confirm_support import new_task, nonce
 
-from ogpu_widgets import confirm
-from ogpu_widgets.confirm import confirm_many, confirm_response, pending_confirmation
+from ogpu_widgets.confirm import (
+    broadcast,
+    confirm_many,
+    confirm_response,
+    pending_confirmation,
+    tracker,
+)
 from ogpu_widgets.errors import ConfirmationError, ConfirmManyError
 from ogpu_widgets.records import TaskStatus
 
 
 def _after_signing(monkeypatch, action):
     """Run ``action(signed, tx)`` right after each signing, before the broadcast."""
-    original = confirm._sign
+    original = broadcast.sign
 
     def sign(signer, tx):
         signed = original(signer, tx)
         action(signed, tx)
         return signed
 
-    monkeypatch.setattr(confirm, "_sign", sign)
+    monkeypatch.setattr(broadcast, "sign", sign)
 
 
 def test_a_nonce_taken_by_another_wallet_is_resynced(devnet, monkeypatch):
@@ -80,7 +85,7 @@ def test_a_pending_transaction_replaced_by_its_nonce_is_reported_dropped(fresh_d
     task, (r0,) = new_task(dev, 1)
     acct = Account.from_key(dev.client.private_key)
     dev.set_automine(False)
-    monkeypatch.setattr(confirm, "REBROADCAST_INTERVAL", 3600.0)
+    monkeypatch.setattr(tracker, "REBROADCAST_INTERVAL", 3600.0)
     c = confirm_response(r0, account=acct, network=dev.network, wait=False)
     # the pool forgets it, and another transaction of the same key takes its nonce
     dev.rpc("anvil_dropTransaction", [c.tx_hash])
@@ -89,7 +94,7 @@ def test_a_pending_transaction_replaced_by_its_nonce_is_reported_dropped(fresh_d
     dev.mine()
     assert int(dev.rpc("eth_getTransactionByHash", [other_hash])["nonce"], 16) == c.nonce
 
-    monkeypatch.setattr(confirm, "REBROADCAST_INTERVAL", 0.0)
+    monkeypatch.setattr(tracker, "REBROADCAST_INTERVAL", 0.0)
     assert c.wait(timeout=30).state == "reverted"
     assert c.error.startswith("dropped") and str(c.nonce) in c.error
     assert dev.call("Task", task, "getStatus") == TaskStatus.RESPONDED  # nothing was paid

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ogpu_widgets.frame import (
+from ogpu_widgets.read.frame import (
     DELIVERY_METHOD_DTYPE,
     RESPONSE_COLUMNS,
     RESPONSE_STATUS_DTYPE,

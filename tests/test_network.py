@@ -8,12 +8,6 @@ import socket
 import pytest
 
 from ogpu_widgets.chain import network as network_module
-from ogpu_widgets.errors import (
-    ConnectionError_,
-    InvalidAddressError,
-    NetworkConfigError,
-    WrongChainError,
-)
 from ogpu_widgets.chain.codec import to_address
 from ogpu_widgets.chain.network import (
     MAINNET,
@@ -23,6 +17,12 @@ from ogpu_widgets.chain.network import (
     get_default_network,
     resolve_network,
     set_default_network,
+)
+from ogpu_widgets.errors import (
+    ConnectionError_,
+    InvalidAddressError,
+    NetworkConfigError,
+    WrongChainError,
 )
 
 NEXUS = "0x2b0cC6058313801D5feb184a539e3a0C5A87a6a1"

@@ -11,12 +11,15 @@ import pytest
 from support import Proxy, sdk_on_devnet
 
 import ogpu_widgets as ow
-from ogpu_widgets import reader
+from ogpu_widgets import read
+from ogpu_widgets.chain.network import Network
+from ogpu_widgets.chain.rpc import CAPABILITIES, RetryPolicy
 from ogpu_widgets.devnet import Devnet
 from ogpu_widgets.errors import (
     InvalidAddressError,
     InvalidArgumentError,
     InvalidRangeError,
+    NodeUnavailableError,
     NotAContractError,
     NotAResponseError,
     NotASourceError,
@@ -26,8 +29,8 @@ from ogpu_widgets.errors import (
     SelectorError,
     WrongChainError,
 )
-from ogpu_widgets.frame import RESPONSE_COLUMNS, TASK_COLUMNS
-from ogpu_widgets.network import Network
+from ogpu_widgets.read import RESPONSE_COLUMNS, TASK_COLUMNS, calls, lens, session
+from ogpu_widgets.read.rows import Range
 from ogpu_widgets.records import TaskResponse
 
 PATHS = ("lens", "batch", "call")
@@ -101,15 +104,15 @@ def world():
 
 @pytest.fixture(autouse=True)
 def _forget_refusals(monkeypatch):
-    reader._reset_path_memory()
-    monkeypatch.setattr(reader, "BACKOFF", 0.001)
+    CAPABILITIES.forget()
+    monkeypatch.setattr(session, "RETRY", RetryPolicy(attempts=4, backoff=0.001))
     yield
-    reader._reset_path_memory()
+    CAPABILITIES.forget()
 
 
 def load(w, path="auto", **selector):
     net = selector.pop("network", w.net)
-    return ow.load_responses(network=net, progress=False, read_path=path, **selector)
+    return read.load_responses(network=net, progress=False, read_path=path, **selector)
 
 
 # ---- columns, dtypes and values ------------------------------------------------------------------
@@ -168,7 +171,7 @@ def test_first_response_task(world):
     assert row["task_status"] == "finalized"
     assert row["delivery_method"] == "first_response"
     assert row["provider"] == w.providers[1]
-    got = ow.get_confirmed_response(w.t_first, network=w.net)
+    got = read.get_confirmed_response(w.t_first, network=w.net)
     assert got is not None and got.address == w.first and got.status == "confirmed"
 
 
@@ -211,23 +214,23 @@ def test_empty_result_has_the_columns_and_dtypes(world):
 def test_get_task_responses_bounds_and_holes(world, lower, upper, slots):
     w = world
     by_slot = {0: w.holes[0], 2: w.holes[1]}
-    got = ow.get_task_responses(w.t_holes, lower, upper, network=w.net)
+    got = read.get_task_responses(w.t_holes, lower, upper, network=w.net)
     assert [r.address for r in got] == [by_slot[s] for s in slots]
     assert all(isinstance(r, TaskResponse) and r.task == w.t_holes for r in got)
 
 
 def test_get_task_responses_fields(world):
     w, dev = world, world.dev
-    got = ow.get_task_responses(w.t_confirmed, network=w.net)
+    got = read.get_task_responses(w.t_confirmed, network=w.net)
     assert [r.address for r in got] == w.confirmed
     r = got[1]
     assert (r.provider, r.data, r.payment, r.status, r.confirmed) == (
         w.providers[1], "ipfs://c1", 25 * 10**18, "confirmed", True,
     )  # fmt: skip
     assert r.timestamp == dev.call("Response", r.address, "responseTimestamp")
-    assert ow.get_confirmed_response(w.t_confirmed, network=w.net) == r
-    assert ow.get_confirmed_response(w.t_holes, network=w.net) is None
-    assert ow.get_task_responses(w.t_new, network=w.net) == []
+    assert read.get_confirmed_response(w.t_confirmed, network=w.net) == r
+    assert read.get_confirmed_response(w.t_holes, network=w.net) is None
+    assert read.get_task_responses(w.t_new, network=w.net) == []
 
 
 # ---- selectors -----------------------------------------------------------------------------------
@@ -259,7 +262,7 @@ def test_tasks_selector_forms(world):
 
 def test_load_tasks(world):
     w, dev = world, world.dev
-    df = ow.load_tasks(source=w.src_manual, network=w.net, progress=False)
+    df = read.load_tasks(source=w.src_manual, network=w.net, progress=False)
     assert list(df.columns) == list(TASK_COLUMNS)
     for name, dtype in TASK_COLUMNS.items():
         assert df[name].dtype == pd.api.types.pandas_dtype(dtype), name
@@ -276,7 +279,7 @@ def test_load_tasks(world):
     assert pd.isna(df.at[w.t_new, "first_attempt"])
     assert df.at[w.t_holes, "expiry"] == chain_time(dev.call("Task", w.t_holes, "getExpiryTime"))
     assert set(df["client"]) == {w.client}
-    first = ow.load_tasks(tasks=w.first_tasks, network=w.net, progress=False)
+    first = read.load_tasks(tasks=w.first_tasks, network=w.net, progress=False)
     assert list(first["delivery_method"]) == ["first_response"] * 2
     assert list(first["status"]) == ["finalized", "new"]
 
@@ -284,11 +287,11 @@ def test_load_tasks(world):
 def test_read_responses(world):
     w = world
     wanted = [w.confirmed[2], w.first, w.holes[0], w.confirmed[2]]
-    df = ow.read_responses(wanted, network=w.net)
+    df = read.read_responses(wanted, network=w.net)
     assert list(df.index) == [w.confirmed[2], w.first, w.holes[0]]
     full = load(w, tasks=[w.t_confirmed, w.t_first, w.t_holes])
     pd.testing.assert_frame_equal(df, full.loc[list(df.index)])
-    assert ow.read_responses([], network=w.net).empty
+    assert read.read_responses([], network=w.net).empty
 
 
 # ---- read paths ----------------------------------------------------------------------------------
@@ -300,21 +303,21 @@ def test_three_read_paths_give_identical_frames(world):
     assert len(frames["lens"]) == 2 + 3 + 7 + 1 + 1 + 12 * 4 + 12
     for path in PATHS[1:]:
         pd.testing.assert_frame_equal(frames["lens"], frames[path])
-    tasks = {p: ow.load_tasks(client=w.client, network=w.net, read_path=p) for p in PATHS}
+    tasks = {p: read.load_tasks(client=w.client, network=w.net, read_path=p) for p in PATHS}
     for path in PATHS[1:]:
         pd.testing.assert_frame_equal(tasks["lens"], tasks[path])
     wanted = [*w.long, w.first, *w.holes]
-    reads = {p: ow.read_responses(wanted, network=w.net, read_path=p) for p in PATHS}
+    reads = {p: read.read_responses(wanted, network=w.net, read_path=p) for p in PATHS}
     for path in PATHS[1:]:
         pd.testing.assert_frame_equal(reads["lens"], reads[path])
     for path in PATHS:
-        got = ow.get_task_responses(w.t_holes, 1, None, network=w.net, read_path=path)
+        got = read.get_task_responses(w.t_holes, 1, None, network=w.net, read_path=path)
         assert [r.address for r in got] == [w.holes[1]]
 
 
 def test_long_data_is_split_across_lens_calls_and_read_whole(world, caplog):
     w = world
-    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.reader")
+    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.read")
     df = load(w, "lens", tasks=[w.t_long])
     assert list(df.index) == w.long
     assert list(df["data"].str.len()) == [LONG] * 6 + [HUGE]
@@ -332,7 +335,7 @@ def lens_calls(caplog) -> int:
 
 def test_a_small_gas_cap_means_many_chunks_and_the_same_frame(world, caplog):
     w = world
-    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.reader")
+    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.read")
     reference = load(w, "lens", tasks=w.bulk)
     normal = lens_calls(caplog)
     caplog.clear()
@@ -347,7 +350,7 @@ def test_a_chunk_that_runs_out_of_gas_is_split(world, caplog):
     """Reading 5 kB strings costs far more gas than the model's typical 96 bytes: under a 4M
     cap the node runs out of gas, and the reader splits chunks and ranges until they fit."""
     w = world
-    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.reader")
+    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.read")
     tasks = [w.t_holes, w.t_long, w.t_confirmed]
     reference = load(w, "batch", tasks=tasks)
     capped = w.net.with_settings(call_gas_cap=4_000_000)
@@ -361,24 +364,23 @@ def test_planned_chunks_fit_under_the_gas_cap(world, cap):
     """The gas model (per item: reads, code deposit of its output) sizes every chunk so that a
     real node reads all of it under the cap, without stopping early or running out of gas."""
     w = world
-    session = reader._Session(w.net.with_settings(call_gas_cap=cap), "lens")
-    ranges = [reader._Range(k, t, 0, 3) for k, t in enumerate(w.bulk)]  # <= 4 responses each
+    s = session.Session(w.net.with_settings(call_gas_cap=cap), "lens")
+    ranges = [Range(k, t, 0, 3) for k, t in enumerate(w.bulk)]  # <= 4 responses each
     cases = [
-        (reader._TASKS_OP, w.bulk + w.manual_tasks),
-        (reader._RESPONSES_OP, [*w.holes, *w.confirmed, w.first, *w.expiring]),
-        (reader._SLOTS_DETAILED_OP, session.slot_parts(ranges, True)),
-        (reader._SLOTS_OP, session.slot_parts(ranges, False)),
-        (reader._SOURCES_OP, [w.src_manual, w.src_first, w.src_empty, w.src_other]),
-        (reader._SOURCE_TASKS_OP, [reader._Range(0, w.src_manual, 0, 6),
-                                   reader._Range(1, w.src_manual, 2, 6)]),
-    ]  # fmt: skip
+        (lens.TASKS_OP, w.bulk + w.manual_tasks),
+        (lens.RESPONSES_OP, [*w.holes, *w.confirmed, w.first, *w.expiring]),
+        (lens.SLOTS_DETAILED_OP, s.slot_parts(ranges, True)),
+        (lens.SLOTS_OP, s.slot_parts(ranges, False)),
+        (lens.SOURCES_OP, [w.src_manual, w.src_first, w.src_empty, w.src_other]),
+        (lens.SOURCE_TASKS_OP, [Range(0, w.src_manual, 0, 6), Range(1, w.src_manual, 2, 6)]),
+    ]
     for op, items in cases:
-        chunks = session._plan(op, list(enumerate(items)), len(items))
+        chunks = lens.plan(op, list(enumerate(items)), len(items), cap)
         for chunk in chunks:
             words = [op.word(item) for _, item in chunk]
-            data = reader._lens_data(op.mode, words)
-            result = session.rpc.request("eth_call", [{"data": data, "gas": hex(cap)}, "latest"])
-            _, done, _ = reader._lens_output(result)
+            data = lens.lens_data(op.mode, words)
+            result = s.call("eth_call", [{"data": data, "gas": hex(cap)}, "latest"])
+            _, done, _ = lens.lens_output(bytes.fromhex(result[2:]))
             assert done == len(chunk), (op.mode, cap, len(chunk))
         if cap == 50_000_000:
             assert len(chunks) == 1, op.mode  # only the output limit binds at 50M gas
@@ -388,8 +390,8 @@ def test_source_and_nexus_paging(world, monkeypatch):
     """Sources' task lists read in pages (getTasks from 0, then tasks(i)), Nexus in pages."""
     w = world
     reference = {p: load(w, p, client=w.client) for p in ("lens", "batch")}
-    monkeypatch.setattr(reader, "SOURCE_PAGE", 3)
-    monkeypatch.setattr(reader, "NEXUS_PAGE", 2)
+    monkeypatch.setattr(calls, "SOURCE_PAGE", 3)
+    monkeypatch.setattr(lens, "NEXUS_PAGE", 2)
     for path in ("lens", "batch"):
         pd.testing.assert_frame_equal(load(w, path, client=w.client), reference[path])
 
@@ -422,7 +424,7 @@ def refuse_batches(payload, n):
 
 def test_a_node_refusing_deployless_calls_falls_back_to_batches(world, caplog):
     w = world
-    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.reader")
+    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.read")
     reference = load(w, tasks=w.bulk[:6])
     with Proxy(w.dev.rpc_url, refuse_deployless) as proxy:
         net = w.net.with_settings(rpc_url=proxy.url)
@@ -436,7 +438,7 @@ def test_a_gas_cap_below_one_item_falls_back_or_raises(world, caplog):
     """The node really refuses: 200k gas is below the lens creation's intrinsic gas plus one
     task. 'auto' falls back to batches; a forced lens raises a clear ReadError."""
     w = world
-    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.reader")
+    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.read")
     tiny = w.net.with_settings(call_gas_cap=200_000)
     reference = load(w, tasks=w.bulk[:6])
     pd.testing.assert_frame_equal(load(w, tasks=w.bulk[:6], network=tiny), reference)
@@ -484,8 +486,9 @@ def test_a_chunk_that_keeps_failing_raises_and_returns_nothing(world):
 
     with Proxy(w.dev.rpc_url, dies_after_three) as proxy:
         net = w.net.with_settings(rpc_url=proxy.url)
-        with pytest.raises(ReadError, match="after 4 attempts"):
+        with pytest.raises(NodeUnavailableError, match="4 attempts") as info:
             load(w, tasks=w.bulk, network=net)
+        assert isinstance(info.value, ReadError)
 
 
 # ---- bad input -----------------------------------------------------------------------------------
@@ -526,25 +529,25 @@ def test_addresses_that_are_not_what_they_should_be(world, path):
     with pytest.raises(NotAContractError, match=eoa):
         load(w, path, source=eoa)
     with pytest.raises(NotAResponseError, match=w.t_holes):
-        ow.read_responses([w.holes[0], w.t_holes], network=w.net, read_path=path)
+        read.read_responses([w.holes[0], w.t_holes], network=w.net, read_path=path)
     with pytest.raises(NotAContractError, match=eoa):
-        ow.read_responses([eoa], network=w.net, read_path=path)
+        read.read_responses([eoa], network=w.net, read_path=path)
     with pytest.raises(NotATaskError, match=w.dev.contracts["nexus"]):
-        ow.get_task_responses(w.dev.contracts["nexus"], network=w.net, read_path=path)
+        read.get_task_responses(w.dev.contracts["nexus"], network=w.net, read_path=path)
 
 
 def test_other_bad_arguments(world):
     w = world
     with pytest.raises(InvalidRangeError, match="lower=-1"):
-        ow.get_task_responses(w.t_holes, -1, network=w.net)
+        read.get_task_responses(w.t_holes, -1, network=w.net)
     with pytest.raises(InvalidRangeError, match="upper='3'"):
-        ow.get_task_responses(w.t_holes, 0, "3", network=w.net)
+        read.get_task_responses(w.t_holes, 0, "3", network=w.net)
     with pytest.raises(InvalidAddressError, match="'0xabc'"):
-        ow.get_task_responses("0xabc", network=w.net)
+        read.get_task_responses("0xabc", network=w.net)
     with pytest.raises(InvalidArgumentError, match="read_path='fast'"):
         load(w, "fast", tasks=[w.t_holes])
     with pytest.raises(InvalidAddressError, match="'nope'"):
-        ow.read_responses(["nope"], network=w.net)
+        read.read_responses(["nope"], network=w.net)
 
 
 def test_a_node_on_another_chain(world):
@@ -573,20 +576,20 @@ def test_network_argument_forms(world, tmp_path):
     pd.testing.assert_frame_equal(load(w, tasks=[w.t_holes], network=state), reference)
     ow.set_default_network(state)
     try:
-        got = ow.load_responses(tasks=[w.t_holes], progress=False)
+        got = read.load_responses(tasks=[w.t_holes], progress=False)
         pd.testing.assert_frame_equal(got, reference)
-        assert [r.address for r in ow.get_task_responses(w.t_holes)] == w.holes
+        assert [r.address for r in read.get_task_responses(w.t_holes)] == w.holes
     finally:
         ow.set_default_network(None)
 
 
 def test_progress_bar(world, monkeypatch, capsys):
     w = world
-    monkeypatch.setattr(reader, "PROGRESS_MIN_TASKS", 2)
-    ow.load_responses(tasks=w.bulk[:4], network=w.net)
+    monkeypatch.setattr(calls, "PROGRESS_MIN_TASKS", 2)
+    read.load_responses(tasks=w.bulk[:4], network=w.net)
     assert "responses of 4 tasks" in capsys.readouterr().err
-    ow.load_responses(tasks=w.bulk[:4], network=w.net, progress=False)
-    ow.load_responses(tasks=w.bulk[:1], network=w.net)  # below the threshold
+    read.load_responses(tasks=w.bulk[:4], network=w.net, progress=False)
+    read.load_responses(tasks=w.bulk[:1], network=w.net)  # below the threshold
     assert capsys.readouterr().err == ""
 
 
@@ -609,7 +612,7 @@ def test_get_task_responses_agrees_with_the_official_sdk(monkeypatch):
         net = dev.network
         for lower, upper in [(0, None), (1, 4), (2, 3), (3, 5), (4, None)]:
             theirs = ogpu.client.get_task_responses(task, lower, upper)
-            ours = ow.get_task_responses(task, lower, upper, network=net)
+            ours = read.get_task_responses(task, lower, upper, network=net)
             assert [r.address for r in ours] == [r.address for r in theirs]
             for mine, sdk in zip(ours, theirs, strict=True):
                 params = sdk.get_params()
@@ -626,7 +629,7 @@ def test_get_task_responses_agrees_with_the_official_sdk(monkeypatch):
 
 def test_task_publications(world):
     w, dev = world, world.dev
-    df = reader.task_publications(network=w.net)
+    df = read.task_publications(network=w.net)
     assert list(df.columns) == ["source", "block", "published"]
     assert df.index.name == "address" and str(df["published"].dtype) == "datetime64[ns, UTC]"
     assert set(w.client_tasks) | {w.t_other} <= set(df.index)
@@ -635,15 +638,15 @@ def test_task_publications(world):
     assert df.at[w.t_holes, "published"] == chain_time(int(block["timestamp"], 16))
     tasks = load(w, tasks=[w.t_holes])
     assert (tasks["timestamp"] >= df.at[w.t_holes, "published"]).all()
-    some = reader.task_publications([w.t_first, w.t_holes], network=w.net)
+    some = read.task_publications([w.t_first, w.t_holes], network=w.net)
     assert list(some.index) == [w.t_holes, w.t_first]  # log order
     pd.testing.assert_frame_equal(some, df.loc[[w.t_holes, w.t_first]])
 
 
 def test_task_publications_halve_the_window_when_the_node_refuses_a_range(world, caplog):
     w = world
-    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.reader")
-    reference = reader.task_publications(network=w.net)
+    caplog.set_level(logging.DEBUG, logger="ogpu_widgets.read")
+    reference = read.task_publications(network=w.net)
 
     def max_four_blocks(payload, n):
         for call in calls_of(payload):
@@ -656,7 +659,7 @@ def test_task_publications_halve_the_window_when_the_node_refuses_a_range(world,
 
     with Proxy(w.dev.rpc_url, max_four_blocks) as proxy:
         net = w.net.with_settings(rpc_url=proxy.url, log_window=1000)
-        pd.testing.assert_frame_equal(reader.task_publications(network=net), reference)
+        pd.testing.assert_frame_equal(read.task_publications(network=net), reference)
         assert "window now 3" in caplog.text  # 1000 -> 500 -> ... -> 7 -> 3
 
     def no_logs(payload, n):
@@ -669,4 +672,4 @@ def test_task_publications_halve_the_window_when_the_node_refuses_a_range(world,
     with Proxy(w.dev.rpc_url, no_logs) as proxy:
         net = w.net.with_settings(rpc_url=proxy.url, log_window=8)
         with pytest.raises(ReadError, match="eth_getLogs of block 0 failed"):
-            reader.task_publications(network=net)
+            read.task_publications(network=net)

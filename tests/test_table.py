@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 import ogpu_widgets as ow
+from ogpu_widgets.chain.codec import to_address
 from ogpu_widgets.errors import NotTaskClientError, TaskFinalizedError
 from ogpu_widgets.table import ResponseTable, ResponseTableError
 
@@ -162,7 +163,7 @@ def test_read_only_without_a_signer(devnet, world, monkeypatch):
 def test_disabled_reasons(devnet, world):
     t = ResponseTable(world["df"], network=devnet.network, account=devnet.client.private_key)
     assert row(t, world["responses"][0])["can_confirm"] is True
-    assert row(t, world["fresp"])["reason"] == "confirmed"
+    assert row(t, world["fresp"])["reason"] == "first-response source"
     stranger = ResponseTable(
         world["df"], network=devnet.network, account=devnet.stranger.private_key
     )
@@ -196,7 +197,7 @@ def test_confirm_button_request_end_to_end(devnet, world):
         if "_patch" in s and target in s["_patch"]["rows"]
     ]
     actions = [a for a in actions if a]
-    assert actions[0] == "signing" and "pending" in actions and actions[-1] == "confirmed"
+    assert actions[0] == "signing" and "pending" in actions and actions[-1] == "mined"
     assert row(t, target)["status"] == "confirmed" and row(t, target)["tx_hash"].startswith("0x")
     for other in others:
         assert row(t, other)["task_status"] == "finalized"
@@ -290,7 +291,7 @@ def test_fee_estimate_and_resync_messages(devnet, world):
     t.confirm(world["responses"][0], wait=True)
     custom_from_js(t, {"type": "resync"})
     patch = comm.states()[-1]["_patch"]
-    assert patch["rows"][world["responses"][0]]["action"] == "confirmed"
+    assert patch["rows"][world["responses"][0]]["action"] == "mined"
 
 
 def test_transport_budget(devnet):
@@ -298,11 +299,11 @@ def test_transport_budget(devnet):
     n = 10_000
     rng = np.random.default_rng(1)
     addr = lambda i, salt: "0x" + f"{salt:02x}{i:038x}"  # noqa: E731
-    tasks = [ow.network.to_address(addr(i // 10, 1)) for i in range(n)]
+    tasks = [to_address(addr(i // 10, 1)) for i in range(n)]
     df = pd.DataFrame(
         {
             "task": tasks,
-            "provider": [ow.network.to_address(addr(i % 10, 2)) for i in range(n)],
+            "provider": [to_address(addr(i % 10, 2)) for i in range(n)],
             "data": [f"ipfs://bafybei{rng.integers(1 << 62):016x}{i:036x}" for i in range(n)],
             "payment": [10**18 + i for i in range(n)],
             "payment_ogpu": [(10**18 + i) / 1e18 for i in range(n)],
@@ -312,10 +313,10 @@ def test_transport_budget(devnet):
             "task_status": pd.Categorical(["responded"] * n),
             "delivery_method": pd.Categorical(["manual_confirmation"] * n),
             "task_expiry": pd.to_datetime([1_900_000_000] * n, unit="s", utc=True),
-            "source": [ow.network.to_address(addr(0, 3))] * n,
+            "source": [to_address(addr(0, 3))] * n,
             "client": [devnet.client.address] * n,
         },
-        index=pd.Index([ow.network.to_address(addr(i, 4)) for i in range(n)], name="address"),
+        index=pd.Index([to_address(addr(i, 4)) for i in range(n)], name="address"),
     )
     t = ResponseTable(df, network=devnet.network, account=devnet.client.private_key)
     comm = attach(t)

@@ -17,12 +17,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 from typing import Any
 
+import numpy as np
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
-from eth_hash.auto import keccak
 from eth_utils import is_address, is_checksum_address
 
 from ..errors import InvalidAddressError
@@ -33,6 +34,7 @@ __all__ = [
     "address_of_word",
     "calldata",
     "checksum",
+    "checksummed",
     "decode_output",
     "function",
     "response_params",
@@ -45,6 +47,16 @@ __all__ = [
 ]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+try:  # safe-pysha3's C keccak: about 8x faster per call than eth_hash's pycryptodome backend
+    from sha3 import keccak_256 as _keccak_256
+
+    def keccak(data: bytes) -> bytes:
+        """Keccak-256 of ``data``."""
+        return _keccak_256(data).digest()
+
+except ImportError:  # pragma: no cover - the dependency is declared; eth_hash is the fallback
+    from eth_hash.auto import keccak
 ADDRESS_MASK = (1 << 160) - 1
 
 # ---- EIP-55 --------------------------------------------------------------------------------------
@@ -56,6 +68,20 @@ _LOW_NIBBLE = bytes(0x20 if b & 0x08 else 0 for b in range(256))
 _LETTER = bytes(0x20 if chr(b) in "abcdef" else 0 for b in range(256))
 
 
+#: Spellings this process computed (a set lookup then verifies them); cleared past _KNOWN_MAX.
+_KNOWN: set[str] = set()
+_KNOWN_MAX = 1 << 22
+
+
+def _remember(spellings: list[str] | str) -> None:
+    if len(_KNOWN) > _KNOWN_MAX:
+        _KNOWN.clear()
+    if isinstance(spellings, str):
+        _KNOWN.add(spellings)
+    else:
+        _KNOWN.update(spellings)
+
+
 @lru_cache(maxsize=1 << 16)
 def checksum(raw: bytes) -> str:
     """The EIP-55 checksummed address of 20 raw bytes."""
@@ -65,7 +91,9 @@ def checksum(raw: bytes) -> str:
     mask[0::2] = digest.translate(_HIGH_NIBBLE)
     mask[1::2] = digest.translate(_LOW_NIBBLE)
     flip = int.from_bytes(mask, "big") & int.from_bytes(h.translate(_LETTER), "big")
-    return "0x" + (int.from_bytes(h, "big") - flip).to_bytes(40, "big").decode()
+    out = "0x" + (int.from_bytes(h, "big") - flip).to_bytes(40, "big").decode()
+    _remember(out)
+    return out
 
 
 def to_address(value: Any, what: str = "address") -> str:
@@ -93,6 +121,40 @@ def to_address(value: Any, what: str = "address") -> str:
             argument=what,
         )
     return checksum(bytes.fromhex(digits))
+
+
+def checksummed(values: Any, what: str = "address") -> list[str]:
+    """Many addresses (hex strings) in their checksummed spelling, each verified like
+    :func:`to_address` (a wrong mixed-case checksum raises :class:`InvalidAddressError`).
+    Vectorized: one keccak per address, the EIP-55 casing computed on whole arrays."""
+    vals = list(values)
+    if all(v in _KNOWN for v in vals):  # spellings this process made: verified already
+        return vals
+    n = len(vals)
+    if not all(isinstance(v, str) and len(v) == 42 for v in vals) or not _HEX_RUN.fullmatch(
+        "".join(vals)
+    ):
+        return [to_address(v, what) for v in vals]  # raises, naming the first bad one
+    lower = "".join(vals).lower()
+    digits = [lower[i * 42 + 2 : i * 42 + 42] for i in range(n)]
+    digests = np.frombuffer(b"".join(keccak(d.encode())[:20] for d in digits), np.uint8)
+    nibbles = np.empty((n, 40), np.uint8)
+    nibbles[:, 0::2] = digests.reshape(n, 20) >> 4
+    nibbles[:, 1::2] = digests.reshape(n, 20) & 0x0F
+    chars = np.frombuffer("".join(digits).encode("ascii"), np.uint8).reshape(n, 40)
+    cased = np.where((chars >= ord("a")) & (nibbles >= 8), chars - 32, chars).astype(np.uint8)
+    text = cased.tobytes().decode("ascii")
+    out = ["0x" + text[i * 40 : i * 40 + 40] for i in range(n)]
+    for v, good in zip(vals, out, strict=True):
+        if v != good:
+            d = v[2:]
+            if not (d.islower() or d.isupper() or d.isdigit()):
+                to_address(v, what)  # a wrong mixed-case checksum: raises, naming it
+    _remember(out)
+    return out
+
+
+_HEX_RUN = re.compile(r"(?:0[xX][0-9a-fA-F]{40})*")
 
 
 def address_of_word(w: bytes) -> str:
@@ -134,9 +196,7 @@ def calldata(contract: str, name: str, *args: Any) -> str:
     """0x call data of ``contract.name(*args)``."""
     sel, types, _ = function(contract, name)
     if all(t in _WORD_TYPES for t in types) and len(args) == len(types):
-        return sel + "".join(
-            f"{int(a, 16) if isinstance(a, str) else int(a):064x}" for a in args
-        )
+        return sel + "".join(f"{int(a, 16) if isinstance(a, str) else int(a):064x}" for a in args)
     return sel + abi_encode(types, args).hex()
 
 
@@ -179,8 +239,11 @@ def task_params(raw: bytes) -> tuple[str, str, int, int]:
     """``taskParams()`` -> (address source, string config, uint256 expiry, uint256 payment)."""
     if word(raw, 0) >> 160:
         raise ValueError("not an address")
-    return address_of_word(raw[0:32]), text(raw_text(raw, 0, 0x20)), word(raw, 0x40), word(
-        raw, 0x60
+    return (
+        address_of_word(raw[0:32]),
+        text(raw_text(raw, 0, 0x20)),
+        word(raw, 0x40),
+        word(raw, 0x60),
     )
 
 

@@ -9,15 +9,12 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from .._strict import reject_unknown
 from ..errors import ConnectionError_, NetworkConfigError, OgpuWidgetsError, WrongChainError
 from .codec import to_address
 from .rpc import RpcClient, RpcError
-
-if TYPE_CHECKING:
-    from ..devnet import Devnet
 
 #: Environment variable naming the default network: ``mainnet``, ``testnet``, or the path of a
 #: devnet state file written by ``ogpu-widgets devnet --state-file``.
@@ -54,9 +51,11 @@ class Network:
         object.__setattr__(self, "chain_id", _chain_id(self.chain_id, "chain_id"))
         for attr in ("log_window", "call_gas_cap", "start_block"):
             object.__setattr__(self, attr, _whole(getattr(self, attr), attr))
-        if isinstance(self.request_timeout, bool) or not isinstance(
-            self.request_timeout, int | float
-        ) or not self.request_timeout > 0:
+        if (
+            isinstance(self.request_timeout, bool)
+            or not isinstance(self.request_timeout, int | float)
+            or not self.request_timeout > 0
+        ):
             raise NetworkConfigError(
                 f"request_timeout={self.request_timeout!r} is not a number of seconds > 0"
             )
@@ -286,7 +285,13 @@ _default_lock = threading.Lock()
 #: What a ``network=`` argument may be: a :class:`Network`, ``"mainnet"``/``"testnet"``, the
 #: path of a devnet state file, a devnet state dict, a running ``Devnet``, or ``None`` (the
 #: default network).
-NetworkLike: TypeAlias = "Network | str | os.PathLike[str] | Mapping[str, Any] | Devnet | None"
+class HasState(Protocol):
+    """Anything with a devnet ``state()`` (a running ``ogpu_widgets.devnet.Devnet``)."""
+
+    def state(self) -> Mapping[str, Any]: ...
+
+
+NetworkLike: TypeAlias = "Network | str | os.PathLike[str] | Mapping[str, Any] | HasState | None"
 
 
 def set_default_network(network: NetworkLike) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .records import (
+from ..records import (
     DELIVERY_METHOD_LABELS,
     RESPONSE_STATUS_LABELS,
     TASK_STATUS_LABELS,

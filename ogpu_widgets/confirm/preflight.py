@@ -1,0 +1,371 @@
+"""Pre-flight reading: everything the refusal rules need about responses, in as few JSON-RPC
+batches as the cached links allow, and the typed refusal of one response.
+
+The first read of a response takes up to three batches (response -> task -> source, each hop
+needing the address read before); the links never change on a chain, so later reads take one.
+Only definitive answers (no code, a revert, data that does not decode) become verdicts such as
+"not a response"; anything else the node says is raised as the typed error it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..chain.codec import ZERO_ADDRESS, checksum, response_params
+from ..errors import (
+    ConfirmationError,
+    ConfirmationInFlightError,
+    InvalidResponseError,
+    ReadError,
+    ResponseNotFoundError,
+)
+from ..records import DeliveryMethod, TaskStatus
+from .engine import Calls, Engine, Identity, Undecodable, decoded, must, raw_result
+from .process import PROCESS
+from .rules import LABELS, Facts, verdicts
+from .signer import SIGNER_ENV
+
+if TYPE_CHECKING:
+    from .confirmation import Confirmation
+
+__all__ = ["Reading", "State", "check", "in_flight_error", "read_states"]
+
+
+@dataclass
+class State:
+    """What pre-flight knows about one response."""
+
+    response: str
+    problem: ConfirmationError | None = None
+    task: str = ""
+    provider: str = ""
+    payment: int = 0  # the task's escrowed payment: what the provider is paid
+    confirmed: bool = False
+    source: str = ""
+    delivery: DeliveryMethod | None = None
+    task_status: TaskStatus | None = None
+    expiry: int = 0
+    winner: str | None = None
+    client: str = ""
+    block_time: int = 0
+    block_number: int = 0
+
+
+@dataclass(frozen=True)
+class ResponseLink:
+    task: str
+    provider: str
+
+
+@dataclass(frozen=True)
+class TaskLink:
+    source: str
+    delivery: DeliveryMethod
+    expiry: int
+    payment: int
+
+
+@dataclass
+class Reading:
+    """One pre-flight read: the states (in order), the latest block, the chain's identity and
+    the signer's transaction counts (``pending``, ``latest``; ``None`` without a signer)."""
+
+    states: list[State]
+    block: dict
+    identity: Identity
+    counts: tuple[int, int] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _address_or_none(value: Any) -> str | None:
+    out = _address(value)
+    return None if out == ZERO_ADDRESS else out
+
+
+def _address(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return checksum(bytes.fromhex(value[2:]))
+    raise ValueError("not an address")
+
+
+def _int(value: Any, what: str) -> int:
+    value = must(value, what)
+    try:
+        return int(value, 16)
+    except (TypeError, ValueError):
+        raise ReadError(
+            f"the node answered {what} with {value!r}, not a number; try again"
+        ) from None
+
+
+def read_states(engine: Engine, responses: Sequence[str], signer: str | None = None) -> Reading:
+    """Read everything pre-flight needs about ``responses`` (and ``signer``'s pending and
+    latest transaction counts) in as few batches as the links allow."""
+    links = PROCESS.links
+    guess = engine.identity
+    c = Calls()
+    i_chain = c.add("eth_chainId")
+    i_genesis = c.add("eth_getBlockByNumber", "0x0", False)
+    i_block = c.add("eth_getBlockByNumber", "latest", False)
+    if signer:
+        i_pending = c.add("eth_getTransactionCount", signer, "pending")
+        i_latest = c.add("eth_getTransactionCount", signer, "latest")
+    items: dict[str, dict[str, Any]] = {}
+    for r in dict.fromkeys(responses):
+        it: dict[str, Any] = {"state": State(r)}
+        rl = links.get(guess, "response", r)
+        tl = links.get(guess, "task", rl.task) if rl else None
+        if rl and tl:
+            it.update(rlink=rl, tlink=tl)
+            it["status"] = c.call(rl.task, "Task", "getStatus")
+            it["winner"] = c.call(rl.task, "Task", "winningProvider")
+            it["client"] = c.call(tl.source, "Source", "getClient")
+        else:
+            it["code"] = c.add("eth_getCode", r, "latest")
+            it["params"] = c.call(r, "Response", "getResponseParams")
+        it["confirmed"] = c.call(r, "Response", "confirmedFinal")
+        items[r] = it
+    res = engine.rpc.batch(c.calls)
+    identity = engine.set_identity(res[i_chain], res[i_genesis])
+    if guess is not None and identity != guess and any("rlink" in it for it in items.values()):
+        return read_states(engine, responses, signer)  # another chain behind the URL: afresh
+    block = must(res[i_block], "reading the latest block")
+    try:
+        block_time, block_number = int(block["timestamp"], 16), int(block["number"], 16)
+    except (KeyError, TypeError, ValueError):
+        raise ReadError("the node returned a latest block without a number or timestamp; "
+                        "try again") from None  # fmt: skip
+    counts = None
+    if signer:
+        counts = (_int(res[i_pending], "eth_getTransactionCount(pending)"),
+                  _int(res[i_latest], "eth_getTransactionCount(latest)"))  # fmt: skip
+    net = engine.network
+    where = f"on {net.name} (chain {net.chain_id})"
+
+    # round 1 answers: the response itself
+    cold = []
+    for r, it in items.items():
+        s: State = it["state"]
+        s.block_time, s.block_number = block_time, block_number
+        try:
+            s.confirmed = bool(decoded(res[it["confirmed"]], "Response", "confirmedFinal"))
+            no_confirmed_final = None
+        except Undecodable:
+            no_confirmed_final = InvalidResponseError(
+                f"{r} is not an OpenGPU response {where}: it has no confirmedFinal(); "
+                "check that the address is a response address of this network",
+                response=r,
+                address=r,
+            )
+        if "rlink" in it:
+            s.problem = no_confirmed_final
+            rl, tl = it["rlink"], it["tlink"]
+            s.task, s.provider = rl.task, rl.provider
+            s.source, s.delivery, s.expiry, s.payment = (
+                tl.source,
+                tl.delivery,
+                tl.expiry,
+                tl.payment,
+            )
+            try:
+                s.task_status = TaskStatus(decoded(res[it["status"]], "Task", "getStatus"))
+                s.winner = _address_or_none(decoded(res[it["winner"]], "Task", "winningProvider"))
+                s.client = _address(decoded(res[it["client"]], "Source", "getClient"))
+            except (Undecodable, ValueError):
+                s.problem = s.problem or ReadError(
+                    f"reading task {s.task} of response {r} failed {where}; try again"
+                )
+            continue
+        code = must(res[it["code"]], f"eth_getCode({r})")
+        if code in ("0x", "0x0"):
+            s.problem = ResponseNotFoundError(
+                f"there is no contract at {r} {where}: it is not a response on this network "
+                "(is the address right, and is this the network it was created on?)",
+                response=r,
+                address=r,
+            )
+            continue
+        if no_confirmed_final is not None:
+            s.problem = no_confirmed_final
+            continue
+        try:
+            task, provider, _data, _claimed = response_params(
+                raw_result(res[it["params"]], "getResponseParams")
+            )
+        except (Undecodable, ValueError):
+            s.problem = InvalidResponseError(
+                f"{r} is a contract {where} but not an OpenGPU response "
+                "(getResponseParams() does not answer); pass a response address",
+                response=r,
+                address=r,
+            )
+            continue
+        s.task, s.provider = task, provider
+        cold.append(it)
+
+    if cold:
+        _read_tasks(engine, cold, identity, where)
+    return Reading([items[r]["state"] for r in responses], block, identity, counts)
+
+
+def _read_tasks(engine: Engine, cold: list[dict[str, Any]], identity: Identity, where: str) -> None:
+    """Rounds 2 and 3: the task of each response read cold, then the client of its source."""
+    c = Calls()
+    for it in cold:
+        t = it["state"].task
+        it["tcode"] = c.add("eth_getCode", t, "latest")
+        for fn in ("getStatus", "getDeliveryMethod", "getSource", "getExpiryTime", "getPayment"):
+            it[fn] = c.call(t, "Task", fn)
+        it["winner"] = c.call(t, "Task", "winningProvider")
+        it["responseOf"] = c.call(t, "Task", "responseOf", it["state"].provider)
+    res = engine.rpc.batch(c.calls)
+    sourced = []
+    for it in cold:
+        s = it["state"]
+        data = {"response": s.response, "address": s.response, "task": s.task}
+        not_task = InvalidResponseError(
+            f"{s.response} claims task {s.task}, which is not an OpenGPU task {where}; "
+            "it is not a response that can be confirmed",
+            **data,
+        )
+        if must(res[it["tcode"]], f"eth_getCode({s.task})") in ("0x", "0x0"):
+            s.problem = not_task
+            continue
+        try:
+            s.task_status = TaskStatus(decoded(res[it["getStatus"]], "Task", "getStatus"))
+            s.delivery = DeliveryMethod(
+                decoded(res[it["getDeliveryMethod"]], "Task", "getDeliveryMethod")
+            )
+            s.source = _address(decoded(res[it["getSource"]], "Task", "getSource"))
+            s.expiry = int(decoded(res[it["getExpiryTime"]], "Task", "getExpiryTime"))
+            s.payment = int(decoded(res[it["getPayment"]], "Task", "getPayment"))
+            s.winner = _address_or_none(decoded(res[it["winner"]], "Task", "winningProvider"))
+            linked = _address(decoded(res[it["responseOf"]], "Task", "responseOf"))
+        except (Undecodable, ValueError):
+            s.problem = not_task
+            continue
+        if linked != s.response:
+            s.problem = InvalidResponseError(
+                f"{s.response} is not a response of task {s.task} {where}: the task lists "
+                f"{linked} for provider {s.provider}; pass a response address",
+                **data,
+            )
+            continue
+        sourced.append(it)
+    if not sourced:
+        return
+    c = Calls()
+    for it in sourced:
+        it["client"] = c.call(it["state"].source, "Source", "getClient")
+    res = engine.rpc.batch(c.calls)
+    for it in sourced:
+        s = it["state"]
+        try:
+            s.client = _address(decoded(res[it["client"]], "Source", "getClient"))
+        except (Undecodable, ValueError):
+            s.problem = InvalidResponseError(
+                f"the source {s.source} of task {s.task} does not answer getClient() "
+                f"{where}; {s.response} cannot be confirmed",
+                response=s.response,
+                address=s.response,
+                task=s.task,
+            )
+            continue
+        PROCESS.links.put(identity, "response", s.response, ResponseLink(s.task, s.provider))
+        PROCESS.links.put(
+            identity, "task", s.task, TaskLink(s.source, s.delivery, s.expiry, s.payment)
+        )
+
+
+# ---- the refusal of one response -------------------------------------------------------------
+
+
+def _when(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def in_flight_error(entry: Confirmation, response: str) -> ConfirmationInFlightError:
+    """The refusal for ``response`` while ``entry`` holds its task in this process."""
+    state = entry.state
+    what = {"signing": "being signed", "pending": "pending", "mined": "mined"}.get(state, state)
+    tx = f" (tx {entry.tx_hash})" if entry.tx_hash else ""
+    return ConfirmationInFlightError(
+        f"task {entry.task} already has a confirmation {what} from this process: response "
+        f"{entry.response}{tx}; a task pays one response, so {response} is refused"
+        if entry.response != response
+        else f"a confirmation of {response} is already {what}{tx}; follow it with "
+        "pending_confirmation(task) instead of sending another",
+        response=response,
+        task=entry.task,
+        signer=entry.signer,
+        tx_hash=entry.tx_hash,
+        confirmation=entry,
+    )
+
+
+def check(s: State, signer: str, entry: Confirmation | None = None) -> None:
+    """Raise the typed refusal for ``s``: a problem found while reading, else the first failing
+    rule of :func:`~.rules.verdicts`, with its detailed message and data."""
+    if s.problem:
+        raise s.problem
+    facts = Facts.one(
+        confirmed=s.confirmed,
+        task_status=s.task_status.label if s.task_status is not None else "",
+        delivery=s.delivery.label if s.delivery is not None else "",
+        expiry=s.expiry,
+        client=s.client,
+        pending=entry is not None,
+    )
+    label = verdicts(facts, signer=signer, now=s.block_time)[0]
+    if not label:
+        return
+    if label == "confirmation pending":
+        raise in_flight_error(entry, s.response)  # type: ignore[arg-type]
+    data = {"response": s.response, "task": s.task, "signer": signer}
+    if label == "first-response source":
+        raise LABELS[label](
+            f"task {s.task} belongs to source {s.source}, which delivers FIRST_RESPONSE: the "
+            "chain confirms the first response by itself, so there is nothing to confirm"
+            + (f" (it confirmed provider {s.winner}'s response)" if s.winner else ""),
+            source=s.source,
+            **data,
+        )
+    if label == "confirmed":
+        raise LABELS[label](
+            f"response {s.response} is already confirmed and its task {s.task} finalized; "
+            "the provider has been paid and there is nothing left to do",
+            **data,
+        )
+    if label == "task finalized":
+        won = f"provider {s.winner}'s response" if s.winner else "another response"
+        raise LABELS[label](
+            f"task {s.task} is already finalized: {won} was confirmed, so response "
+            f"{s.response} (provider {s.provider}) can no longer be confirmed",
+            winner=s.winner,
+            **data,
+        )
+    if label == "task canceled":
+        raise LABELS[label](
+            f"task {s.task} was canceled by its client; its payment was returned and none of "
+            f"its responses, {s.response} included, can be confirmed",
+            **data,
+        )
+    if label == "task expired":
+        raise LABELS[label](
+            f"task {s.task} expired at {_when(s.expiry)} (unix {s.expiry}) before a response "
+            f"was confirmed; the chain refuses to confirm {s.response} now",
+            expiry=s.expiry,
+            **data,
+        )
+    if label == "not the task's client":
+        raise LABELS[label](
+            f"the signer {signer} is not the client of task {s.task}: only {s.client} can "
+            "confirm its responses; pass that account (account=...) or set "
+            f"{SIGNER_ENV} to its key",
+            expected_client=s.client,
+            **data,
+        )
+    raise LABELS[label](f"{s.response} cannot be confirmed: {label}", **data)

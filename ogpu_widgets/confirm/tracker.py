@@ -1,0 +1,137 @@
+"""The watcher: one daemon thread polling the receipts of every pending confirmation in
+batches, and rebroadcasting the *same* raw transaction when the node has forgotten it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from ..chain.rpc import RpcError
+from ..errors import ConfirmationError, ConnectionError_, OgpuWidgetsError
+from .broadcast import broadcast
+from .engine import Engine
+
+if TYPE_CHECKING:
+    from .confirmation import Confirmation
+
+__all__ = ["DROPPED_AFTER", "POLL_INTERVAL", "REBROADCAST_INTERVAL", "Tracker"]
+
+logger = logging.getLogger("ogpu_widgets.confirm")
+
+#: Seconds a pending transaction may go unseen before the node is asked whether it still knows
+#: it; if it does not, the same raw transaction is broadcast again.
+REBROADCAST_INTERVAL = 10.0
+#: Receipt polling interval, seconds: starts at the first value, backs off to the second.
+POLL_INTERVAL = (0.02, 1.0)
+#: How many times a pending transaction must be refused as "nonce too low" (while no receipt
+#: exists) before it counts as replaced by another transaction of the same nonce.
+DROPPED_AFTER = 3
+
+
+class Tracker:
+    """One daemon thread polling the receipts of every pending confirmation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[int, Confirmation] = {}
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, c: Confirmation) -> None:
+        with self._lock:
+            self._items[id(c)] = c
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="ogpu-confirmations", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def discard(self, c: Confirmation) -> None:
+        with self._lock:
+            self._items.pop(id(c), None)
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        interval = POLL_INTERVAL[0]
+        while True:
+            with self._lock:
+                items = [c for c in self._items.values() if c.state == "pending"]
+                if not items:
+                    self._items.clear()
+                    self._thread = None
+                    return
+            groups: dict[int, list[Confirmation]] = {}
+            for c in items:
+                groups.setdefault(id(c._engine), []).append(c)
+            for group in groups.values():
+                try:
+                    poll(group[0]._engine, group)
+                except Exception:
+                    logger.debug("polling confirmations failed; retrying", exc_info=True)
+            if self._wake.wait(interval):
+                self._wake.clear()
+                interval = POLL_INTERVAL[0]
+            else:
+                interval = min(interval * 1.5, POLL_INTERVAL[1])
+
+    def __repr__(self) -> str:
+        return f"<Tracker of {len(getattr(self, '_items', {}))} confirmation(s)>"
+
+
+def poll(engine: Engine, items: list[Confirmation]) -> None:
+    """One round: receipts of ``items``; the forgotten ones are rebroadcast."""
+    rpc = engine.rpc
+    receipts = rpc.batch([("eth_getTransactionReceipt", [c.tx_hash]) for c in items])
+    now = time.monotonic()
+    stale = []
+    for c, receipt in zip(items, receipts, strict=True):
+        if isinstance(receipt, RpcError):
+            continue
+        if receipt:
+            c._apply_receipt(receipt)
+        elif now - c._broadcast_at >= REBROADCAST_INTERVAL:
+            stale.append(c)
+    if not stale:
+        return
+    known = rpc.batch([("eth_getTransactionByHash", [c.tx_hash]) for c in stale])
+    for c, tx in zip(stale, known, strict=True):
+        c._broadcast_at = now
+        if tx or isinstance(tx, RpcError):
+            continue
+        rebroadcast(engine, c)
+
+
+def rebroadcast(engine: Engine, c: Confirmation) -> None:
+    """The node forgot ``c``'s transaction: send the same raw transaction again."""
+    try:
+        outcome = broadcast(engine, c, c._raw, c.tx_hash)  # type: ignore[arg-type]
+    except ConfirmationError as err:
+        logger.warning("rebroadcasting %s was refused: %s", c.tx_hash, err)
+        return
+    except ConnectionError_:
+        logger.debug("rebroadcasting %s: node unreachable; will retry", c.tx_hash)
+        return
+    with c._cond:
+        c._broadcasts += 1
+    logger.info("rebroadcast the confirmation of %s (tx %s): %s", c.response, c.tx_hash, outcome)
+    if outcome != "nonce":
+        c._nonce_refusals = 0
+        return
+    c._nonce_refusals += 1
+    if c._nonce_refusals >= DROPPED_AFTER:
+        try:
+            receipt = engine.rpc.call("eth_getTransactionReceipt", [c.tx_hash])
+        except OgpuWidgetsError:
+            return
+        if receipt:
+            c._apply_receipt(receipt)
+            return
+        c._drop(
+            f"dropped: nonce {c._nonce} of {c.signer} was used by another transaction, so this "
+            "confirmation can never be mined (nothing was paid)"
+        )

@@ -1,0 +1,9 @@
+"""The table room: ``ResponseTable`` (``widget``), its rows as the front-end receives them
+(``serialize``), which rows can be confirmed (``eligibility``, on the confirm room's rules) and
+the checks of what the front-end sends (``protocol``)."""
+
+from ..errors import ResponseTableError
+from .serialize import COLUMNS, CONTROL_COLUMNS, DEFAULT_COLUMNS
+from .widget import ResponseTable
+
+__all__ = ["COLUMNS", "CONTROL_COLUMNS", "DEFAULT_COLUMNS", "ResponseTable", "ResponseTableError"]

@@ -1,0 +1,191 @@
+"""The rows of a ``ResponseTable`` as the front-end receives them: the column list, the Arrow
+snapshot (``_rows``) and JSON patches (``_patch``). See ``docs/widget-protocol.md``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..chain.codec import checksummed
+from ..errors import ResponseTableError
+
+__all__ = [
+    "COLUMNS",
+    "CONTROL_COLUMNS",
+    "DEFAULT_COLUMNS",
+    "checksummed_index",
+    "jsonable",
+    "packed_addresses",
+    "snapshot",
+]
+
+#: The data columns shown, in order: (name, label, kind). ``kind`` tells the front-end how to
+#: format a value (see docs/widget-protocol.md).
+COLUMNS: list[tuple[str, str, str]] = [
+    ("address", "Response", "address"),
+    ("task", "Task", "address"),
+    ("provider", "Provider", "address"),
+    ("data", "Data", "text"),
+    ("payment_ogpu", "Payment", "ogpu"),
+    ("status", "Status", "category"),
+    ("task_status", "Task status", "category"),
+    ("delivery_method", "Delivery", "category"),
+    ("timestamp", "Submitted", "datetime"),
+    ("task_expiry", "Expires", "datetime"),
+    ("source", "Source", "address"),
+]
+
+#: The columns shown unless ``columns=`` says otherwise (``task_expiry`` and ``source`` are
+#: available too).
+DEFAULT_COLUMNS = [
+    "address", "task", "provider", "data", "payment_ogpu", "status", "task_status",
+    "delivery_method", "timestamp",
+]  # fmt: skip
+
+#: Columns of the front-end's row store that only Python sets.
+CONTROL_COLUMNS = ("can_confirm", "reason", "action", "tx_hash", "action_error")
+
+#: Columns a DataFrame must have to be shown (``load_responses`` gives them all).
+REQUIRED = [c for c, _, _ in COLUMNS if c != "address"] + ["client", "payment", "confirmed"]
+
+
+def checked_frame(df: Any) -> pd.DataFrame:
+    """A copy of ``df`` fit to be shown: the columns of ``load_responses``, one row per response
+    address, the index in verified EIP-55 spelling."""
+    if not isinstance(df, pd.DataFrame):
+        raise ResponseTableError(
+            f"data must be a pandas DataFrame from load_responses(), not {type(df).__name__}"
+        )
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise ResponseTableError(
+            f"the DataFrame lacks column(s) {', '.join(missing)}; build it with "
+            "load_responses() (or keep its columns when filtering)"
+        )
+    df = df.copy()
+    df.index = checksummed_index(df.index)
+    if df.index.has_duplicates:
+        dup = df.index[df.index.duplicated()][0]
+        raise ResponseTableError(
+            f"response {dup} appears twice in the DataFrame (maybe in two spellings); rows are "
+            "keyed by response address, drop the duplicates first"
+        )
+    return df
+
+
+def checksummed_index(index: pd.Index) -> pd.Index:
+    """The index as verified EIP-55 addresses: single-case entries are checksummed, mixed-case
+    ones must carry a correct checksum (a wrong one raises: a row no spelling could confirm
+    must never be shown)."""
+    try:
+        values = index.to_numpy(dtype=object)  # not a Python loop over Arrow strings
+        return pd.Index(checksummed(values, "response address (index)"), name="address")
+    except ValueError as exc:  # InvalidAddressError: say where it came from
+        raise ResponseTableError(
+            f"the DataFrame's index must hold response addresses: {exc}"
+        ) from None
+
+
+def _strings(values: Any) -> pa.Array:
+    """``values`` (a Series or array) as an Arrow string array, without a Python loop where
+    pandas already holds them in Arrow or NumPy."""
+    series = pd.Series(values)
+    if not isinstance(series.dtype, pd.CategoricalDtype) and series.dtype != object:
+        series = series.astype("string[pyarrow]")
+    else:
+        series = series.astype(str)
+    return pa.array(
+        series.array if hasattr(series.array, "__arrow_array__") else series, pa.string()
+    )
+
+
+def _dict_str(values: Any) -> pa.Array:
+    """Dictionary-encoded strings with the narrowest index type that fits."""
+    arr = _strings(values).dictionary_encode()
+    n = len(arr.dictionary)
+    index = pa.int8() if n < 2**7 else pa.int16() if n < 2**15 else pa.int32()
+    return arr.cast(pa.dictionary(index, pa.string()))
+
+
+def packed_addresses(addresses: Sequence[str]) -> pa.Array:
+    """Checksummed addresses as 25 bytes each: the 20 address bytes, then a 40-bit mask whose
+    bit i (LSB first, from byte 20) says hex digit i is upper case. The front-end rebuilds the
+    exact EIP-55 string without hashing; this halves the cost of the key column."""
+    digits = "".join(a[2:] for a in addresses)
+    n = len(digits) // 40
+    if n == 0:
+        return pa.array([], pa.binary(25))
+    ascii_ = np.frombuffer(digits.encode("ascii"), dtype=np.uint8).reshape(n, 40)
+    upper = (ascii_ >= ord("A")) & (ascii_ <= ord("F"))
+    masks = np.packbits(upper, axis=1, bitorder="little")  # 5 bytes a row
+    raw = np.frombuffer(bytes.fromhex(digits), dtype=np.uint8).reshape(n, 20)
+    packed = np.ascontiguousarray(np.concatenate([raw, masks], axis=1)).tobytes()
+    return pa.Array.from_buffers(pa.binary(25), n, [None, pa.py_buffer(packed)])
+
+
+def _seconds(values: pd.Series) -> pa.Array:
+    secs = values.astype("int64").to_numpy() / 1e9 if len(values) else []
+    mask = values.isna().to_numpy() if len(values) else None
+    return pa.array(secs, pa.float64(), mask=mask)
+
+
+def snapshot(df: pd.DataFrame, can_confirm: np.ndarray, reasons: np.ndarray) -> bytes:
+    """The rows of ``df`` with Python's verdicts as one Arrow IPC stream."""
+    table = pa.table(
+        {
+            "address": packed_addresses(list(df.index)),
+            "task": _dict_str(df["task"]),
+            "provider": _dict_str(df["provider"]),
+            "data": _strings(df["data"]),
+            "payment_ogpu": pa.array(df["payment_ogpu"].astype(float), pa.float64()),
+            "status": _dict_str(df["status"]),
+            "confirmed": pa.array(df["confirmed"].astype(bool), pa.bool_()),
+            "timestamp": _seconds(df["timestamp"]),
+            "task_status": _dict_str(df["task_status"]),
+            "delivery_method": _dict_str(df["delivery_method"]),
+            "task_expiry": _seconds(df["task_expiry"]),
+            "source": _dict_str(df["source"]),
+            "client": _dict_str(df["client"]),
+            "can_confirm": pa.array(can_confirm, pa.bool_()),
+            "reason": _dict_str(reasons),
+        }
+    )
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def jsonable(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Row changes as JSON values: timestamps in seconds, wei as decimal strings."""
+    out: dict[str, dict[str, Any]] = {}
+    for addr, fields in rows.items():
+        clean: dict[str, Any] = {}
+        for k, v in fields.items():
+            if isinstance(v, pd.Timestamp):
+                v = v.timestamp()
+            elif hasattr(v, "item"):
+                v = v.item()
+            if k == "payment":
+                v = str(int(v))
+            clean[k] = str(v) if isinstance(v, str) else v  # enum members as plain text
+        out[addr] = clean
+    return out
+
+
+def visible_columns(columns: Iterable[str] | None) -> list[dict[str, str]]:
+    """The ``columns`` trait for the names asked for (default :data:`DEFAULT_COLUMNS`)."""
+    known = {name: (label, kind) for name, label, kind in COLUMNS}
+    if isinstance(columns, str):
+        columns = [columns]
+    shown = list(DEFAULT_COLUMNS if columns is None else columns)
+    unknown = [c for c in shown if c not in known]
+    if unknown or not shown:
+        raise ResponseTableError(
+            f"cannot show column(s) {unknown or '(none)'}; choose from {', '.join(known)}"
+        )
+    return [{"name": n, "label": known[n][0], "kind": known[n][1]} for n in shown]

@@ -1,0 +1,89 @@
+"""The public surface: every name in ``__all__`` resolves, every error class is public, the
+confirmation states are shared by name with the front-end, and constructors are strict."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import ogpu_widgets as ow
+from ogpu_widgets import errors
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_public_name_resolves():
+    for name in ow.__all__:
+        assert getattr(ow, name) is not None, name
+    for name in ("preflight", "estimate_fee", "Preflight", "ResponseTableError", "Confirmation"):
+        assert name in ow.__all__ and getattr(ow, name)
+
+
+def test_every_error_class_is_public():
+    classes = {
+        name
+        for name, obj in vars(errors).items()
+        if inspect.isclass(obj) and issubclass(obj, errors.OgpuWidgetsError)
+    }
+    assert classes == set(errors.__all__)
+    assert set(errors.__all__) <= set(ow.__all__)
+
+
+def test_errors_carry_declared_data():
+    err = errors.NotTaskClientError("no", signer="0x1", expected_client="0x2", response="0x3")
+    assert (err.signer, err.expected_client, err.response, err.tx_hash) == ("0x1", "0x2", "0x3",
+                                                                            None)  # fmt: skip
+    assert err.data == {"expected_client": "0x2", "response": "0x3", "signer": "0x1"}
+    with pytest.raises(TypeError, match="carries no 'nonsense'"):
+        errors.ConfirmationError("x", nonsense=1)
+    import pickle
+
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is errors.NotTaskClientError and back.expected_client == "0x2"
+    many = errors.ConfirmManyError("m", {"0xa": err}, [])
+    assert pickle.loads(pickle.dumps(many)).refusals["0xa"].signer == "0x1"
+
+
+def test_confirmation_states_are_shared_by_name_with_the_front_end():
+    text = (ROOT / "js" / "src" / "states.ts").read_text()
+    m = re.search(r"export const ACTION_STATES = \[([^\]]*)\] as const;", text)
+    assert m, "js/src/states.ts must export ACTION_STATES"
+    names = re.findall(r'"([^"]*)"', m.group(1))
+    assert names == [s.value for s in ow.ConfirmationState]
+
+
+def test_rooms_import_one_way():
+    """chain imports nothing of the other rooms; read/confirm never import the table; the
+    library never imports the devnet."""
+    pkg = ROOT / "ogpu_widgets"
+    rules = {
+        "chain": ("read", "confirm", "table", "devnet", "records"),
+        "read": ("confirm", "table", "devnet"),
+        "confirm": ("read", "table", "devnet"),
+        "table": ("devnet",),
+    }
+    for room, banned in rules.items():
+        for path in (pkg / room).rglob("*.py"):
+            source = path.read_text()
+            for other in banned:
+                pattern = rf"^\s*(from|import)\s+(ogpu_widgets\.|\.\.)({other})\b"
+                assert not re.search(pattern, source, re.M), f"{path} imports {other}"
+    for path in pkg.glob("*.py"):
+        if path.name != "__main__.py":
+            assert "devnet" not in re.findall(r"^\s*from\s+\.(\w+)", path.read_text(), re.M)
+
+
+def test_no_module_is_a_giant():
+    for path in (ROOT / "ogpu_widgets").rglob("*.py"):
+        n = len(path.read_text().splitlines())
+        assert n <= 520, f"{path.relative_to(ROOT)} has {n} lines: split it"
+
+
+def test_lazy_names_load_their_room():
+    for name, room in ow._LAZY.items():
+        module = importlib.import_module(f"ogpu_widgets.{room}")
+        assert getattr(module, name) is getattr(ow, name)
