@@ -52,6 +52,12 @@ test-e2e: install
 test: lint test-js
 	$(VENV)/bin/pytest
 
+# Only the wheel test (also part of `make test`): the built wheel in a fresh venv without the
+# dev extras or Node.js, `ogpu-widgets devnet` there, and a ResponseTable in its own JupyterLab.
+.PHONY: test-wheel
+test-wheel: install
+	$(VENV)/bin/pytest tests/e2e/test_wheel.py
+
 demo: install
 	$(PY) -m ogpu_widgets demo
 

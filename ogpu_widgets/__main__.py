@@ -12,7 +12,8 @@ from pathlib import Path
 
 
 def _devnet(args: argparse.Namespace) -> int:
-    from .devnet import DEV_KEYS_NOTICE, Devnet, DevnetError
+    from .devnet import DEV_KEYS_NOTICE, Devnet
+    from .errors import OgpuWidgetsError
 
     began = time.monotonic()
     dev = Devnet(port=args.port, providers=max(args.responses_per_task, 3))
@@ -54,7 +55,7 @@ def _devnet(args: argparse.Namespace) -> int:
         return 0 if dev.running or stop.is_set() else 1
     except KeyboardInterrupt:
         return 0
-    except DevnetError as exc:
+    except OgpuWidgetsError as exc:  # the devnet's errors, and anvil no longer answering
         print(f"ogpu-widgets devnet: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -38,11 +38,11 @@ def _wait_until(predicate, timeout=20.0):
 
 def test_context_manager_stops_anvil():
     with Devnet() as dev:
-        pid = dev._proc.pid
-        assert dev.running and _alive(pid)
+        pid = dev.pid
+        assert dev.running and pid == dev._proc.pid and _alive(pid)
         assert dev.w3().eth.chain_id == 31337
         assert set(dev.contracts) == {"nexus", "controller", "vault"}
-    assert not dev.running
+    assert not dev.running and dev.pid is None
     assert _wait_until(lambda: not _alive(pid))
 
 
@@ -51,9 +51,11 @@ def test_anvil_missing_gives_one_clear_error(monkeypatch, tmp_path):
     with pytest.raises(AnvilNotFoundError, match=r"\$ANVIL"):
         find_anvil()
     monkeypatch.delenv("ANVIL")
+    monkeypatch.delenv("FOUNDRY_DIR", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("ogpu_widgets.devnet.REPO_ROOT", tmp_path)
-    with pytest.raises(AnvilNotFoundError, match="npm ci"):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr("ogpu_widgets.devnet.process.REPO_ROOT", tmp_path)
+    with pytest.raises(AnvilNotFoundError, match="npm install -g @foundry-rs/anvil"):
         Devnet().start()
 
 
@@ -97,7 +99,7 @@ def test_no_orphan_when_the_python_process_is_killed(tmp_path):
         "import sys, time\n"
         "from ogpu_widgets.devnet import Devnet\n"
         "d = Devnet().start()\n"
-        f"open({str(state)!r}, 'w').write(str(d._proc.pid))\n"
+        f"open({str(state)!r}, 'w').write(str(d.pid))\n"
         "time.sleep(600)\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)

@@ -144,8 +144,18 @@ class KernelEval:
 
 
 @contextlib.contextmanager
-def jupyter_server(base: Path, notebooks: Path | None = None):
-    """JupyterLab (and Notebook 7) on loopback with a token and a temporary root under ``base``."""
+def jupyter_server(
+    base: Path,
+    notebooks: Path | None = None,
+    *,
+    python: str | None = None,
+    env: dict[str, str] | None = None,
+    start_timeout: float = 120.0,
+):
+    """JupyterLab (and Notebook 7) on loopback with a token and a temporary root under ``base``.
+
+    ``python`` is the interpreter that runs it (default: this one; e.g. another virtual
+    environment's) and ``env`` its environment (default: this process's)."""
     root, runtime = base / "root", base / "runtime"
     root.mkdir()
     shutil.copytree(notebooks or ROOT / "notebooks", root / "notebooks")
@@ -154,7 +164,7 @@ def jupyter_server(base: Path, notebooks: Path | None = None):
     (
         settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     ).write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    env = dict(os.environ)
+    env = dict(os.environ if env is None else env)
     env.update(
         JUPYTER_RUNTIME_DIR=str(runtime),
         JUPYTER_CONFIG_DIR=str(base / "config"),
@@ -167,7 +177,7 @@ def jupyter_server(base: Path, notebooks: Path | None = None):
     log = open(base / "server.log", "w")  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser",
+            python or sys.executable, "-m", "jupyter", "lab", "--no-browser",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--allow-root",
@@ -176,7 +186,7 @@ def jupyter_server(base: Path, notebooks: Path | None = None):
     )  # fmt: skip
     server = JupyterServer(root, port, token, runtime)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + start_timeout
         while True:
             if proc.poll() is not None:
                 raise RuntimeError((base / "server.log").read_text()[-3000:])
