@@ -81,7 +81,12 @@ def _demo(args: argparse.Namespace) -> int:
     root = Path(__file__).resolve().parents[1]
     notebook = root / "notebooks" / "quickstart.ipynb"
     if not notebook.exists():
-        print(f"ogpu-widgets demo: {notebook} is missing", file=sys.stderr)
+        print(
+            f"ogpu-widgets demo: {notebook} is missing; the demo runs from a checkout of the "
+            "repository (`make demo`). From a pip install, open your own notebook and start a "
+            "devnet with `ogpu-widgets devnet --state-file devnet.json`.",
+            file=sys.stderr,
+        )
         return 2
     token = os.environ.get("OGPU_DEMO_TOKEN") or secrets.token_hex(16)
     port = str(args.port)
