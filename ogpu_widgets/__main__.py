@@ -35,6 +35,7 @@ def _devnet(args: argparse.Namespace) -> int:
         print(f"OpenGPU devnet (anvil) at {state['rpc_url']}  chain id {state['chain_id']}")
         for name, addr in state["contracts"].items():
             print(f"  {name:<10} {addr}")
+        print(f"  ipfs       {state.get('ipfs_gateway', '')}  (the results' gateway)")
         print(f"  client     {dev.client.address}")
         print(f"  client key {dev.client.private_key}")
         print(f"  ({DEV_KEYS_NOTICE})")

@@ -1,5 +1,5 @@
-"""A local OpenGPU devnet: anvil, the protocol contracts, funded accounts, seeding helpers and a
-provider simulator.
+"""A local OpenGPU devnet: anvil, the protocol contracts, funded accounts, seeding helpers, a
+provider simulator, and a local IPFS gateway whose store holds the providers' results.
 
 This is tooling: tests, notebooks and the CLI import it; the library itself never does (the
 devnet imports the library: its JSON-RPC client, calldata builder and ABIs).
@@ -8,6 +8,7 @@ devnet imports the library: its JSON-RPC client, calldata builder and ABIs).
         src = dev.publish_source(delivery="manual")
         task = dev.publish_task(src, payment_ogpu=2)
         resp = dev.respond(task, provider=0, data="ipfs://...")
+        resp = dev.respond(task, provider=1)  # data: http://127.0.0.1:<port>/ipfs/<CID>
 
 The accounts are anvil's well-known public test keys (mnemonic "test test ... junk"): they hold
 play money on a local chain and must never be used anywhere else.
@@ -16,7 +17,7 @@ Modules: ``devnet`` (the :class:`Devnet`: life cycle, JSON-RPC, transactions, ca
 ``process`` (finding and running anvil), ``deploy`` (the contracts), ``seeding`` (publishing
 sources, tasks and responses, one at a time or in bulk), ``simulator`` (simulated providers),
 ``accounts`` (the dev keys), ``contracts`` (decoding results and events without web3),
-``errors``.
+``ipfs`` (the content store, the gateway and its test modes, the sample results), ``errors``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 from .accounts import DEV_KEYS_NOTICE, DEV_MNEMONIC, DevAccount
 from .devnet import DEFAULT_CHAIN_ID, Devnet
 from .errors import AnvilNotFoundError, DevnetError
+from .ipfs import Gateway, IpfsStore, sample_result
 from .process import find_anvil
 from .seeding import sample_data
 from .simulator import ProviderSimulator
@@ -36,7 +38,10 @@ __all__ = [
     "DevAccount",
     "Devnet",
     "DevnetError",
+    "Gateway",
+    "IpfsStore",
     "ProviderSimulator",
     "find_anvil",
     "sample_data",
+    "sample_result",
 ]

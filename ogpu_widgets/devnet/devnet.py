@@ -21,6 +21,7 @@ from .accounts import DEV_KEYS_NOTICE, DevAccount, derive_accounts
 from .contracts import decode_logs, decode_result, event_topic
 from .deploy import deploy_protocol
 from .errors import DevnetError
+from .ipfs import Gateway, IpfsStore
 from .process import AnvilProcess, find_anvil, track, untrack
 from .seeding import Seeding, to_ogpu_wei
 
@@ -37,10 +38,14 @@ LOCAL_RETRY = RetryPolicy(attempts=3, backoff=0.05, max_backoff=0.2)
 
 
 class Devnet(Seeding):
-    """anvil on a free loopback port with the OpenGPU devnet contracts deployed and funded.
+    """anvil on a free loopback port with the OpenGPU devnet contracts deployed and funded, and
+    a local IPFS gateway (:attr:`gateway`, on ``gateway_port`` or a free port) serving the
+    content store :attr:`ipfs`, started and stopped with the chain.
 
     ``providers`` accounts answer tasks; ``client`` publishes sources and tasks and confirms.
-    ``client_deposit_ogpu`` is deposited into the Vault for the client at start.
+    ``client_deposit_ogpu`` is deposited into the Vault for the client at start. Responses
+    submitted without ``data`` store a sample result (``result_seed`` varies them) and submit
+    its gateway URL ``http://127.0.0.1:<port>/ipfs/<CID>``, as providers do on mainnet.
     """
 
     def __init__(
@@ -53,6 +58,8 @@ class Devnet(Seeding):
         anvil: str | None = None,
         hardfork: str | None = None,
         start_timeout: float = 30.0,
+        gateway_port: int | None = None,
+        result_seed: int = 0,
     ) -> None:
         if not 1 <= providers <= 15:
             raise DevnetError(f"providers={providers}: the devnet funds between 1 and 15")
@@ -79,6 +86,13 @@ class Devnet(Seeding):
         #: A funded account that is nobody's client: for "not the owner" cases.
         self.stranger: DevAccount = accounts[2 + providers]
         self._simulators: list[ProviderSimulator] = []
+        #: The content store: ``add(data, cid_version=0) -> Cid``, ``add_json(obj)``, blocks.
+        self.ipfs = IpfsStore()
+        #: The local IPFS gateway (its test modes: ``tamper``, ``trustless``, ``latency``,
+        #: ``slow``, ``hits``).
+        self.gateway = Gateway(self.ipfs, port=gateway_port or 0)
+        #: Varies the sample results stored for responses submitted without ``data``.
+        self.result_seed = result_seed
 
     # ---- life cycle --------------------------------------------------------------------------
 
@@ -87,6 +101,13 @@ class Devnet(Seeding):
         if self._port is None:
             raise DevnetError("the devnet is not started; call start() or use `with Devnet()`")
         return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def gateway_url(self) -> str:
+        """The IPFS gateway's base URL, ``http://127.0.0.1:<port>``."""
+        if not self.gateway.running:
+            raise DevnetError("the devnet is not started; call start() or use `with Devnet()`")
+        return self.gateway.url
 
     @property
     def running(self) -> bool:
@@ -104,7 +125,8 @@ class Devnet(Seeding):
         return self._anvil.proc if self._anvil is not None else None
 
     def start(self) -> Devnet:
-        """Start anvil, deploy the contracts and fund the client; returns ``self``."""
+        """Start anvil and the IPFS gateway, deploy the contracts and fund the client; returns
+        ``self``."""
         with self._lock:
             if self.running:
                 return self
@@ -120,6 +142,7 @@ class Devnet(Seeding):
             self._anvil, self._port = anvil, anvil.port
             track(self)
             try:
+                self.gateway.start()
                 self.contracts = deploy_protocol(self)
                 if self._deposit:
                     self.deposit(self.client.address, self._deposit)
@@ -129,12 +152,13 @@ class Devnet(Seeding):
             return self
 
     def stop(self) -> None:
-        """Stop the simulators and anvil. Safe to call twice."""
+        """Stop the simulators, anvil and the IPFS gateway. Safe to call twice."""
         for sim in list(self._simulators):
             sim.stop()
         with self._lock:
             if self._anvil is not None:
                 self._anvil.stop()
+            self.gateway.stop()
             untrack(self)
 
     def __enter__(self) -> Devnet:
@@ -159,6 +183,7 @@ class Devnet(Seeding):
         return {
             "rpc_url": self.rpc_url,
             "chain_id": self.chain_id,
+            "ipfs_gateway": self.gateway_url,
             "contracts": dict(self.contracts),
             "accounts": {
                 "client": {"address": self.client.address, "private_key": self.client.private_key},

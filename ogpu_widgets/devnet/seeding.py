@@ -15,6 +15,7 @@ from ..records import WEI_PER_OGPU, DeliveryMethod
 from .accounts import DevAccount
 from .contracts import decode_logs
 from .errors import DevnetError
+from .ipfs import sample_result, store_result
 
 if TYPE_CHECKING:
     from .devnet import Devnet
@@ -44,13 +45,33 @@ def delivery_method(value: str | int | DeliveryMethod) -> DeliveryMethod:
 
 
 def sample_data(task: str, provider: str, i: int = 0) -> str:
-    """A plausible response payload: an ipfs URL derived from task and provider."""
+    """An ``ipfs://`` URL derived from task and provider whose CID is not real (the devnet's
+    responses used to carry these). Responses without ``data`` now get a stored sample result:
+    :meth:`Seeding.result_url`."""
     digest = hashlib.sha256(f"{task}:{provider}:{i}".encode()).hexdigest()
     return f"ipfs://bafybei{digest[:52]}"
 
 
 class Seeding:
     """The seeding methods of :class:`~ogpu_widgets.devnet.Devnet`."""
+
+    # ---- results ------------------------------------------------------------------------------
+
+    def _task_index(self: Devnet, task: str) -> int:
+        try:
+            return self.tasks.index(task)
+        except ValueError:
+            return int(task, 16) % 1_000_003
+
+    def result_url(
+        self: Devnet, task_index: int, provider_index: int, *, kind: str | None = None
+    ) -> str:
+        """Store the sample result provider ``provider_index`` gives to task ``task_index``
+        (:func:`~ogpu_widgets.devnet.ipfs.sample_result`, varied by ``result_seed``; ``kind``
+        forces one) and return its gateway URL ``http://127.0.0.1:<port>/ipfs/<CID>``."""
+        sample = sample_result(task_index, provider_index, self.result_seed, kind=kind)
+        cid = store_result(self.ipfs, self.gateway, sample)
+        return f"{self.gateway_url}/ipfs/{cid}"
 
     # ---- one at a time ------------------------------------------------------------------------
 
@@ -133,11 +154,14 @@ class Seeding:
     def submit_response(
         self: Devnet, task: str, provider: int | str | DevAccount = 0, data: str | None = None
     ) -> str:
-        """The provider submits a response (it must have attempted); the response's address."""
+        """The provider submits a response (it must have attempted); the response's address.
+        Without ``data``, a sample result is stored and its gateway URL submitted."""
         p = self._provider(provider)
         task = to_address(task)
         payment = self.call("Task", task, "getPayment")
-        data = sample_data(task, p.address) if data is None else data
+        if data is None:
+            k = self.providers.index(p) if p in self.providers else 0
+            data = self.result_url(self._task_index(task), k)
         receipt = self.transact(
             p.address, "Nexus", "submitResponse", (task, p.address, data, payment)
         )
@@ -186,7 +210,8 @@ class Seeding:
         ``delivery`` is ``manual``, ``first`` or ``mixed`` (one source of each; tasks
         alternate). Transactions go in JSON-RPC batches with mining paused, in three phases
         (tasks, attempts, responses), so 10,000 responses take seconds, not minutes.
-        ``data(task, provider, i)`` may give each response's payload.
+        ``data(task, provider, i)`` may give each response's payload; by default each response
+        stores a sample result in :attr:`ipfs` and carries its gateway URL.
         Returns ``{"sources": [...], "tasks": [...]}`` for what this call added.
         """
         if responses_per_task > len(self.providers):
@@ -226,11 +251,12 @@ class Seeding:
             self._send_bulk(txs, batch)
             first = {s for s, kind in zip(sources, kinds[delivery], strict=True) if kind == "first"}
             txs = []
-            for t in new_tasks:
+            base = len(self.tasks) - len(new_tasks)
+            for n, t in enumerate(new_tasks):
                 # a first-response task is finalized by its first response: later ones revert
                 answering = 1 if source_of[t] in first else responses_per_task
                 for k, p in enumerate(self.providers[:answering]):
-                    payload = data(t, p.address, k) if data else sample_data(t, p.address, k)
+                    payload = data(t, p.address, k) if data else self.result_url(base + n, k)
                     params = (t, p.address, payload, payments[t])
                     txs.append((p.address, nexus, calldata("Nexus", "submitResponse", params),
                                 3_000_000))  # fmt: skip

@@ -1,0 +1,213 @@
+"""Content identifiers: parsing and printing CIDs, finding the CID a response's ``data`` names,
+and checking a block against its CID.
+
+Only what a UnixFS file needs is accepted: CIDv0 (``Qm…``, dag-pb) and CIDv1 with the codec
+``dag-pb`` or ``raw``, both with a sha2-256 multihash. Multibase and the CID's binary layout are
+decoded by ``libipld`` (the Rust ``cid``/``multibase`` crates); the digest is sha2-256 from
+``hashlib``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import libipld
+
+__all__ = [
+    "CODECS",
+    "Cid",
+    "Located",
+    "block_matches",
+    "cid_of",
+    "cid_from_bytes",
+    "locate",
+    "parse_cid",
+]
+
+#: The multicodec codes of the codecs a UnixFS file is made of.
+CODECS = {"dag-pb": 0x70, "raw": 0x55}
+_CODEC_NAMES = {code: name for name, code in CODECS.items()}
+_SHA2_256 = 0x12
+_MULTIHASH_PREFIX = bytes([_SHA2_256, 32])
+_HASH_NAMES = {0x00: "identity", 0x11: "sha1", 0x13: "sha2-512", 0x16: "sha3-256",
+               0x1B: "keccak-256", 0x1E: "blake3", 0xB220: "blake2b-256"}  # fmt: skip
+_CID_CHARS = re.compile(r"[A-Za-z0-9_-]+")
+_OTHER_CODECS = {0x71: "dag-cbor", 0x0129: "dag-json", 0x72: "libp2p-key", 0x0200: "json",
+                 0x51: "cbor"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Cid:
+    """A CIDv0 or CIDv1 of a ``dag-pb`` or ``raw`` block hashed with sha2-256."""
+
+    version: int  # 0 or 1
+    codec: str  # "dag-pb" or "raw"
+    digest: bytes  # the sha2-256 digest
+
+    def __post_init__(self) -> None:
+        if self.version not in (0, 1):
+            raise ValueError(f"CID version {self.version!r}: only 0 and 1 exist")
+        if self.codec not in CODECS:
+            raise ValueError(f"CID codec {self.codec!r}: only dag-pb and raw are supported")
+        if self.version == 0 and self.codec != "dag-pb":
+            raise ValueError("a CIDv0 is always dag-pb")
+        if not isinstance(self.digest, bytes) or len(self.digest) != 32:
+            raise ValueError("a sha2-256 digest is 32 bytes")
+
+    def __str__(self) -> str:
+        """v0: base58btc ``Qm…``; v1: base32 lower case ``b…``."""
+        return libipld.encode_cid(self.bytes)
+
+    def __repr__(self) -> str:
+        return f"Cid({str(self)!r})"
+
+    @property
+    def bytes(self) -> bytes:
+        """The binary CID (as in dag-pb links and CAR files)."""
+        if self.version == 0:
+            return _MULTIHASH_PREFIX + self.digest
+        return bytes([1, CODECS[self.codec]]) + _MULTIHASH_PREFIX + self.digest
+
+    def to_v1(self) -> Cid:
+        """The same block named by a CIDv1 (base32 ``bafy…``), as subdomain gateways want."""
+        return self if self.version == 1 else Cid(1, self.codec, self.digest)
+
+
+def _from_info(info: dict, shown: str) -> Cid:
+    version, codec, mh = info["version"], info["codec"], info["hash"]
+    if codec not in _CODEC_NAMES:
+        name = _OTHER_CODECS.get(codec, hex(codec))
+        raise ValueError(f"CID {shown}: codec {name} is not a file's (only dag-pb and raw are)")
+    if mh["code"] != _SHA2_256:
+        name = _HASH_NAMES.get(mh["code"], hex(mh["code"]))
+        raise ValueError(f"CID {shown}: hash function {name} is not supported (only sha2-256)")
+    if mh["size"] != 32 or len(mh["digest"]) != 32:
+        raise ValueError(f"CID {shown}: a sha2-256 digest is 32 bytes, not {mh['size']}")
+    return Cid(version, _CODEC_NAMES[codec], bytes(mh["digest"]))
+
+
+def parse_cid(text: str) -> Cid:
+    """The :class:`Cid` of a CID string (v1 in any multibase but those with ``+``/``/``);
+    :class:`ValueError` saying why not (not a CID, another codec or hash function)."""
+    if not isinstance(text, str):
+        raise ValueError(f"a CID is a string, not a {type(text).__name__}")
+    shown = repr(text[:80] + ("…" if len(text) > 80 else ""))
+    if not text or text != text.strip():
+        raise ValueError(f"{shown} is not a CID: empty or surrounded by spaces")
+    # multibase letters only: libipld would also take "…/ipfs/CID" and find the CID in it
+    if len(text) > 200 or not _CID_CHARS.fullmatch(text):
+        raise ValueError(f"{shown} is not a CID")
+    try:
+        info = libipld.decode_cid(text)
+    except ValueError as exc:
+        reason = str(exc).removeprefix("Failed to decode CID.").strip() or "undecodable"
+        raise ValueError(f"{shown} is not a CID ({reason})") from None
+    return _from_info(info, shown)
+
+
+def cid_from_bytes(data: bytes) -> Cid:
+    """The :class:`Cid` of a binary CID (exactly, nothing after it); :class:`ValueError` if not."""
+    data = bytes(data)
+    try:
+        info = libipld.decode_cid(data)
+    except ValueError as exc:
+        raise ValueError(f"not a binary CID ({exc})") from None
+    cid = _from_info(info, f"0x{data[:40].hex()}")
+    if cid.bytes != data:
+        raise ValueError(f"binary CID {cid} is followed by {len(data) - len(cid.bytes)} bytes")
+    return cid
+
+
+def cid_of(block: bytes, *, codec: str = "raw", version: int = 1) -> Cid:
+    """The CID of ``block`` (sha2-256)."""
+    return Cid(version, codec, hashlib.sha256(block).digest())
+
+
+def block_matches(cid: Cid, block: bytes) -> bool:
+    """Whether ``block`` is the block ``cid`` names: its sha2-256 digest is the CID's."""
+    return hashlib.sha256(block).digest() == cid.digest
+
+
+# ---- where data names a CID ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Located:
+    """The CID a response's ``data`` names, and how."""
+
+    cid: Cid
+    path: str  # "" or the sub-path after the CID ("/a/b.json"), percent-decoded
+    form: str  # "ipfs-scheme" | "gateway-path" | "subdomain" | "bare"
+    host: str | None  # the host named in the URL, if any (lower case, without the port)
+
+
+_SUBDOMAIN = re.compile(r"^([a-z0-9]+)\.ipfs\.(.+)$")
+
+
+def _cid_or_none(text: str) -> Cid | None:
+    try:
+        return parse_cid(text)
+    except ValueError:
+        return None
+
+
+def _clean_path(rest: str) -> str | None:
+    """A sub-path: "" or "/a/b" (percent-decoded, no empty, "." or ".." segments); None if
+    it is not one."""
+    parts = [unquote(p) for p in rest.split("/") if p]
+    if any(p in (".", "..") or "/" in p or "\x00" in p for p in parts):
+        return None
+    return "".join("/" + p for p in parts)
+
+
+def locate(data: str) -> Located | None:
+    """The CID named by ``data`` and where: ``ipfs://CID[/path]``,
+    ``http(s)://host/ipfs/CID[/path]``, ``/ipfs/CID[/path]`` (``gateway-path`` without a host),
+    ``https://CID.ipfs.host[/path]`` or a bare CID. ``None`` when ``data`` names no valid CID
+    (other URLs, ``ipns``, text). Query strings and fragments are dropped. Nothing is fetched."""
+    if not isinstance(data, str):
+        return None
+    text = data.strip()
+    if not text or len(text) > 8192:
+        return None
+    lower = text[:8].lower()
+    if lower.startswith("ipfs://"):
+        body = re.split(r"[?#]", text[len("ipfs://") :], maxsplit=1)[0]
+        head, _, rest = body.partition("/")
+        cid, path = _cid_or_none(head), _clean_path(rest)
+        if cid is None or path is None:
+            return None
+        return Located(cid, path, "ipfs-scheme", None)
+    if lower.startswith(("http://", "https://")):
+        try:
+            url = urlsplit(text)
+            host = url.hostname
+        except ValueError:
+            return None
+        if not host:
+            return None
+        if url.path.startswith("/ipfs/"):
+            head, _, rest = url.path[len("/ipfs/") :].partition("/")
+            cid, path = _cid_or_none(unquote(head)), _clean_path(rest)
+            if cid is None or path is None:
+                return None
+            return Located(cid, path, "gateway-path", host)
+        m = _SUBDOMAIN.match(host)
+        if m:
+            cid, path = _cid_or_none(m.group(1)), _clean_path(url.path)
+            if cid is None or path is None:
+                return None
+            return Located(cid, path, "subdomain", host)
+        return None
+    if text.startswith("/ipfs/"):
+        body = re.split(r"[?#]", text[len("/ipfs/") :], maxsplit=1)[0]
+        head, _, rest = body.partition("/")
+        cid, path = _cid_or_none(head), _clean_path(rest)
+        if cid is None or path is None:
+            return None
+        return Located(cid, path, "gateway-path", None)
+    cid = _cid_or_none(text)
+    return Located(cid, "", "bare", None) if cid is not None else None
