@@ -44,6 +44,11 @@ __all__ = [
     "ReadError",
     "ResponseNotFoundError",
     "ResponseTableError",
+    "ResultError",
+    "ResultNotFetchedError",
+    "ResultTimeoutError",
+    "ResultTooLargeError",
+    "ResultVerificationError",
     "RpcReplyError",
     "SelectorError",
     "TaskCanceledError",
@@ -309,6 +314,37 @@ class ConfirmManyError(ConfirmationError):
         super().__init__(
             message, refusals=dict(refusals or {}), confirmations=list(confirmations or []), **data
         )
+
+
+# ---- results behind the URLs ------------------------------------------------------------------
+
+
+class ResultError(OgpuWidgetsError):
+    """A response's result (the content its ``data`` URL names) could not be had or trusted."""
+
+    response: str | None
+    cid: str | None
+    url: str | None
+
+
+class ResultVerificationError(ResultError):
+    """Content served for a CID does not hash to that CID (a tampering or broken gateway)."""
+
+
+class ResultNotFetchedError(ResultError):
+    """A result was not fetched on purpose: not IPFS content, or an address the kernel must not
+    contact (loopback, private, link-local) without being allowed."""
+
+
+class ResultTooLargeError(ResultError):
+    """A result is larger than ``max_bytes``."""
+
+    size: int | None
+    max_bytes: int | None
+
+
+class ResultTimeoutError(ResultError):
+    """Fetching a result took longer than its time-out, or the overall time budget ran out."""
 
 
 # ---- the widget --------------------------------------------------------------------------------

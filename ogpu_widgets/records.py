@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from .chain.codec import ZERO_ADDRESS
 
@@ -123,6 +124,19 @@ class TaskResponse:
     @property
     def payment_ogpu(self) -> float:
         return self.payment / WEI_PER_OGPU
+
+    def fetch_data(self, **options: Any) -> Any:
+        """The result ``data`` points to, like the official SDK's ``Response.fetch_data()``:
+        the parsed JSON value, the text, or bytes (an image, binary data). IPFS content is
+        fetched through the gateway and verified against its CID (see
+        :func:`ogpu_widgets.fetch_results`). ``options``: ``network``, ``gateway``,
+        ``timeout`` (30 s), ``max_bytes``, ``cache``, ``allow_urls``, ``allow_private``.
+        Raises the typed :class:`~ogpu_widgets.errors.ResultError` when there is no result
+        (``ResultVerificationError``, ``ResultNotFetchedError``, ``ResultTooLargeError``,
+        ``ResultTimeoutError``)."""
+        from .results import fetch_one
+
+        return fetch_one(self, **options)
 
 
 @dataclass(frozen=True, slots=True)

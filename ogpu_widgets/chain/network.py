@@ -19,6 +19,11 @@ from .rpc import RpcClient, RpcError
 #: Environment variable naming the default network: ``mainnet``, ``testnet``, or the path of a
 #: devnet state file written by ``ogpu-widgets devnet --state-file``.
 NETWORK_ENV = "OGPU_WIDGETS_NETWORK"
+#: Environment variable naming the IPFS gateway results are fetched through (it overrides a
+#: network's ``ipfs_gateway``; a ``gateway=`` argument overrides both).
+IPFS_GATEWAY_ENV = "OGPU_IPFS_GATEWAY"
+#: The gateway of the OpenGPU networks' result uploads.
+OGPU_IPFS_GATEWAY = "https://cipfs.ogpuscan.io"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class Network:
     call_gas_cap: int = 50_000_000
     #: HTTP timeout in seconds for one request.
     request_timeout: float = 30.0
+    #: The IPFS gateway results are fetched through ("" for none): its trustless interface
+    #: (raw blocks, CAR) when it has one. ``$OGPU_IPFS_GATEWAY`` overrides it.
+    ipfs_gateway: str = ""
     # Not init fields: each Network (also a with_settings() copy) verifies its own connection.
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
@@ -71,6 +79,7 @@ class Network:
             raise NetworkConfigError(
                 f"rpc_url {self.rpc_url!r} is not an http(s) URL; give the node's JSON-RPC URL"
             )
+        object.__setattr__(self, "ipfs_gateway", gateway_url(self.ipfs_gateway))
 
     # ---- constructors ------------------------------------------------------------------------
 
@@ -89,7 +98,7 @@ class Network:
     ) -> Network:
         """Any RPC URL and contract addresses. Without ``chain_id`` the node's is asked once.
         ``settings`` are the other fields (``explorer_url``, ``log_window``, ``call_gas_cap``,
-        ``request_timeout``, ``start_block``)."""
+        ``request_timeout``, ``start_block``, ``ipfs_gateway``)."""
         reject_unknown("Network.custom()", settings, _SETTINGS)
         if chain_id is None:
             if not isinstance(rpc_url, str) or not rpc_url.startswith(("http://", "https://")):
@@ -159,6 +168,7 @@ class Network:
                 vault=c["vault"],
                 terminal=c.get("terminal"),
                 log_window=_whole(state.get("log_window", 10_000), f"{where}: log_window"),
+                ipfs_gateway=state.get("ipfs_gateway") or "",
             )
         except NetworkConfigError as exc:
             raise NetworkConfigError(f"{where}: {exc}") from None
@@ -197,6 +207,23 @@ class Network:
                     expected_chain_id=self.chain_id,
                 )
             self._verified.append(True)
+
+
+def gateway_url(value: Any, what: str = "ipfs_gateway") -> str:
+    """An IPFS gateway's base URL without a trailing ``/`` or ``/ipfs`` ("" stays "");
+    :class:`NetworkConfigError` for anything but an http(s) URL."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not value.strip().lower().startswith(("http://", "https://")):
+        shown = value if isinstance(value, str) else type(value).__name__
+        raise NetworkConfigError(
+            f"{what} {shown!r} is not an http(s) URL; give a gateway's base URL, e.g. "
+            f"{OGPU_IPFS_GATEWAY!r}"
+        )
+    url = value.strip().rstrip("/")
+    if url.lower().endswith("/ipfs"):
+        url = url[: -len("/ipfs")]
+    return url
 
 
 def _chain_id(value: Any, what: str) -> int:
@@ -266,6 +293,7 @@ MAINNET = Network(
     terminal="0xaEBC7b712D38Fc4d841f0732c21B8774339869D3",
     vault="0xa5c582254AA313528898311362bc698b041580cC",
     explorer_url="https://ogpuscan.io",
+    ipfs_gateway=OGPU_IPFS_GATEWAY,
 )
 
 TESTNET = Network(
@@ -276,6 +304,7 @@ TESTNET = Network(
     controller="0x9fb6022074Fd7Bdb429de0776eb693cA0CB55E09",
     terminal="0x1ea332Fc14a5AFD3AF3852B45C263Ab5b1Dd6f52",
     vault="0x15905a2FbD3EF5d3532b931b5656BB9EB493Bb15",
+    ipfs_gateway=OGPU_IPFS_GATEWAY,
 )
 
 _default: Network | None = None

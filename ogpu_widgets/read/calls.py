@@ -122,6 +122,7 @@ def load_responses(
     network: Any = None,
     progress: bool = True,
     read_path: ReadPath = "auto",
+    results: Any = False,
 ) -> pd.DataFrame:
     """Every submitted response of the selected tasks, one row each, as a DataFrame.
 
@@ -144,7 +145,10 @@ def load_responses(
 
     ``read_path`` forces a path (``"lens"``, ``"batch"``, ``"call"``); ``"auto"`` picks the
     fastest the node allows. A progress bar appears for many tasks unless ``progress=False``.
-    Raises :class:`~ogpu_widgets.errors.SelectorError`, ``InvalidAddressError``,
+    ``results=True`` (or a dict of :func:`~ogpu_widgets.fetch_results` options) also fetches
+    the result behind each ``data`` and joins its columns (``result``, ``result_kind``,
+    ``result_cid``, ``result_verified``, ``result_error``, ``result_size``), with JSON objects
+    flattened into ``result.<field>`` columns. Raises :class:`~ogpu_widgets.errors.SelectorError`, ``InvalidAddressError``,
     ``NotAContractError``, ``NotATaskError``/``NotASourceError`` on bad input (only on a
     definitive answer of the node), ``WrongChainError``/``NodeUnavailableError`` for the node,
     ``ReadError`` when a read fails (no partial frame is ever returned).
@@ -159,7 +163,12 @@ def load_responses(
             raise ReadError(f"a response of task {row.address} does not read as a response")
         infos[row.address] = task_info(row, len(records))
         responses += records  # type: ignore[arg-type]
-    return _frame.responses_frame(responses, infos)
+    df = _frame.responses_frame(responses, infos)
+    if results is False or results is None:
+        return df
+    from ..results import with_results
+
+    return with_results(df, results, network=network, progress=progress)
 
 
 def load_tasks(
