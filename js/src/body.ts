@@ -14,6 +14,8 @@ export interface BodyOptions {
   overscan: number;
   /** Viewport height used when the scroll container reports no layout (clientHeight 0). */
   viewportHeight: number | undefined;
+  /** Called after every rendered frame (cheap: e.g. schedules the results demand). */
+  onFrame?: () => void;
 }
 
 export class TableBody {
@@ -39,6 +41,8 @@ export class TableBody {
   private lastScrollTop = NaN;
   private lastFrameError = "";
   private panelEl: HTMLElement | null = null;
+  /** Display positions [first, end) rendered by the last frame. */
+  rendered: [number, number] = [0, 0];
 
   constructor(
     private readonly state: TableState,
@@ -252,10 +256,11 @@ export class TableBody {
       }
     }
     this.dirty.clear();
+    this.rendered = [first, end];
     if (fast) this.schedule(); // settle: full overscan once the scrolling stops
     // review panel
     const panel = this.panelEl;
-    if (panel !== null) {
+    if (panel !== null && panel.parentElement === this.el) {
       if (state.review !== null && state.reviewPos >= 0) {
         panel.style.display = "";
         panel.style.transform = `translateY(${panelTop(l)}px)`;
@@ -263,5 +268,6 @@ export class TableBody {
         panel.style.display = "none";
       }
     }
+    this.options.onFrame?.();
   }
 }

@@ -18,12 +18,16 @@ import {
   toText,
 } from "./format";
 import { el } from "./dom";
+import { resultMark, rowResultState } from "./results";
+import type { RowStore } from "./store";
 import { COLUMN_KINDS, CONTROL_COLUMNS, KEY_COLUMN, isRecord, type ColumnKind, type Scalar } from "./types";
 
 export type FilterType = "text" | "category" | "range" | "bool";
 
 export interface ColumnDef {
   name: string;
+  /** The store column its values (for sort, filter and search) come from. */
+  source: string;
   label: string;
   kind: ColumnKind;
   /** Minimum width in px. */
@@ -44,6 +48,7 @@ const WIDTH: Record<ColumnKind, number> = {
   category: 120,
   bool: 100,
   datetime: 200,
+  result: 240,
 };
 
 const FILTER: Record<ColumnKind, FilterType> = {
@@ -54,6 +59,7 @@ const FILTER: Record<ColumnKind, FilterType> = {
   category: "category",
   bool: "bool",
   datetime: "text",
+  result: "text",
 };
 
 const CONTROL = new Set<string>(CONTROL_COLUMNS);
@@ -61,12 +67,13 @@ const CONTROL = new Set<string>(CONTROL_COLUMNS);
 export function makeColumnDef(name: string, label: string, kind: ColumnKind): ColumnDef {
   return {
     name,
+    source: kind === "result" ? "result_preview" : name,
     label,
     kind,
     width: WIDTH[kind],
-    flex: kind === "text",
+    flex: kind === "text" || kind === "result",
     filter: FILTER[kind],
-    searchable: kind === "address" || kind === "text" || kind === "category" || kind === "wei",
+    searchable: kind === "address" || kind === "text" || kind === "category" || kind === "wei" || kind === "result",
     numeric: kind === "ogpu" || kind === "datetime",
   };
 }
@@ -78,6 +85,7 @@ function guessKind(name: string): ColumnKind {
   if (["status", "task_status", "delivery_method"].includes(name)) return "category";
   if (name === "confirmed") return "bool";
   if (name === "timestamp" || name.endsWith("_expiry") || name.endsWith("_at")) return "datetime";
+  if (name === "result") return "result";
   return "text";
 }
 
@@ -120,6 +128,8 @@ export interface CellCtx {
 export interface Cell {
   readonly el: HTMLElement;
   update(v: Scalar, ctx: CellCtx): void;
+  /** Cells drawn from several store columns render from the row instead of one value. */
+  bind?(store: RowStore, base: number, ctx: CellCtx): void;
 }
 
 const MAX_INLINE = 300;
@@ -282,8 +292,54 @@ function plainCell(doc: Document, col: ColumnDef, fmt: (v: Scalar, ctx: CellCtx)
   };
 }
 
+/**
+ * The Result cell: a verification mark, the one-line preview (text only, bidi-isolated,
+ * ellipsized) and two buttons, the whole result and the compare view. Carries
+ * `data-result-state` (loading | ok | unverified | error | none).
+ */
+function resultCell(doc: Document, col: ColumnDef): Cell {
+  const root = cellEl(doc, col);
+  const mark = el(doc, "span", "ogpu-rt-rmark");
+  mark.setAttribute("aria-hidden", "true");
+  const text = el(doc, "span", "ogpu-rt-rtext");
+  const open = iconButton(doc, "result", col, "ogpu-rt-expandicon");
+  open.setAttribute("aria-keyshortcuts", "R");
+  const compare = iconButton(doc, "compare", col, "ogpu-rt-compareicon");
+  compare.setAttribute("aria-keyshortcuts", "C");
+  root.append(mark, text, open, compare);
+  root.dataset["resultState"] = "loading";
+  let last = "";
+  const render = (key: string, state: ReturnType<typeof rowResultState>, preview: string): void => {
+    const sig = `${key}\u0000${state}\u0000${preview}`;
+    if (sig === last) return;
+    last = sig;
+    if (root.dataset["resultState"] !== state) root.dataset["resultState"] = state;
+    const m = resultMark(state);
+    setText(mark, m.mark);
+    const shown = state === "loading" ? "loading…" : preview || (state === "none" ? "no result" : "");
+    setText(text, shown);
+    setTitle(root, state === "loading" ? "Loading the result…" : `${m.label}: ${shown}`);
+    setAttr(open, "aria-label", `Show the result of response ${key}`);
+    setTitle(open, "Show the whole result (R)");
+    setAttr(compare, "aria-label", `Compare the responses of the task of ${key}`);
+    setTitle(compare, "Compare this task's responses (C)");
+  };
+  return {
+    el: root,
+    update(v) {
+      // without the row (not used by the table): the value is the preview
+      render("", v === null ? "loading" : "unverified", toText(v));
+    },
+    bind(store, base) {
+      render(store.keyOf(base) ?? "", rowResultState(store, base), toText(store.get("result_preview", base)));
+    },
+  };
+}
+
 export function createCell(doc: Document, col: ColumnDef): Cell {
   switch (col.kind) {
+    case "result":
+      return resultCell(doc, col);
     case "address":
       return addressCell(doc, col);
     case "text":

@@ -10,8 +10,16 @@ import { panelTop } from "./scroller";
 import { PANEL_HEIGHT } from "./styles";
 import { updateReviewPos, type TableState } from "./tablestate";
 
+export interface OpenOptions {
+  /** Dock the panel in this element (the compare view) instead of under the row. */
+  dock?: HTMLElement;
+  /** Give the focus back to this element when the panel closes. */
+  returnFocus?: HTMLElement;
+}
+
 export class ConfirmFlow {
   readonly panel: ReviewPanel;
+  private returnFocus: HTMLElement | null = null;
 
   constructor(
     private readonly state: TableState,
@@ -46,16 +54,34 @@ export class ConfirmFlow {
   /** The row's Confirm… button: open its review, or close it when it is already open. */
   toggle(base: number, key: string | null): void {
     const review = this.state.review;
-    if (review !== null && review.address === key && review.phase === "review") this.close(false);
-    else this.open(base);
+    if (review !== null && review.address === key && review.phase === "review" && this.state.reviewDock === null) {
+      this.close(false);
+    } else this.open(base);
   }
 
-  open(base: number): void {
+  /** Put the panel under the rows (`dock` null) or in `dock`. */
+  private place(dock: HTMLElement | null): void {
+    const { state, body } = this;
+    const panel = this.panel.el;
+    state.reviewDock = dock;
+    if (dock !== null) {
+      if (panel.parentElement !== dock) dock.append(panel);
+      panel.classList.add("ogpu-rt-review-docked");
+      panel.style.transform = "";
+    } else {
+      panel.classList.remove("ogpu-rt-review-docked");
+      if (panel.parentElement !== body.el) body.attachPanel(panel);
+    }
+  }
+
+  open(base: number, options: OpenOptions = {}): void {
     const { state, body } = this;
     const { store } = state;
     const info = confirmInfo(store, base, state.readOnly);
     if (!info.clickable || info.address === null) return;
     if (state.review !== null) body.markKeyDirty(state.review.address);
+    this.place(options.dock ?? null);
+    this.returnFocus = options.returnFocus ?? null;
     state.review = {
       address: info.address,
       base,
@@ -69,7 +95,9 @@ export class ConfirmFlow {
     this.panel.el.style.display = "";
     body.frame();
     // make sure the panel is visible
-    if (state.reviewPos >= 0) {
+    if (state.reviewDock !== null) {
+      this.panel.el.scrollIntoView?.({ block: "nearest" });
+    } else if (state.reviewPos >= 0) {
       const l = body.layout();
       const bottom = body.headerHeight + panelTop(l) + PANEL_HEIGHT;
       const vh = body.viewportHeight();
@@ -87,9 +115,21 @@ export class ConfirmFlow {
     const addr = state.review.address;
     state.review = null;
     state.reviewPos = -1;
+    const docked = state.reviewDock !== null;
+    const back = this.returnFocus;
+    this.returnFocus = null;
+    if (docked) {
+      this.panel.el.style.display = "none";
+      this.place(null);
+    }
     body.markKeyDirty(addr);
     body.frame();
-    if (restoreFocus) {
+    if (restoreFocus && back !== null && back.isConnected) {
+      if (back instanceof HTMLButtonElement && (back.disabled || back.style.display === "none")) {
+        const dialog = back.closest("[role=dialog]");
+        dialog?.querySelector<HTMLButtonElement>("button:not(:disabled)")?.focus({ preventScroll: true });
+      } else back.focus({ preventScroll: true });
+    } else if (restoreFocus && !docked) {
       const h = body.boundRow(state.store.indexOf(addr));
       const btn = h?.confirm.el.querySelector("button");
       if (btn && !btn.disabled) btn.focus({ preventScroll: true });
@@ -127,6 +167,10 @@ export class ConfirmFlow {
     if (b < 0) {
       state.review = null;
       state.reviewPos = -1;
+      if (state.reviewDock !== null) {
+        this.panel.el.style.display = "none";
+        this.place(null);
+      }
     } else state.review.base = b;
   }
 

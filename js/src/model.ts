@@ -47,7 +47,13 @@ export interface WidgetModel {
 export type TraitName = keyof WidgetModel;
 
 /** Custom messages JS → Python (`model.send`). */
-export type OutgoingMessage = { type: "resync" } | { type: "estimate"; id: string; response: string };
+export type OutgoingMessage =
+  | { type: "resync" }
+  | { type: "estimate"; id: string; response: string }
+  /** The rows on or near the screen whose results are not known yet (capped, debounced). */
+  | { type: "results"; addresses: string[] }
+  /** The whole result of one row, for the detail and compare views. */
+  | { type: "result"; id: string; response: string };
 
 /** Listen to `change:<trait>`; returns the function that stops listening. */
 export function onTraitChange(model: AnyModel<WidgetModel>, trait: TraitName, cb: () => void): () => void {

@@ -10,6 +10,7 @@
 import { makeLink, setAttr, setDisplay, setText, setTitle } from "./columns";
 import { button, el } from "./dom";
 import { formatNumber6, formatOgpu, isTruthy, shortHex, toText, txHref, addressHref } from "./format";
+import { resultMark, rowResultState, verificationText } from "./results";
 import { NO_ACTION, isInProgress, isTerminal, toActionState, type ActionState } from "./states";
 import type { RowStore } from "./store";
 
@@ -175,6 +176,34 @@ export interface ReviewPanelCallbacks {
   onCancel(): void;
 }
 
+/** Snapshot rows of the task of row `base` (this one included), in snapshot order. */
+export function taskRows(store: RowStore, base: number): number[] {
+  const task = store.get("task", base);
+  if (task === null) return [base];
+  const index = store.cached("task-rows", "task", () => {
+    const m = new Map<string, number[]>();
+    for (let i = 0; i < store.length; i++) {
+      const t = toText(store.get("task", i));
+      let list = m.get(t);
+      if (!list) {
+        list = [];
+        m.set(t, list);
+      }
+      list.push(i);
+    }
+    return m;
+  });
+  return index.get(toText(task)) ?? [base];
+}
+
+/** What the review panel says about the other responses of the task. */
+export function othersText(n: number): string {
+  if (n <= 0) return "No other response of this task is in the table.";
+  return n === 1
+    ? "1 other response of this task will not be paid."
+    : `${n} other responses of this task will not be paid.`;
+}
+
 function field(doc: Document, dl: HTMLElement, label: string): HTMLElement {
   const dt = el(doc, "dt", "", label);
   const dd = el(doc, "dd");
@@ -210,6 +239,10 @@ export class ReviewPanel {
   private readonly task: HTMLElement;
   private readonly payment: HTMLElement;
   private readonly fee: HTMLElement;
+  private readonly result: HTMLElement;
+  private readonly resultMark: HTMLElement;
+  private readonly resultText: HTMLElement;
+  private readonly others: HTMLElement;
   private readonly status: HTMLElement;
   readonly confirmBtn: HTMLButtonElement;
   readonly cancelBtn: HTMLButtonElement;
@@ -232,6 +265,12 @@ export class ReviewPanel {
     this.task = field(doc, dl, "Task");
     this.payment = field(doc, dl, "Payment");
     this.fee = field(doc, dl, "Estimated fee");
+    this.result = field(doc, dl, "Result");
+    this.result.classList.add("ogpu-rt-review-result");
+    this.resultMark = el(doc, "span", "ogpu-rt-rmark");
+    this.resultText = el(doc, "span", "ogpu-rt-rtext");
+    this.result.append(this.resultMark, this.resultText);
+    this.others = el(doc, "p", "ogpu-rt-review-others");
     const warn = el(doc, "p", "ogpu-rt-review-warn", "This releases the payment and cannot be undone.");
     this.status = el(doc, "div", "ogpu-rt-review-status");
     this.status.setAttribute("aria-live", "polite");
@@ -243,7 +282,7 @@ export class ReviewPanel {
     this.cancelBtn.addEventListener("click", () => cb.onCancel());
     this.closeBtn.addEventListener("click", () => cb.onCancel());
     actions.append(this.confirmBtn, this.cancelBtn, this.closeBtn);
-    this.region.append(this.title, dl, warn, this.status, actions);
+    this.region.append(this.title, dl, this.others, warn, this.status, actions);
     root.append(this.cell);
     root.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && !this.cancelBtn.disabled) {
@@ -276,6 +315,16 @@ export class ReviewPanel {
     else if (est.fee !== null) this.fee.textContent = `≈ ${formatNumber6(est.fee)} OGPU`;
     else this.fee.textContent = `unavailable (${est.error || "no estimate"})`;
     this.fee.dataset["state"] = !est || est.pending ? "pending" : est.fee !== null ? "done" : "error";
+    // the result being paid for, and its verification
+    const rstate = rowResultState(store, base);
+    const preview = toText(store.get("result_preview", base));
+    this.result.dataset["resultState"] = rstate;
+    this.resultMark.textContent = resultMark(rstate).mark;
+    const verification = verificationText(rstate === "ok" ? true : null, rstate).replace(/^\S+ /, "");
+    this.resultText.textContent =
+      rstate === "loading" ? "loading…" : `${verification}${preview !== "" ? ` — ${preview}` : ""}`;
+    this.result.title = this.resultText.textContent;
+    this.others.textContent = othersText(taskRows(store, base).length - 1);
 
     const submitted = state.phase === "submitted";
     const finished = submitted && isTerminal(info.phase);

@@ -62,7 +62,10 @@ export function renderRow(h: RowHandle, store: RowStore, columns: readonly Colum
   for (let i = 0; i < columns.length; i++) {
     const col = columns[i];
     const cell = h.cells[i];
-    if (col && cell) cell.update(store.get(col.name, base), ctx);
+    if (col && cell) {
+      if (cell.bind) cell.bind(store, base, ctx);
+      else cell.update(store.get(col.name, base), ctx);
+    }
   }
   h.confirm.update(confirmInfo(store, base, ctx.readOnly), ctx.explorer, reviewing);
 }

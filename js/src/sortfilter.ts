@@ -367,7 +367,9 @@ export function sortIndices(idx: Uint32Array, keys: { values: Float64Array; dir:
 export function computeOrder(store: RowStore, columns: readonly ColumnDef[], spec: ViewSpec): Uint32Array | null {
   if (isIdentitySpec(spec, columns)) return null;
   const n = store.length;
-  const byName = new Map(columns.map((c) => [c.name, c]));
+  // a column shown from another store column (the Result column: its preview) is sorted,
+  // filtered and searched on that column's values
+  const byName = new Map(columns.map((c) => [c.name, c.source === c.name ? c : { ...c, name: c.source }]));
   const mask = new Uint8Array(n).fill(1);
   for (const [name, f] of Object.entries(spec.filters)) {
     const col = byName.get(name);
@@ -378,7 +380,7 @@ export function computeOrder(store: RowStore, columns: readonly ColumnDef[], spe
   if (q !== "") {
     const hit = new Uint8Array(n);
     for (const col of columns) {
-      if (col.searchable) containsRows(store, col.name, q, hit);
+      if (col.searchable) containsRows(store, col.source, q, hit);
     }
     for (let i = 0; i < n; i++) mask[i] = (mask[i] ?? 0) & (hit[i] ?? 0);
   }

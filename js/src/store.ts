@@ -13,6 +13,7 @@ import {
 } from "./arrow";
 import type { AnyModel } from "@anywidget/types";
 import { onCustomMessage, onTraitChange, sendMessage, type WidgetModel } from "./model";
+import { parseResultAnswer, type ResultAnswer } from "./results";
 import { isTerminal } from "./states";
 import { KEY_COLUMN, isRecord, type EstimateReply, type ReplyValue, type Scalar } from "./types";
 import { incomingSelection, readSelectedKeys, sameSelection, sendSelection } from "./viewsync";
@@ -45,8 +46,13 @@ export interface StoreEvents {
   selection: undefined;
   confirm: string | null;
   estimate: string;
+  /** A result answer arrived for this address. */
+  result: string;
   notices: undefined;
 }
+
+/** Result answers kept per store (the most recently used). */
+const MAX_RESULTS = 64;
 
 type Listener<T> = (arg: T) => void;
 
@@ -94,6 +100,10 @@ export class RowStore {
   readonly outcomes = new Map<string, "rejected" | "done">();
   readonly replyErrors = new Map<string, string>();
   readonly estimates = new Map<string, EstimateState>();
+  /** Whole results by response address (detail and compare views), least recent first. */
+  readonly results = new Map<string, ResultAnswer>();
+  /** Result requests in flight: id → address. */
+  private readonly resultIds = new Map<string, string>();
   notices: Notice[] = [];
   /** The last sort/filter state of any view, used to initialise new views. */
   uiState: unknown = null;
@@ -413,7 +423,67 @@ export class RowStore {
     return id;
   }
 
+  // ---- results --------------------------------------------------------------------------
+
+  /** Ask Python for the results of these rows (it skips those it has or is fetching). */
+  requestResults(addresses: string[]): void {
+    try {
+      sendMessage(this.model, { type: "results", addresses });
+    } catch (e) {
+      this.notify("error", `Could not ask the kernel for results: ${String(e)}`);
+    }
+  }
+
+  /**
+   * The whole result of `addr` if known; otherwise ask Python for it (once at a time) and
+   * return null (a "result" event follows). `retry` asks again for a failed one.
+   */
+  result(addr: string, retry = false): ResultAnswer | null {
+    const known = this.results.get(addr);
+    if (known && !(retry && known.kind === "error")) {
+      this.results.delete(addr);
+      this.results.set(addr, known);
+      return known;
+    }
+    for (const a of this.resultIds.values()) if (a === addr) return null;
+    const id = newId();
+    this.resultIds.set(id, addr);
+    try {
+      sendMessage(this.model, { type: "result", id, response: addr });
+    } catch (e) {
+      this.resultIds.delete(id);
+      this.notify("error", `Could not ask the kernel for a result: ${String(e)}`);
+    }
+    return null;
+  }
+
+  /** A result request is in flight for `addr`. */
+  resultPending(addr: string): boolean {
+    for (const a of this.resultIds.values()) if (a === addr) return true;
+    return false;
+  }
+
+  private onResult(content: unknown): void {
+    const answer = parseResultAnswer(content);
+    if (answer === null) return;
+    const addr = this.resultIds.get(answer.id);
+    if (addr === undefined) return; // not ours (another view's store, or a stale id)
+    this.resultIds.delete(answer.id);
+    this.results.delete(addr);
+    this.results.set(addr, answer);
+    while (this.results.size > MAX_RESULTS) {
+      const oldest = this.results.keys().next().value;
+      if (oldest === undefined) break;
+      this.results.delete(oldest);
+    }
+    this.emit("result", addr);
+  }
+
   private onCustom(content: unknown): void {
+    if (isRecord(content) && content["type"] === "result") {
+      this.onResult(content);
+      return;
+    }
     if (!isRecord(content) || content["type"] !== "estimate") return;
     const msg = content as Partial<EstimateReply>;
     const id = typeof msg.id === "string" ? msg.id : "";

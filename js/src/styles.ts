@@ -4,10 +4,10 @@
  */
 
 export const STYLE_ID = "ogpu-rt-style";
-export const STYLE_VERSION = "2";
+export const STYLE_VERSION = "3";
 
 export const ROW_HEIGHT = 32;
-export const PANEL_HEIGHT = 204;
+export const PANEL_HEIGHT = 252;
 
 export const CSS = `
 .ogpu-rt {
@@ -142,10 +142,11 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
 }
 /* Row icons (copy, expand) are drawn only on a hovered or focused row: the buttons are always
    there (same size, focusable, named), but rows scrolled past are cheaper to lay out and paint. */
-.ogpu-rt-copyicon, .ogpu-rt-expandicon { display: none; }
+.ogpu-rt-copyicon, .ogpu-rt-expandicon, .ogpu-rt-compareicon { display: none; }
 .ogpu-rt-row:hover .ogpu-rt-icon > span, .ogpu-rt-row:focus-within .ogpu-rt-icon > span,
 .ogpu-rt-icon[data-copied] > span { display: inline-block; }
 .ogpu-rt-expandicon::before { content: "⤢"; }
+.ogpu-rt-compareicon::before { content: "⇆"; }
 /* copy icon: two overlapping squares drawn with borders (no font glyph needed) */
 .ogpu-rt-copyicon { position: relative; width: 12px; height: 12px; vertical-align: middle; }
 .ogpu-rt-copyicon::before, .ogpu-rt-copyicon::after {
@@ -209,6 +210,69 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
   margin: 0; padding: 8px 10px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere;
   font-family: var(--ogpu-rt-mono); font-size: 0.95em; color: var(--ogpu-rt-fg0);
 }
+
+/* results: the Result cell, its marks, the detail and compare views (payload text only via
+   textContent; bidi-isolated, ellipsized or wrapped anywhere so no payload breaks the layout) */
+.ogpu-rt-rmark { flex: none; width: 1.1em; text-align: center; font-weight: 700; color: var(--ogpu-rt-fg2); }
+.ogpu-rt-rtext {
+  flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  unicode-bidi: isolate; font-family: var(--ogpu-rt-mono); font-size: 0.92em;
+}
+[data-result-state="ok"] > .ogpu-rt-rmark { color: var(--ogpu-rt-ok-fg); }
+[data-result-state="unverified"] > .ogpu-rt-rmark { color: var(--ogpu-rt-warn-fg); }
+[data-result-state="error"] > .ogpu-rt-rmark, [data-result-state="error"] > .ogpu-rt-rtext { color: var(--ogpu-rt-bad-fg); }
+[data-result-state="loading"] > .ogpu-rt-rtext, [data-result-state="none"] > .ogpu-rt-rtext { color: var(--ogpu-rt-fg2); font-style: italic; }
+.ogpu-rt:has(> [data-open="true"]) { min-height: 600px; }
+.ogpu-rt-result-detail, .ogpu-rt-compare { max-height: 540px; }
+.ogpu-rt-rbadge { flex: none; padding: 1px 8px; border-radius: 999px; font-size: 0.9em; background: var(--ogpu-rt-neutral-bg); }
+.ogpu-rt-rbadge[data-result-state="ok"] { background: var(--ogpu-rt-ok-bg); color: var(--ogpu-rt-ok-fg); }
+.ogpu-rt-rbadge[data-result-state="unverified"] { background: var(--ogpu-rt-warn-bg); color: var(--ogpu-rt-warn-fg); }
+.ogpu-rt-rbadge[data-result-state="error"] { background: var(--ogpu-rt-bad-bg); color: var(--ogpu-rt-bad-fg); }
+.ogpu-rt-result-meta {
+  padding: 4px 10px; color: var(--ogpu-rt-fg2); font-size: 0.9em; overflow-wrap: anywhere; unicode-bidi: isolate;
+}
+.ogpu-rt-result-meta:empty { display: none; }
+.ogpu-rt-result-scroll { flex: 1 1 auto; min-height: 0; overflow: auto; padding: 6px 10px 10px; }
+.ogpu-rt-result-body { min-width: 0; }
+.ogpu-rt-result-error { margin: 4px 0; color: var(--ogpu-rt-bad-fg); overflow-wrap: anywhere; white-space: pre-wrap; unicode-bidi: isolate; }
+.ogpu-rt-result-note { margin: 4px 0; color: var(--ogpu-rt-fg2); }
+.ogpu-rt-detail pre.ogpu-rt-result-text { padding: 0; unicode-bidi: isolate; }
+.ogpu-rt-result-img { display: block; max-width: 100%; max-height: 420px; height: auto; background: var(--ogpu-rt-bg2); }
+.ogpu-rt-jtree { font-family: var(--ogpu-rt-mono); font-size: 0.95em; color: var(--ogpu-rt-fg0); }
+.ogpu-rt-jnode > summary { cursor: pointer; list-style-position: outside; margin-left: 1em; }
+.ogpu-rt-jchildren { padding-left: 16px; margin-left: 4px; border-left: 1px dotted var(--ogpu-rt-border1); }
+.ogpu-rt-jrow { margin-left: 1em; min-width: 0; }
+.ogpu-rt-jk { color: var(--ogpu-rt-fg2); unicode-bidi: isolate; overflow-wrap: anywhere; }
+.ogpu-rt-jsum { color: var(--ogpu-rt-fg2); }
+.ogpu-rt-jv { unicode-bidi: isolate; white-space: pre-wrap; overflow-wrap: anywhere; }
+.ogpu-rt-jv[data-type="string"] { color: var(--ogpu-rt-ok-fg); }
+.ogpu-rt-jv[data-type="number"] { color: var(--ogpu-rt-info-fg); }
+.ogpu-rt-jv[data-type="boolean"], .ogpu-rt-jv[data-type="null"] { color: var(--ogpu-rt-final-fg); }
+.ogpu-rt-jtext { unicode-bidi: isolate; }
+.ogpu-rt-more { margin: 2px 0 2px 1em; height: 20px; font-size: 0.9em; }
+.ogpu-rt-cmp-scroll { flex: 1 1 auto; min-height: 0; overflow: auto; padding: 6px 10px; }
+.ogpu-rt-cmp { border-collapse: collapse; font-size: 0.95em; }
+.ogpu-rt-cmp th, .ogpu-rt-cmp td {
+  border: 1px solid var(--ogpu-rt-border2); padding: 3px 8px; text-align: left; vertical-align: top;
+  max-width: 320px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; unicode-bidi: isolate;
+}
+.ogpu-rt-cmp thead th { position: sticky; top: 0; background: var(--ogpu-rt-bg2); z-index: 1; }
+.ogpu-rt-cmp th.ogpu-rt-cmp-key { color: var(--ogpu-rt-fg2); font-weight: 600; font-family: var(--ogpu-rt-mono); }
+.ogpu-rt-cmp-fields td { font-family: var(--ogpu-rt-mono); }
+.ogpu-rt-cmp-this { color: var(--ogpu-rt-fg2); font-weight: 400; }
+.ogpu-rt-cmp tr[data-diff="true"] > th::before { content: "≠ "; color: var(--ogpu-rt-warn-fg); }
+.ogpu-rt-cmp td[data-differs="true"] { background: var(--ogpu-rt-warn-bg); color: var(--ogpu-rt-fg0); }
+.ogpu-rt-cmp td[data-missing="true"] { color: var(--ogpu-rt-fg2); }
+.ogpu-rt-cmp [data-result-state="ok"] { color: var(--ogpu-rt-ok-fg); }
+.ogpu-rt-cmp [data-result-state="unverified"] { color: var(--ogpu-rt-warn-fg); }
+.ogpu-rt-cmp [data-result-state="error"] { color: var(--ogpu-rt-bad-fg); }
+.ogpu-rt-cmp .ogpu-rt-status { margin-left: 6px; }
+.ogpu-rt-cmp-review:empty { display: none; }
+.ogpu-rt-cmp-review { padding: 0 10px 8px; }
+.ogpu-rt-review.ogpu-rt-review-docked { position: static; height: auto; padding: 0; border: 0; transform: none; }
+.ogpu-rt-review-docked .ogpu-rt-review-region { position: static; height: auto; width: 100%; }
+.ogpu-rt-review-fields dd.ogpu-rt-review-result { display: flex; gap: 4px; min-width: 0; white-space: nowrap; overflow: hidden; }
+.ogpu-rt-review-others { margin: 2px 0; color: var(--ogpu-rt-fg1); }
 `;
 
 /** Inject the stylesheet once per document (replaced if an older version is present). */

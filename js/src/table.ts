@@ -7,6 +7,7 @@ import type { AnyModel } from "@anywidget/types";
 import { Banners } from "./banner";
 import { TableBody } from "./body";
 import { resolveColumns } from "./columns";
+import { CompareView } from "./compare";
 import { ConfirmFlow } from "./confirmflow";
 import { DetailPopover, copyText } from "./detail";
 import { el } from "./dom";
@@ -15,6 +16,8 @@ import { TableHeader } from "./header";
 import { onTraitChange, type WidgetModel } from "./model";
 import { makeOrder, type Order } from "./selection";
 import { computeOrder, emptySpec, isIdentitySpec, type ViewSpec } from "./sortfilter";
+import { ResultDetail } from "./resultdetail";
+import { DEMAND_MARGIN, ResultsDemand, rowResultState } from "./results";
 import { RowStore, type RowsChange } from "./store";
 import { injectStyles } from "./styles";
 import {
@@ -37,6 +40,8 @@ export interface TableOptions {
   overscan?: number;
   /** `_view` debounce in ms. */
   debounceMs?: number;
+  /** Debounce of the results demand (rows on screen without a result) in ms. */
+  resultsDebounceMs?: number;
   /** Use this store instead of looking one up / creating one. */
   store?: RowStore;
 }
@@ -89,16 +94,55 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
   const body = new TableBody(state, header.el, {
     overscan: options.overscan ?? 8,
     viewportHeight: options.viewportHeight,
+    onFrame: () => demand.schedule(),
   });
   const review = new ConfirmFlow(state, body);
   const detail = new DetailPopover(state);
+  const compare = new CompareView(state, review);
+  const resultDetail = new ResultDetail(state, {
+    closeOthers: (except) => closeDialogs(except),
+    compare: (base, trigger) => openCompare(base, trigger),
+  });
+  const demand = new ResultsDemand(store, wantedResults, options.resultsDebounceMs ?? 120);
+  cleanups.push(() => demand.cancel());
+
+  /** Rows on or near the screen whose result Python has not sent yet (none without a Result column). */
+  function wantedResults(): string[] {
+    if (!state.columns.some((c) => c.kind === "result")) return [];
+    const [first, end] = body.rendered;
+    const lo = Math.max(0, first - DEMAND_MARGIN);
+    const hi = Math.min(state.ord.length, end + DEMAND_MARGIN);
+    const out: string[] = [];
+    // rendered rows first, then the margins
+    const push = (p: number): void => {
+      const b = state.ord.at(p);
+      if (rowResultState(store, b) !== "loading") return;
+      const k = store.keyOf(b);
+      if (k !== null) out.push(k);
+    };
+    for (let p = first; p < end && p < hi; p++) push(p);
+    for (let p = end; p < hi; p++) push(p);
+    for (let p = first - 1; p >= lo; p--) push(p);
+    return out;
+  }
+
+  function closeDialogs(except: unknown = null): void {
+    if (except !== detail) detail.close();
+    if (except !== resultDetail) resultDetail.close(false);
+    if (except !== compare) compare.close(false);
+  }
+
+  function openCompare(base: number, trigger: HTMLElement | null): void {
+    closeDialogs(compare);
+    compare.open(base, trigger);
+  }
   const viewSync = new ViewSync(
     model,
     store,
     () => ({ all: isIdentitySpec(state.spec, state.columns), order: state.order }),
     options.debounceMs ?? 150,
   );
-  root.append(banners.el, toolbar.el, body.scroll, body.empty, detail.el);
+  root.append(banners.el, toolbar.el, body.scroll, body.empty, detail.el, resultDetail.el, compare.el);
   host.append(root);
 
   function buildHeader(): void {
@@ -158,7 +202,11 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
     const action = actionEl.dataset["action"];
     const colName = actionEl.dataset["col"] ?? "";
     if (action === "copy") copyText(state, root, toText(store.get(colName, h.base)), actionEl);
-    else if (action === "expand") detail.open(h.base, colName, actionEl);
+    else if (action === "expand") {
+      closeDialogs(detail);
+      detail.open(h.base, colName, actionEl);
+    } else if (action === "result") resultDetail.open(h.base, actionEl);
+    else if (action === "compare") openCompare(h.base, actionEl);
     else if (action === "review") review.toggle(h.base, h.key);
   });
 
@@ -174,10 +222,33 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
 
   listen(state, root, "keydown", (e) => {
     const ke = e as KeyboardEvent;
-    if (ke.key === "Escape" && detail.isOpen) {
-      ke.stopPropagation();
-      detail.close();
+    if (ke.key === "Escape") {
+      if (compare.isOpen) {
+        ke.stopPropagation();
+        compare.close();
+      } else if (resultDetail.isOpen) {
+        ke.stopPropagation();
+        resultDetail.close();
+      } else if (detail.isOpen) {
+        ke.stopPropagation();
+        detail.close();
+      }
+      return;
     }
+    // R: the row's whole result; C: compare its task's responses (focus in a row, no modifier)
+    if (ke.ctrlKey || ke.metaKey || ke.altKey) return;
+    const key = ke.key.toLowerCase();
+    if (key !== "r" && key !== "c") return;
+    const t = ke.target as Element | null;
+    if (!t || (t instanceof HTMLInputElement && t.type !== "checkbox") || t instanceof HTMLSelectElement) return;
+    if (t instanceof HTMLTextAreaElement) return;
+    const h = body.rowFor(t);
+    if (!h || h.base < 0) return;
+    const trigger = t instanceof HTMLElement ? t : null;
+    ke.preventDefault();
+    ke.stopPropagation();
+    if (key === "r") resultDetail.open(h.base, trigger);
+    else openCompare(h.base, trigger);
   });
 
   // ---- store events -------------------------------------------------------------------------
@@ -185,7 +256,8 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
     store.on("rows", (change: RowsChange) => {
       if (change.kind === "reset") {
         review.onSnapshot();
-        detail.close();
+        closeDialogs();
+        demand.reset();
         body.unbindAll();
         header.refreshCategoryOptions();
         refreshView(false);
@@ -195,9 +267,10 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
       for (const b of change.rows) body.markDirty(b);
       const { spec, columns } = state;
       const used = new Set<string>();
-      for (const [name, f] of Object.entries(spec.filters)) if (f) used.add(name);
-      for (const s of spec.sort) used.add(s.column);
-      if (spec.search.trim() !== "") for (const c of columns) if (c.searchable) used.add(c.name);
+      const source = (name: string): string => columns.find((c) => c.name === name)?.source ?? name;
+      for (const [name, f] of Object.entries(spec.filters)) if (f) used.add(source(name));
+      for (const s of spec.sort) used.add(source(s.column));
+      if (spec.search.trim() !== "") for (const c of columns) if (c.searchable) used.add(c.source);
       let affects = false;
       for (const c of change.columns) if (used.has(c)) affects = true;
       const cats = new Set<string>();

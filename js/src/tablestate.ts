@@ -31,8 +31,10 @@ export interface TableState {
   ord: Order;
   /** The row whose review panel is open, if any. */
   review: ReviewState | null;
-  /** Display position of the reviewed row (-1: not displayed). */
+  /** Display position of the reviewed row (-1: not displayed, or the panel is docked). */
   reviewPos: number;
+  /** Where the review panel is docked instead of under its row (the compare view), or null. */
+  reviewDock: HTMLElement | null;
   /** Explorer base URL (null: no links). */
   explorer: string | null;
   readOnly: boolean;
@@ -69,6 +71,7 @@ export function createTableState(model: AnyModel<WidgetModel>, store: RowStore, 
     ord: makeOrder(null, store.length),
     review: null,
     reviewPos: -1,
+    reviewDock: null,
     explorer: readExplorer(model),
     readOnly: readReadOnly(model),
   };
@@ -76,7 +79,8 @@ export function createTableState(model: AnyModel<WidgetModel>, store: RowStore, 
 
 /** Recompute the display position of the reviewed row (after the order changed). */
 export function updateReviewPos(state: TableState): void {
-  state.reviewPos = state.review === null ? -1 : state.ord.positionOf(state.review.base);
+  state.reviewPos =
+    state.review === null || state.reviewDock !== null ? -1 : state.ord.positionOf(state.review.base);
 }
 
 /** addEventListener, removed on destroy. */

@@ -5,7 +5,7 @@
 /** A single cell value as the front-end sees it (after Arrow / JSON decoding). */
 export type Scalar = string | number | boolean | null;
 
-export type ColumnKind = "address" | "text" | "ogpu" | "wei" | "category" | "bool" | "datetime";
+export type ColumnKind = "address" | "text" | "ogpu" | "wei" | "category" | "bool" | "datetime" | "result";
 
 export const COLUMN_KINDS: readonly ColumnKind[] = [
   "address",
@@ -15,6 +15,7 @@ export const COLUMN_KINDS: readonly ColumnKind[] = [
   "category",
   "bool",
   "datetime",
+  "result",
 ];
 
 /** One entry of the `columns` trait. */
@@ -49,7 +50,16 @@ export interface EstimateReply {
 }
 
 /** Names of the control columns (never shown as data columns). */
-export const CONTROL_COLUMNS = ["can_confirm", "reason", "action", "tx_hash", "action_error"] as const;
+export const CONTROL_COLUMNS = [
+  "can_confirm",
+  "reason",
+  "action",
+  "tx_hash",
+  "action_error",
+  "result_preview",
+  "result_state",
+  "result_kind",
+] as const;
 
 /** The key column. */
 export const KEY_COLUMN = "address";

@@ -57,6 +57,8 @@ try:  # safe-pysha3's C keccak: about 8x faster per call than eth_hash's pycrypt
 
 except ImportError:  # pragma: no cover - the dependency is declared; eth_hash is the fallback
     from eth_hash.auto import keccak
+
+    _keccak_256 = None
 ADDRESS_MASK = (1 << 160) - 1
 
 # ---- EIP-55 --------------------------------------------------------------------------------------
@@ -135,21 +137,27 @@ def checksummed(values: Any, what: str = "address") -> list[str]:
         "".join(vals)
     ):
         return [to_address(v, what) for v in vals]  # raises, naming the first bad one
-    lower = "".join(vals).lower()
-    digits = [lower[i * 42 + 2 : i * 42 + 42] for i in range(n)]
-    digests = np.frombuffer(b"".join(keccak(d.encode())[:20] for d in digits), np.uint8)
+    joined = "".join(vals)
+    lower = joined.lower().encode("ascii")
+    if _keccak_256 is not None:  # the C hasher called directly: this loop is the whole cost
+        h = _keccak_256
+        hashed = [h(lower[i + 2 : i + 42]).digest()[:20] for i in range(0, 42 * n, 42)]
+    else:  # pragma: no cover
+        hashed = [keccak(lower[i + 2 : i + 42])[:20] for i in range(0, 42 * n, 42)]
+    digests = np.frombuffer(b"".join(hashed), np.uint8).reshape(n, 20)
     nibbles = np.empty((n, 40), np.uint8)
-    nibbles[:, 0::2] = digests.reshape(n, 20) >> 4
-    nibbles[:, 1::2] = digests.reshape(n, 20) & 0x0F
-    chars = np.frombuffer("".join(digits).encode("ascii"), np.uint8).reshape(n, 40)
-    cased = np.where((chars >= ord("a")) & (nibbles >= 8), chars - 32, chars).astype(np.uint8)
-    text = cased.tobytes().decode("ascii")
-    out = ["0x" + text[i * 40 : i * 40 + 40] for i in range(n)]
-    for v, good in zip(vals, out, strict=True):
-        if v != good:
-            d = v[2:]
-            if not (d.islower() or d.isupper() or d.isdigit()):
-                to_address(v, what)  # a wrong mixed-case checksum: raises, naming it
+    nibbles[:, 0::2] = digests >> 4
+    nibbles[:, 1::2] = digests & 0x0F
+    full = np.frombuffer(lower, np.uint8).reshape(n, 42).copy()
+    chars = full[:, 2:]
+    full[:, 2:] = np.where((chars >= ord("a")) & (nibbles >= 8), chars - 32, chars)
+    text = full.tobytes().decode("ascii")
+    out = [text[i : i + 42] for i in range(0, 42 * n, 42)]
+    given = np.frombuffer(joined.encode("ascii"), np.uint8).reshape(n, 42)
+    for row in np.flatnonzero((given != full).any(axis=1)):
+        d = vals[row][2:]
+        if not (d.islower() or d.isupper() or d.isdigit()):
+            to_address(vals[row], what)  # a wrong mixed-case checksum: raises, naming it
     _remember(out)
     return out
 

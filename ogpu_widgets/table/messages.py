@@ -100,6 +100,10 @@ class FrontEndMessages:
                     self._patch = {"seq": self._seq, "rows": serialize.jsonable(self._overrides)}
         elif kind == "estimate":
             threading.Thread(target=self._estimate, args=(content,), daemon=True).start()
+        elif kind == "results":
+            self._on_results_message(content)  # type: ignore[attr-defined]
+        elif kind == "result":
+            self._on_result_message(content)  # type: ignore[attr-defined]
 
     def _estimate(self, content: dict[str, Any]) -> None:
         rid = content.get("id")

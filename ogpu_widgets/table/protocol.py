@@ -12,7 +12,15 @@ from typing import Any
 from ..chain.codec import to_address
 from ..errors import InvalidAddressError, OgpuWidgetsError
 
-__all__ = ["BadRequest", "ConfirmRequest", "parse_confirm_request", "parse_view", "reply"]
+__all__ = [
+    "BadRequest",
+    "ConfirmRequest",
+    "parse_confirm_request",
+    "parse_result_addresses",
+    "parse_result_request",
+    "parse_view",
+    "reply",
+]
 
 #: Longest request id accepted (ids are UUIDs in practice).
 MAX_ID = 200
@@ -55,6 +63,35 @@ def parse_confirm_request(message: Any) -> ConfirmRequest:
         return ConfirmRequest(rid, to_address(raw, "response address"), raw)
     except InvalidAddressError as exc:
         return ConfirmRequest(rid, None, raw, exc)
+
+
+def parse_result_request(message: Any) -> ConfirmRequest:
+    """The id and normalized address of a ``{"type": "result"}`` request (the detail view
+    asking for a row's whole result), checked like a confirm request: :class:`BadRequest` when
+    the id is unusable, an invalid address returned as ``error``."""
+    return parse_confirm_request(message)
+
+
+def parse_result_addresses(message: Any, limit: int) -> list[str]:
+    """The normalized, distinct addresses of a ``{"type": "results"}`` message (rows the
+    front-end shows), in order, at most ``limit``; anything that is not an address is
+    skipped, and a message without a list gives none."""
+    raw = message.get("addresses") if isinstance(message, dict) else None
+    if not isinstance(raw, list):
+        return []
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in raw[:limit]:
+        if not isinstance(item, str):
+            continue
+        try:
+            address = to_address(item, "response address")
+        except InvalidAddressError:
+            continue
+        if address not in seen:
+            seen.add(address)
+            out.append(address)
+    return out
 
 
 def reply(rid: Any, error: str = "") -> dict[str, Any]:

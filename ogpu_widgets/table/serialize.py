@@ -30,6 +30,7 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("task", "Task", "address"),
     ("provider", "Provider", "address"),
     ("data", "Data", "text"),
+    ("result", "Result", "result"),
     ("payment_ogpu", "Payment", "ogpu"),
     ("status", "Status", "category"),
     ("task_status", "Task status", "category"),
@@ -40,17 +41,26 @@ COLUMNS: list[tuple[str, str, str]] = [
 ]
 
 #: The columns shown unless ``columns=`` says otherwise (``task_expiry`` and ``source`` are
-#: available too).
+#: available too). ``result`` is the preview of the result behind ``data``, fetched after the
+#: table has painted (see :mod:`ogpu_widgets.table.results`).
 DEFAULT_COLUMNS = [
-    "address", "task", "provider", "data", "payment_ogpu", "status", "task_status",
+    "address", "task", "provider", "data", "result", "payment_ogpu", "status", "task_status",
     "delivery_method", "timestamp",
 ]  # fmt: skip
 
 #: Columns of the front-end's row store that only Python sets.
-CONTROL_COLUMNS = ("can_confirm", "reason", "action", "tx_hash", "action_error")
+CONTROL_COLUMNS = (
+    "can_confirm", "reason", "action", "tx_hash", "action_error",
+    "result_preview", "result_state", "result_kind",
+)  # fmt: skip
+
+#: Columns shown from something other than the DataFrame (the result, fetched later).
+DERIVED = ("result",)
 
 #: Columns a DataFrame must have to be shown (``load_responses`` gives them all).
-REQUIRED = [c for c, _, _ in COLUMNS if c != "address"] + ["client", "payment", "confirmed"]
+REQUIRED = [c for c, _, _ in COLUMNS if c != "address" and c not in DERIVED] + [
+    "client", "payment", "confirmed",
+]  # fmt: skip
 
 
 def checked_frame(df: Any) -> pd.DataFrame:
@@ -137,7 +147,7 @@ def snapshot(df: pd.DataFrame, can_confirm: np.ndarray, reasons: np.ndarray) -> 
     """The rows of ``df`` with Python's verdicts as one Arrow IPC stream."""
     table = pa.table(
         {
-            "address": packed_addresses(list(df.index)),
+            "address": packed_addresses(df.index.to_numpy(dtype=object).tolist()),
             "task": _dict_str(df["task"]),
             "provider": _dict_str(df["provider"]),
             "data": _strings(df["data"]),
@@ -177,12 +187,14 @@ def jsonable(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def visible_columns(columns: Iterable[str] | None) -> list[dict[str, str]]:
-    """The ``columns`` trait for the names asked for (default :data:`DEFAULT_COLUMNS`)."""
+def visible_columns(columns: Iterable[str] | None, *, results: bool = True) -> list[dict[str, str]]:
+    """The ``columns`` trait for the names asked for (default :data:`DEFAULT_COLUMNS`, without
+    ``result`` when the table fetches no results)."""
     known = {name: (label, kind) for name, label, kind in COLUMNS}
     if isinstance(columns, str):
         columns = [columns]
-    shown = list(DEFAULT_COLUMNS if columns is None else columns)
+    default = DEFAULT_COLUMNS if results else [c for c in DEFAULT_COLUMNS if c != "result"]
+    shown = list(default if columns is None else columns)
     unknown = [c for c in shown if c not in known]
     if unknown or not shown:
         raise ResponseTableError(

@@ -31,6 +31,7 @@ from ..records import ConfirmationState
 from . import eligibility, serialize
 from .actions import ConfirmActions
 from .messages import FrontEndMessages
+from .results import TableResults
 
 log = logging.getLogger("ogpu_widgets.table")
 
@@ -39,7 +40,7 @@ _STATIC = Path(__file__).resolve().parent.parent / "static"
 _WIDGET_KWARGS = frozenset({"layout", "tabbable", "tooltip"})
 _PARAMS = frozenset(
     {"data", "tasks", "source", "client", "network", "account", "columns", "confirm_timeout",
-     "progress"}
+     "progress", "results", "gateway"}
 )  # fmt: skip
 
 
@@ -75,7 +76,7 @@ def _signer_of(account: Any) -> tuple[Any, str]:
         del account
 
 
-class ResponseTable(ConfirmActions, FrontEndMessages, anywidget.AnyWidget):
+class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.AnyWidget):
     """An interactive table of OpenGPU responses with Confirm buttons.
 
     Build it from the same selectors as :func:`~ogpu_widgets.load_responses` (``tasks=``,
@@ -83,6 +84,11 @@ class ResponseTable(ConfirmActions, FrontEndMessages, anywidget.AnyWidget):
     is a private key, an ``eth_account`` account, or ``None`` for ``$CLIENT_PRIVATE_KEY``;
     without any, the table is read-only. ``columns`` names the columns to show, in order
     (default :data:`~ogpu_widgets.table.DEFAULT_COLUMNS`).
+
+    The Result column previews the result behind each response's ``data``: fetched in the
+    kernel after the table has painted, for the rows on screen (every row of a small table),
+    through :func:`ogpu_widgets.results.fetch_results` with ``gateway`` (default: the network's).
+    ``results=False`` fetches nothing and hides the column.
     """
 
     _esm = _esm()
@@ -136,6 +142,8 @@ class ResponseTable(ConfirmActions, FrontEndMessages, anywidget.AnyWidget):
         columns: Iterable[str] | None = None,
         confirm_timeout: float = 120.0,
         progress: bool = False,
+        results: bool = True,
+        gateway: str | None = None,
         **kwargs: Any,
     ) -> None:
         try:
@@ -163,7 +171,12 @@ class ResponseTable(ConfirmActions, FrontEndMessages, anywidget.AnyWidget):
             raise ResponseTableError(f"confirm_timeout={confirm_timeout!r} is not seconds > 0")
         self._confirm_timeout = float(confirm_timeout)
         self._network: Network = resolve_network(network)
-        self.columns = serialize.visible_columns(columns)
+        if not isinstance(results, bool):
+            raise ResponseTableError(f"results={results!r} is not True or False")
+        if gateway is not None and not isinstance(gateway, str):
+            raise ResponseTableError(f"gateway={gateway!r} is not a URL string")
+        self._init_results(results, gateway)
+        self.columns = serialize.visible_columns(columns, results=results)
         selectors = {"tasks": tasks, "source": source, "client": client}
         given = {k: v for k, v in selectors.items() if v is not None}
         if data is not None and given:
@@ -292,13 +305,17 @@ class ResponseTable(ConfirmActions, FrontEndMessages, anywidget.AnyWidget):
         with self._lock:
             self._df = df
             self._overrides = {}
-            self._snapshot_keys = list(df.index)
+            self._snapshot_keys = df.index.to_numpy(dtype=object).tolist()
             self._positions = None
             can_confirm, reasons = self._controls(df)
             self._rows = serialize.snapshot(df, can_confirm, reasons)
             self._rows_version += 1
-            # progress of confirmations travels as patches, not in the snapshot
-            progress = {a: self._action_fields(a) for a in self._confirmations if a in df.index}
+            # progress of confirmations and known results travel as patches, not in the snapshot
+            self._results_from_frame(df)
+            progress = self._result_patch_for(df.index)
+            for a in self._confirmations:
+                if a in df.index:
+                    progress.setdefault(a, {}).update(self._action_fields(a))
             if progress:
                 self._patch_rows(progress)
             self.selected_keys = [k for k in self.selected_keys if k in df.index]

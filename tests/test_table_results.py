@@ -1,0 +1,416 @@
+"""ResponseTable's results: the Result column, fetches on demand after the first paint (on worker
+threads, never on the comm thread), row patches, and the ``{"type": "result"}`` answers of the
+detail view, with front-end messages delivered the way the comm does (FakeComm).
+
+``ogpu_widgets.results.fetch_results`` is replaced by a fake here (the table looks it up at call
+time); the real one, through the devnet's gateway, is exercised by tests/e2e."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import threading
+import time
+import zlib
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from test_table import attach, custom_from_js, row, rows_of
+
+import ogpu_widgets as ow
+import ogpu_widgets.results as results_room
+from ogpu_widgets.table import CONTROL_COLUMNS, DEFAULT_COLUMNS, ResponseTable
+from ogpu_widgets.table import results as tr
+
+CID = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
+
+
+def png(w: int, h: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    raw = b"".join(b"\x00" + b"\x00\x00\x00" * w for _ in range(h))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'
+
+
+class FakeFetch:
+    """Stands in for ``fetch_results``: answers from ``payloads`` (by row position in the
+    table), records each call and the thread it ran on; ``delay`` makes it slow."""
+
+    def __init__(self, payloads: dict[int, dict], order: list[str], delay: float = 0.0) -> None:
+        self.payloads, self.order, self.delay = payloads, order, delay
+        self.calls: list[dict] = []
+        self.threads: set[str] = set()
+        self.fail: Exception | None = None
+        self.lock = threading.Lock()
+
+    def __call__(self, responses, **kwargs):
+        with self.lock:
+            self.calls.append({"addresses": list(responses.index), **kwargs})
+            self.threads.add(threading.current_thread().name)
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fail is not None:
+            raise self.fail
+        rows = {}
+        for a in responses.index:
+            p = self.payloads.get(self.order.index(a), {"result_kind": "json", "result": {"ok": 1}})
+            rows[a] = {
+                "result": p.get("result"),
+                "result_kind": p.get("result_kind", "json"),
+                "result_cid": p.get("result_cid", CID),
+                "result_verified": p.get("result_verified", True),
+                "result_error": p.get("result_error", ""),
+                "result_size": p.get("result_size", 10),
+            }
+        df = pd.DataFrame.from_dict(rows, orient="index")
+        df["result_verified"] = df["result_verified"].astype("boolean")
+        return df
+
+    def fetched(self) -> list[str]:
+        return [a for c in self.calls for a in c["addresses"]]
+
+
+@pytest.fixture
+def task_rows(devnet):
+    """A manual task with 4 responses (read once for the module's tests)."""
+    source = devnet.publish_source("manual")
+    task = devnet.publish_task(source, payment_ogpu=1)
+    responses = [devnet.respond(task, i, data=f"ipfs://{CID}?{i}") for i in range(4)]
+    df = ow.load_responses(tasks=[task], network=devnet.network, progress=False)
+    return {"task": task, "responses": responses, "df": df}
+
+
+PAYLOADS = {
+    0: {"result_kind": "json", "result": {"result": "positive", "confidence": 0.97}},
+    1: {"result_kind": "text", "result": "a \x1b[31mred\x1b[0m line\nand \u202eevil", "result_verified": pd.NA},
+    2: {"result_kind": "image", "result": png(64, 48), "result_size": 200},
+    3: {"result_kind": "error", "result": None, "result_error": "not fetched: not an IPFS URL",
+        "result_verified": pd.NA},
+}  # fmt: skip
+
+
+@pytest.fixture
+def make(devnet, task_rows, monkeypatch):
+    """A table over ``task_rows`` with a fake fetch; returns (table, comm, fake)."""
+
+    def build(payloads=None, delay=0.0, **kw):
+        df = task_rows["df"]
+        fake = FakeFetch(PAYLOADS if payloads is None else payloads, list(df.index), delay)
+        monkeypatch.setattr(results_room, "fetch_results", fake)
+        t = ResponseTable(df, network=devnet.network, **kw)
+        comm = attach(t)
+        return t, comm, fake
+
+    return build
+
+
+def answers(comm, rid=None):
+    out = [c for c in comm.customs() if c.get("type") == "result"]
+    return [c for c in out if rid is None or c["id"] == rid]
+
+
+def wait_answer(comm, rid, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = answers(comm, rid)
+        if got:
+            return got[-1]
+        time.sleep(0.01)
+    raise AssertionError(f"no answer for {rid!r}")
+
+
+# ---- the column and the first paint -----------------------------------------------------------
+
+
+def test_the_result_column_follows_data_and_the_first_paint_fetches_nothing(make, task_rows):
+    assert DEFAULT_COLUMNS.index("result") == DEFAULT_COLUMNS.index("data") + 1
+    assert {"result_preview", "result_state", "result_kind"} <= set(CONTROL_COLUMNS)
+    t, comm, fake = make()
+    names = [c["name"] for c in t.columns]
+    assert names[names.index("data") + 1] == "result"
+    assert t.columns[names.index("result")] == {"name": "result", "label": "Result",
+                                                 "kind": "result"}  # fmt: skip
+    schema = rows_of(t).schema.names
+    assert not any(n.startswith("result") for n in schema)  # patches only
+    time.sleep(0.1)
+    assert fake.calls == []  # nothing before the front-end has painted and asked
+    off, _, _ = make(results=False)
+    assert "result" not in [c["name"] for c in off.columns]
+
+
+def test_rows_fill_in_as_patches_fetched_off_the_comm_thread(make, task_rows):
+    t, comm, fake = make(delay=0.3)
+    a = list(task_rows["df"].index)
+    start = time.monotonic()
+    custom_from_js(t, {"type": "results", "addresses": [a[0]]})
+    assert time.monotonic() - start < 0.1  # the comm thread only queues
+    assert t.wait_results(10)
+    assert fake.threads and "MainThread" not in fake.threads
+    assert all(c["progress"] is False for c in fake.calls)
+    assert all(c["network"] is t.network for c in fake.calls)
+    # a small table fetches every row after the first ask, the asked one first
+    assert sorted(fake.fetched()) == sorted(a)
+    r0, r1, r2, r3 = (row(t, x) for x in a)
+    assert r0["result_state"] == "ok" and r0["result_kind"] == "json"
+    assert r0["result_preview"] == '{"result":"positive","confidence":0.97}'
+    assert r1["result_state"] == "unverified"
+    assert r1["result_preview"] == "a ␛[31mred␛[0m line and \ufffdevil"  # inert, one line
+    assert r2["result_state"] == "ok" and r2["result_preview"] == "image 64×48 PNG"
+    assert r3["result_state"] == "none" and r3["result_preview"].startswith("not fetched")
+    # the patches travelled in _patch, keyed by response address
+    patched = {addr for s in comm.states() if "_patch" in s for addr in s["_patch"]["rows"]}
+    assert patched == set(a)
+    # the table's results as a DataFrame
+    res = t.results
+    assert res.loc[a[0], "result"] == {"result": "positive", "confidence": 0.97}
+    assert res["result_verified"].dtype == "boolean"
+    assert pd.isna(res.loc[a[1], "result_verified"])
+
+
+def test_asked_rows_go_first_and_prefetched_ones_after(make, task_rows):
+    t, comm, fake = make()
+    a = list(task_rows["df"].index)
+    with t._lock:  # the queue alone (no worker started): the last key is fetched first
+        t._queue([a[0], a[1]], priority=False)
+        t._queue([a[2], a[3]], priority=True)
+        assert list(t._result_pending)[::-1] == [a[2], a[3], a[0], a[1]]
+        t._queue([a[1]], priority=True)  # asked again: first
+        assert list(t._result_pending)[-1] == a[1]
+        t._result_pending.clear()
+
+
+def test_known_rows_are_not_fetched_again_and_bad_entries_are_skipped(make, task_rows):
+    t, comm, fake = make()
+    a = list(task_rows["df"].index)
+    custom_from_js(t, {"type": "results", "addresses": [a[0]]})
+    t.wait_results(10)
+    n = len(fake.fetched())
+    custom_from_js(
+        t,
+        {"type": "results", "addresses": [a[0].lower(), "0x" + "12" * 20, "nonsense", 7, None]},
+    )
+    custom_from_js(t, {"type": "results", "addresses": "not a list"})
+    custom_from_js(t, {"type": "results"})
+    t.wait_results(10)
+    assert len(fake.fetched()) == n
+
+
+def test_a_large_table_fetches_only_what_is_asked_and_the_list_is_capped(make, task_rows):
+    from ogpu_widgets.table import protocol
+
+    many = ["0x" + f"{i:040x}" for i in range(tr.MAX_ADDRESSES + 100)]
+    assert len(protocol.parse_result_addresses({"addresses": many}, tr.MAX_ADDRESSES)) == (
+        tr.MAX_ADDRESSES
+    )
+    t, comm, fake = make()
+    a = list(task_rows["df"].index)
+    old = tr.PREFETCH_ALL
+    try:
+        tr.PREFETCH_ALL = 2  # this table is now "large"
+        custom_from_js(t, {"type": "results", "addresses": [a[1], a[1].lower()]})
+        t.wait_results(10)
+    finally:
+        tr.PREFETCH_ALL = old
+    assert fake.fetched() == [a[1]]
+
+
+def test_a_failing_fetch_marks_the_rows_and_is_tried_again_on_request(make, task_rows):
+    t, comm, fake = make()
+    fake.fail = RuntimeError("gateway exploded")
+    a = list(task_rows["df"].index)
+    custom_from_js(t, {"type": "results", "addresses": [a[0]]})
+    t.wait_results(10)
+    r = row(t, a[0])
+    assert r["result_state"] == "error" and "gateway exploded" in r["result_preview"]
+    fake.fail = None
+    custom_from_js(t, {"type": "result", "id": "again", "response": a[0]})
+    got = wait_answer(comm, "again")
+    assert got["kind"] == "json" and got["value"] == {"result": "positive", "confidence": 0.97}
+    t.wait_results(10)
+    assert row(t, a[0])["result_state"] == "ok"
+
+
+# ---- {"type": "result"}: the detail view's request -------------------------------------------
+
+
+@pytest.mark.parametrize("rid", [None, "", "   ", 7, 7.0, True, ["x"], "x" * 500])
+def test_a_result_request_without_a_usable_id_is_answered_with_an_error(make, task_rows, rid):
+    t, comm, fake = make()
+    message = {"type": "result", "response": task_rows["responses"][0]}
+    if rid is not None:
+        message["id"] = rid
+    custom_from_js(t, message)
+    got = answers(comm)[-1]
+    assert got["id"] == (rid if isinstance(rid, str) else "")  # as _reply does
+    assert got["kind"] == "error" and "request id" in got["error"]
+    assert fake.calls == []
+
+
+def test_result_requests_are_checked_and_answered_with_their_id(make, task_rows):
+    t, comm, fake = make()
+    a = list(task_rows["df"].index)
+    custom_from_js(t, {"type": "result", "id": "u", "response": "0x" + "12" * 20})
+    got = wait_answer(comm, "u")
+    assert got["kind"] == "error" and "not a row" in got["error"]
+    custom_from_js(t, {"type": "result", "id": "bad", "response": "<script>"})
+    got = wait_answer(comm, "bad")
+    assert got["kind"] == "error" and "not a valid address" in got["error"]
+    # ids compared exactly: "7" is answered as "7", never as 7
+    custom_from_js(t, {"type": "result", "id": "7", "response": a[0].lower()})
+    got = wait_answer(comm, "7")
+    assert got["id"] == "7" and got["kind"] == "json"
+    assert got["value"] == {"result": "positive", "confidence": 0.97}
+    assert got["verified"] is True and got["cid"] == CID and got["state"] == "ok"
+    assert fake.fetched() == [a[0]]  # fetched on a worker, once
+    custom_from_js(t, {"type": "result", "id": "7b", "response": a[0]})
+    assert wait_answer(comm, "7b")["value"] == {"result": "positive", "confidence": 0.97}
+    assert fake.fetched() == [a[0]]  # from the table's cache
+    # every answer is plain JSON (what the comm can carry)
+    for c in answers(comm):
+        json.dumps(c, allow_nan=False)
+
+
+def test_image_text_and_error_answers(make, task_rows):
+    t, comm, fake = make()
+    a = list(task_rows["df"].index)
+    for i, x in enumerate(a):
+        custom_from_js(t, {"type": "result", "id": f"r{i}", "response": x})
+    img = wait_answer(comm, "r2")
+    assert img["kind"] == "image" and img["mime"] == "image/png"
+    assert (img["width"], img["height"]) == (64, 48)
+    assert base64.b64decode(img["image"]) == PAYLOADS[2]["result"]
+    text = wait_answer(comm, "r1")
+    assert text["kind"] == "text" and text["value"] == PAYLOADS[1]["result"]
+    assert text["verified"] is None and text["state"] == "unverified"
+    none = wait_answer(comm, "r3")
+    assert none["kind"] == "error" and none["state"] == "none"
+    assert none["error"].startswith("not fetched")
+
+
+def test_what_is_sent_to_the_browser_is_capped(make, task_rows):
+    big_text = "x" * (tr.MAX_TEXT + 10)
+    big_json = {"v": "y" * tr.MAX_TEXT}
+    payloads = {
+        0: {"result_kind": "text", "result": big_text},
+        1: {"result_kind": "json", "result": big_json},
+        2: {"result_kind": "image", "result": png(2, 2) + b"\x00" * tr.MAX_IMAGE},
+        3: {"result_kind": "image", "result": SVG},
+    }
+    t, comm, fake = make(payloads)
+    a = list(task_rows["df"].index)
+    for i, x in enumerate(a):
+        custom_from_js(t, {"type": "result", "id": f"c{i}", "response": x})
+    text = wait_answer(comm, "c0")
+    assert text["truncated"] is True and len(text["value"]) == tr.MAX_TEXT
+    js = wait_answer(comm, "c1")
+    assert js["truncated"] is True and js["value"] is None and len(js["text"]) == tr.MAX_TEXT
+    img = wait_answer(comm, "c2")
+    assert img["truncated"] is True and img["image"] == "" and "not shown" in img["error"]
+    svg = wait_answer(comm, "c3")
+    assert svg["image"] == "" and svg["mime"] == "" and "PNG, JPEG, GIF and WebP" in svg["error"]
+    t.wait_results(10)
+    assert row(t, a[3])["result_preview"].startswith("image,")  # an SVG is never an image
+    assert len(row(t, a[0])["result_preview"]) <= tr.MAX_PREVIEW
+
+
+def test_resync_and_refresh_carry_the_results(make, task_rows):
+    t, comm, fake = make()
+    a = list(task_rows["df"].index)
+    custom_from_js(t, {"type": "results", "addresses": a})
+    t.wait_results(10)
+    custom_from_js(t, {"type": "resync"})
+    assert t._patch["rows"][a[0]]["result_state"] == "ok"
+    n = len(fake.fetched())
+    t.refresh()  # a new snapshot: the results are patched again, not fetched again
+    assert t._patch["rows"][a[0]]["result_state"] == "ok"
+    assert len(fake.fetched()) == n
+
+
+def test_results_off(make, task_rows):
+    t, comm, fake = make(results=False)
+    a = list(task_rows["df"].index)
+    custom_from_js(t, {"type": "results", "addresses": a})
+    custom_from_js(t, {"type": "result", "id": "off", "response": a[0]})
+    assert "turned off" in wait_answer(comm, "off")["error"]
+    assert fake.calls == []
+    assert row(t, a[0])["result_state"] == "none"  # a Result column shown anyway never spins
+
+
+# ---- previews and image headers ----------------------------------------------------------------
+
+
+def test_previews_and_states():
+    r = tr.Result
+    assert tr.preview(r("json", {"a": [1, 2], "b": "x" * 500})).endswith("…")
+    assert len(tr.preview(r("json", {"b": "x" * 500}))) == tr.MAX_PREVIEW
+    assert tr.preview(r("json", [1, None, True])) == "[1,null,true]"
+    assert tr.result_state(r("json", 1, verified=True)) == "ok"
+    assert tr.result_state(r("json", 1, verified=None)) == "unverified"
+    assert tr.result_state(r("error", error="verification failed: mismatch", verified=False)) == (
+        "error"
+    )
+    assert tr.result_state(r("error", error="timed out")) == "error"
+    assert tr.result_state(r("error", error="not fetched: loopback")) == "none"
+    assert tr.preview(r("binary", b"\x00" * 2048, size=2048)) == "binary, 2.0 kB"
+    hostile = r("text", "\u202e<script>\x1b[2J\x00\x9b")
+    assert tr.preview(hostile) == "\ufffd<script>␛[2J␀\ufffd"
+
+
+def test_image_headers():
+    assert tr.image_info(png(64, 64)) == ("image/png", 64, 64)
+    gif = b"GIF89a" + struct.pack("<HH", 10, 20) + b"\x00" * 10
+    assert tr.image_info(gif) == ("image/gif", 10, 20)
+    jpeg = (
+        b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00" + b"\x00" * 9
+        + b"\xff\xc0" + struct.pack(">HBHH", 17, 8, 30, 40) + b"\x00" * 12
+    )  # fmt: skip
+    assert tr.image_info(jpeg) == ("image/jpeg", 40, 30)
+    webp = (
+        b"RIFF"
+        + b"\x00" * 4
+        + b"WEBPVP8X"
+        + b"\x00" * 8
+        + (99).to_bytes(3, "little")
+        + (49).to_bytes(3, "little")
+    )
+    assert tr.image_info(webp) == ("image/webp", 100, 50)
+    assert tr.image_info(SVG) is None
+    assert tr.image_info(b"<html>") is None
+
+
+def test_snapshot_is_unchanged_in_size(make, task_rows):
+    t, comm, fake = make()
+    table = pa.ipc.open_stream(t._rows).read_all()
+    assert "result_preview" not in table.schema.names
+
+
+def test_values_beyond_the_memory_budget_are_dropped_and_fetched_again(
+    make, task_rows, monkeypatch
+):
+    monkeypatch.setattr(tr, "MEMORY_BUDGET", 1)
+    t, comm, fake = make()
+    a = list(task_rows["df"].index)
+    custom_from_js(t, {"type": "results", "addresses": a})
+    t.wait_results(10)
+    kept = list(t._result_values)
+    assert len(kept) == 1  # only the latest value stays in memory
+    gone = next(x for x in a[:3] if x not in kept)  # a[3] has no value to keep
+    assert row(t, gone)["result_state"] == "ok"  # its preview stays
+    assert t.results.loc[gone, "result_preview"] == row(t, gone)["result_preview"]
+    n = len(fake.fetched())
+    custom_from_js(t, {"type": "result", "id": "m", "response": gone})
+    assert wait_answer(comm, "m")["state"] == "ok"
+    assert fake.fetched()[n:] == [gone]
