@@ -60,6 +60,7 @@ from .errors import (
     TaskExpiredError,
     TaskFinalizedError,
     TransactionRevertedError,
+    WatchTimeoutError,
     WrongChainError,
 )
 from .records import (
@@ -193,6 +194,7 @@ __all__ = [
     "TaskResponse",
     "TaskStatus",
     "TransactionRevertedError",
+    "WatchTimeoutError",
     "WrongChainError",
     "confirm_many",
     "confirm_response",

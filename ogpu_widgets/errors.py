@@ -55,6 +55,7 @@ __all__ = [
     "TaskExpiredError",
     "TaskFinalizedError",
     "TransactionRevertedError",
+    "WatchTimeoutError",
     "WrongChainError",
 ]
 
@@ -345,6 +346,19 @@ class ResultTooLargeError(ResultError):
 
 class ResultTimeoutError(ResultError):
     """Fetching a result took longer than its time-out, or the overall time budget ran out."""
+
+
+# ---- monitoring ------------------------------------------------------------------------------
+
+
+class WatchTimeoutError(OgpuWidgetsError, TimeoutError):
+    """What was waited for (responses of a task, its confirmation) did not happen in time.
+    ``found`` holds what had arrived by then."""
+
+    task: str | None
+    expected: int | None
+    found: list | None
+    timeout: float | None
 
 
 # ---- the widget --------------------------------------------------------------------------------
