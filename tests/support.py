@@ -86,3 +86,76 @@ def sdk_on_devnet(monkeypatch):
             yield dev
         finally:
             Web3Manager._web3_instances.clear()
+
+
+class LaggingNode:
+    """A :class:`Proxy` rule for a node behind load-balanced replicas, one of which lags: while
+    ``lag_at`` is set (:meth:`freeze`), every ``every``-th request (every one with ``every=1``)
+    is answered by the "old replica" as of block ``lag_at``: ``eth_blockNumber`` says
+    ``lag_at`` and ``eth_getLogs`` returns only the logs up to ``lag_at`` (an empty list for a
+    range above it), read from the real node. Everything else is forwarded. ``stale`` counts
+    the answers given from the older block."""
+
+    def __init__(self, upstream: str, every: int = 2) -> None:
+        self.upstream, self.every = upstream, every
+        self.lag_at: int | None = None
+        self.stale = 0
+        self._session = requests.Session()
+        self._lock = threading.Lock()
+
+    def _ask(self, method: str, params: list) -> object:
+        reply = self._session.post(
+            self.upstream,
+            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+            timeout=60,
+        ).json()
+        return reply["result"]
+
+    def freeze(self, block: int | None = None) -> int:
+        """Let the old replica answer from ``block`` (default: the head now); that block."""
+        with self._lock:
+            self.lag_at = int(self._ask("eth_blockNumber", []), 16) if block is None else block
+            return self.lag_at
+
+    def thaw(self) -> None:
+        with self._lock:
+            self.lag_at = None
+
+    def __call__(self, payload, n):
+        with self._lock:
+            lag_at = self.lag_at
+        if lag_at is None or isinstance(payload, list) or n % self.every:
+            return None
+        method, params = payload.get("method"), payload.get("params") or []
+        if method == "eth_blockNumber":
+            result: object = hex(lag_at)
+        elif method == "eth_getLogs":
+            query = dict(params[0])
+            lower = int(query.get("fromBlock", "0x0"), 16)
+            upper = min(lag_at, int(query["toBlock"], 16))
+            query["toBlock"] = hex(upper)
+            result = [] if lower > upper else self._ask("eth_getLogs", [query])
+        else:
+            return None
+        with self._lock:
+            self.stale += 1
+        return 200, {"jsonrpc": "2.0", "id": payload.get("id"), "result": result}
+
+
+def log_range_limit(blocks: int, message: str = "query returned more than 10000 results"):
+    """A :class:`Proxy` rule refusing ``eth_getLogs`` over more than ``blocks`` blocks the way
+    public nodes do (-32005 and ``message``); the rule's ``refused`` counts the refusals."""
+
+    def rule(payload, n):
+        if isinstance(payload, list) or payload.get("method") != "eth_getLogs":
+            return None
+        query = payload["params"][0]
+        span = int(query["toBlock"], 16) - int(query["fromBlock"], 16) + 1
+        if span <= blocks:
+            return None
+        rule.refused += 1
+        error = {"code": -32005, "message": message}
+        return 200, {"jsonrpc": "2.0", "id": payload.get("id"), "error": error}
+
+    rule.refused = 0
+    return rule

@@ -62,8 +62,9 @@ def test_rooms_import_one_way():
     pkg = ROOT / "ogpu_widgets"
     rules = {
         "chain": ("read", "confirm", "table", "devnet", "records"),
-        "read": ("confirm", "table", "devnet"),
-        "confirm": ("read", "table", "devnet"),
+        "read": ("confirm", "table", "devnet", "live"),
+        "confirm": ("read", "table", "devnet", "live"),
+        "live": ("confirm", "table", "devnet"),
         "table": ("devnet",),
         "results": ("confirm", "table", "devnet"),
     }

@@ -1,0 +1,65 @@
+"""States only move forward.
+
+A task goes ``NEW < ATTEMPTED < RESPONDED < {CANCELED, EXPIRED, FINALIZED}`` and a response
+``SUBMITTED < CONFIRMED``; a final state never changes. Whatever shows a state (a table row, a
+watcher's consumer) keeps ``newer_*(shown, seen)``: an answer from a lagging replica, a stale
+read, or an event that a reorg took back after it was delivered can then never move a
+confirmed response back to submitted, or a finalized task back to responded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidArgumentError
+from ..records import ResponseStatus, TaskStatus
+
+__all__ = ["is_final", "newer_response_status", "newer_task_status"]
+
+_FINAL = frozenset({TaskStatus.CANCELED, TaskStatus.EXPIRED, TaskStatus.FINALIZED})
+
+
+def _status(value: Any, enum: type, what: str):
+    if isinstance(value, enum):
+        return value
+    try:
+        if isinstance(value, str):
+            return enum[value.strip().upper()]
+        if isinstance(value, int) and not isinstance(value, bool):
+            return enum(value)
+    except (KeyError, ValueError):
+        pass
+    raise InvalidArgumentError(
+        f"{value!r} is not a {what} status: use one of {', '.join(s.name.lower() for s in enum)}",
+        argument=what,
+    )
+
+
+def is_final(status: TaskStatus | str | int) -> bool:
+    """Whether a task status never changes again (canceled, expired, finalized)."""
+    return _status(status, TaskStatus, "task") in _FINAL
+
+
+def newer_task_status(
+    old: TaskStatus | str | int | None, new: TaskStatus | str | int
+) -> TaskStatus:
+    """The later of two task statuses (``new`` unless ``old`` is final or further along).
+    Statuses are :class:`~ogpu_widgets.records.TaskStatus`, their ``int`` values or their
+    names in any case (``"finalized"``); ``old`` may be None (nothing shown yet)."""
+    new_s = _status(new, TaskStatus, "task")
+    if old is None:
+        return new_s
+    old_s = _status(old, TaskStatus, "task")
+    if old_s in _FINAL:
+        return old_s
+    return new_s if new_s > old_s else old_s
+
+
+def newer_response_status(
+    old: ResponseStatus | str | int | None, new: ResponseStatus | str | int
+) -> ResponseStatus:
+    """The later of two response statuses: ``CONFIRMED`` once either is confirmed."""
+    new_s = _status(new, ResponseStatus, "response")
+    if old is None:
+        return new_s
+    return max(_status(old, ResponseStatus, "response"), new_s)

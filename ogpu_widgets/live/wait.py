@@ -1,0 +1,203 @@
+"""The waits: ``wait_for_responses`` and ``wait_for_confirmed_response``.
+
+Each subscribes to the network's one poller *before* its first read (from a few blocks below
+the head), so an event that lands between the read and the subscription is not missed; it
+reads the task's responses again when an event of the task arrives (and, while the events
+name responses that a read did not show yet, a lagging replica's read, at every poll), and
+keeps what it read only moving forward (a stale read never un-confirms a response).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from ..chain.codec import to_address
+from ..chain.network import NetworkLike, resolve_network
+from ..errors import InvalidArgumentError, ReadError, WatchTimeoutError
+from ..read.calls import get_task_responses
+from ..records import TaskResponse, TaskStatus
+from .events import Event, ResponseStatusChanged, ResponseSubmitted, TaskStatusChanged
+from .poller import POLL_INTERVAL, POLLERS, REORG_WINDOW, _seconds
+from .state import newer_response_status
+
+__all__ = ["wait_for_confirmed_response", "wait_for_responses"]
+
+log = logging.getLogger("ogpu_widgets.live")
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"count={value!r} is not a whole number >= 1",
+                                   argument="count")  # fmt: skip
+    return value
+
+
+def _merge(found: dict[str, TaskResponse], records: list[TaskResponse]) -> None:
+    """Add what was read, keeping states only moving forward (a stale read never un-confirms)."""
+    for rec in records:
+        old = found.get(rec.address)
+        if old is None or newer_response_status(old.status, rec.status).label == rec.status:
+            found[rec.address] = rec
+
+
+class _Reads:
+    """The waits' reads of a task's responses. A :class:`ReadError` (a node that keeps
+    failing, a read that did not come back whole) is tried again at the next poll rather than
+    ending the wait; the typed verdicts about the address (``NotATaskError``...) are raised."""
+
+    def __init__(self, task: str, network: Any) -> None:
+        self.task, self.network = task, network
+        self.error: ReadError | None = None
+        self.succeeded = False
+
+    def into(self, found: dict[str, TaskResponse]) -> bool:
+        """Merge a read into ``found``; False when it failed (and is worth another try)."""
+        try:
+            _merge(found, get_task_responses(self.task, network=self.network))
+        except ReadError as exc:
+            self.error = exc
+            log.debug("reading the responses of %s failed (%s); trying again", self.task, exc)
+            return False
+        self.error, self.succeeded = None, True
+        return True
+
+    def give_up(self) -> None:
+        """At the deadline: a wait that never read anything raises the read's error."""
+        if not self.succeeded and self.error is not None:
+            raise self.error
+
+
+class _Waiter:
+    """A subscription that notes the events of one task (for the waits)."""
+
+    def __init__(self, network: Any, task: str, poll_interval: float) -> None:
+        self.task = task
+        self.lock = threading.Lock()
+        self.changed = threading.Event()
+        self.responses: set[str] = set()  # responses of the task the events named
+        self.finalized = False
+        head = POLLERS.head(network)
+        self.sub = POLLERS.subscribe(network, self._on_events,
+                                     since_block=max(0, head - REORG_WINDOW),
+                                     poll_interval=poll_interval)  # fmt: skip
+
+    def _on_events(self, events: list[Event]) -> None:
+        ours = {ev.tx_hash for ev in events if getattr(ev, "task", None) == self.task}
+        with self.lock:
+            hit = self._note(events, ours)
+        if hit:
+            self.changed.set()
+
+    def _note(self, events: list[Event], ours: set[str]) -> bool:
+        hit = False
+        for ev in events:
+            if isinstance(ev, ResponseSubmitted) and ev.task == self.task:
+                self.responses.add(ev.response)
+                hit = True
+            elif isinstance(ev, TaskStatusChanged) and ev.task == self.task:
+                self.finalized |= ev.status == TaskStatus.FINALIZED
+                hit = True
+            elif isinstance(ev, ResponseStatusChanged) and (
+                ev.response in self.responses or ev.tx_hash in ours
+            ):
+                hit = True
+        return hit
+
+    def missing(self, found: dict[str, TaskResponse]) -> bool:
+        """Whether events named responses that the last read did not have (it lagged)."""
+        with self.lock:
+            return bool(self.responses - set(found))
+
+    def know(self, found: dict[str, TaskResponse]) -> None:
+        with self.lock:
+            self.responses.update(found)
+
+    def wait(self, deadline: float, pending: bool, poll_interval: float) -> bool:
+        """Wait for an event of the task (or, ``pending``: a read that lagged behind the
+        events, just a poll interval); False when the deadline passed."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if pending:
+            self.changed.wait(min(remaining, poll_interval))
+            return True
+        return self.changed.wait(remaining)
+
+
+def wait_for_responses(
+    task: str,
+    count: int = 1,
+    *,
+    network: NetworkLike = None,
+    timeout: float = 60.0,
+    poll_interval: float = POLL_INTERVAL,
+) -> list[TaskResponse]:
+    """The task's responses once it has at least ``count`` (at once if it has them already),
+    as :class:`~ogpu_widgets.records.TaskResponse` in slot order. Raises
+    :class:`~ogpu_widgets.errors.WatchTimeoutError` (``task``, ``expected``, ``found``: what
+    had arrived, ``timeout``) after ``timeout`` seconds, and what ``get_task_responses``
+    raises for a bad task."""
+    task = to_address(task, "task address")
+    count = _count(count)
+    timeout = _seconds(timeout, "timeout")
+    interval = _seconds(poll_interval, "poll_interval")
+    net = resolve_network(network)
+    deadline = time.monotonic() + timeout
+    waiter = _Waiter(net, task, interval)
+    found: dict[str, TaskResponse] = {}
+    reads = _Reads(task, net)
+    try:
+        while True:
+            waiter.changed.clear()
+            ok = reads.into(found)
+            if ok and len(found) >= count:
+                return list(found.values())
+            pending = not ok or waiter.missing(found)
+            if not waiter.wait(deadline, pending, interval):
+                reads.give_up()
+                raise WatchTimeoutError(
+                    f"task {task} has {len(found)} response(s), not {count}, after {timeout:g} s",
+                    task=task, expected=count, found=list(found.values()), timeout=timeout,
+                ) from reads.error  # fmt: skip
+    finally:
+        waiter.sub.close()
+
+
+def wait_for_confirmed_response(
+    task: str,
+    *,
+    network: NetworkLike = None,
+    timeout: float = 60.0,
+    poll_interval: float = POLL_INTERVAL,
+) -> TaskResponse:
+    """The task's confirmed response, once there is one (at once if there is): confirmed by
+    the client from anywhere (this kernel, another one, the explorer) or by the chain itself
+    (a FIRST_RESPONSE source). Raises :class:`~ogpu_widgets.errors.WatchTimeoutError`
+    (``found``: the task's responses by then, none confirmed) after ``timeout`` seconds."""
+    task = to_address(task, "task address")
+    timeout = _seconds(timeout, "timeout")
+    interval = _seconds(poll_interval, "poll_interval")
+    net = resolve_network(network)
+    deadline = time.monotonic() + timeout
+    waiter = _Waiter(net, task, interval)
+    found: dict[str, TaskResponse] = {}
+    reads = _Reads(task, net)
+    try:
+        while True:
+            waiter.changed.clear()
+            ok = reads.into(found)
+            for rec in found.values():
+                if rec.confirmed:
+                    return rec
+            waiter.know(found)
+            if not waiter.wait(deadline, waiter.finalized or not ok, interval):
+                reads.give_up()
+                raise WatchTimeoutError(
+                    f"no response of task {task} was confirmed within {timeout:g} s",
+                    task=task, expected=1, found=list(found.values()), timeout=timeout,
+                ) from reads.error  # fmt: skip
+    finally:
+        waiter.sub.close()

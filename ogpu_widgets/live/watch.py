@@ -1,0 +1,334 @@
+"""``watch_responses``: the events of a scope, on the network's one event poller
+(:mod:`.poller`); the waits are in :mod:`.wait`.
+
+A :class:`ResponseWatcher` selects the events of its scope from the poller's stream: a
+``tasks=`` list is fixed; ``source=``/``client=`` also take in tasks published after the
+watcher started (``TaskPublished`` of the source, or of any source whose client is the
+client: a source seen for the first time is read once). A ``ResponseStatusChanged`` names only
+a response: it is placed by the responses the watcher saw submitted, by the task events of
+the same transaction (a confirmation finalizes its task in the same transaction), and only
+when both say nothing by reading the response once. Each ``ResponseSubmitted`` it delivers
+carries ``record``, the :class:`~ogpu_widgets.records.TaskResponse` read from the chain when
+the event is delivered (so it may be further along: already confirmed), or ``None``, with a
+warning, when the node could not give it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from ..chain.network import NetworkLike, resolve_network
+from ..errors import InvalidArgumentError, OgpuWidgetsError
+from ..read.calls import _discover
+from ..read.rows import OK
+from ..read.session import Session
+from ..read.validate import check_tasks, selector_value
+from ..records import TaskResponse
+from .events import (
+    Event,
+    ResponseStatusChanged,
+    ResponseSubmitted,
+    TaskPublished,
+    TaskStatusChanged,
+)
+from .poller import POLL_INTERVAL, POLLERS, Subscription, _block, _seconds
+
+__all__ = ["ResponseWatcher", "watch_responses"]
+
+log = logging.getLogger("ogpu_widgets.live")
+
+_STOP = object()
+#: How many out-of-scope responses and sources a watcher remembers (then forgets the oldest).
+FOREIGN_MEMORY = 10_000
+
+
+class ResponseWatcher:
+    """The events of a scope (see the module's docstring), as they happen.
+
+    Iterate it (blocking) for :data:`~ogpu_widgets.live.events.Event` values, or give
+    ``on_event=`` a callable (called on the poller's thread; what it raises is logged, the
+    watcher goes on): with a callback the watcher is not iterable. :meth:`get` waits with a
+    time-out. :meth:`stop` (or leaving a ``with`` block) unsubscribes; iteration then ends
+    after the events already queued. Made by :func:`watch_responses`."""
+
+    def __init__(
+        self,
+        kind: str,
+        value: Any,
+        *,
+        network: NetworkLike = None,
+        since_block: int | None = None,
+        poll_interval: float = POLL_INTERVAL,
+        on_event: Callable[[Event], Any] | None = None,
+    ) -> None:
+        if on_event is not None and not callable(on_event):
+            raise InvalidArgumentError(f"on_event={on_event!r} is not callable",
+                                       argument="on_event")  # fmt: skip
+        since = _block(since_block, "since_block")
+        interval = _seconds(poll_interval, "poll_interval")
+        self.network = resolve_network(network)
+        self.kind, self.value = kind, value
+        self._on_event = on_event
+        self._queue: queue.Queue | None = None if on_event is not None else queue.Queue()
+        self._lock = threading.Lock()
+        self._responses: dict[str, str] = {}  # response -> task, in scope
+        self._foreign: dict[str, None] = {}  # responses known to be out of scope
+        self._sources: set[str] = set()
+        self._foreign_sources: dict[str, None] = {}
+        session = Session(self.network, "auto")
+        head = int(session.block, 16)
+        if kind == "tasks":
+            rows = session.tasks(value)
+            check_tasks(rows, self.network)
+            tasks = value
+        else:
+            tasks = _discover(session, kind, value)
+            if kind == "source":
+                self._sources.add(value)
+            else:
+                self._sources.update(session.client_sources(value))
+        self._tasks: set[str] = set(tasks)
+        #: The first block whose events the watcher delivers.
+        self.since_block = head + 1 if since is None else since
+        self.subscription: Subscription = POLLERS.subscribe(
+            self.network, self._on_events, since_block=self.since_block, poll_interval=interval
+        )
+
+    # ---- what is watched -----------------------------------------------------------------------
+
+    @property
+    def tasks(self) -> frozenset[str]:
+        """The tasks in scope now (a source or client scope grows as tasks are published)."""
+        with self._lock:
+            return frozenset(self._tasks)
+
+    @property
+    def stopped(self) -> bool:
+        return self.subscription.closed
+
+    @property
+    def poller(self):
+        return self.subscription.poller
+
+    # ---- consuming -----------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Event]:
+        if self._queue is None:
+            raise InvalidArgumentError(
+                "this watcher delivers to its on_event callback; watch without on_event= to "
+                "iterate",
+                argument="on_event",
+            )
+        return self
+
+    def __next__(self) -> Event:
+        item = self.get()
+        if item is None:
+            raise StopIteration
+        return item
+
+    def get(self, timeout: float | None = None) -> Event | None:
+        """The next event, waiting up to ``timeout`` seconds (None: until one comes); None on
+        time-out, or when the watcher is stopped and nothing is left."""
+        if self._queue is None:
+            raise InvalidArgumentError("this watcher delivers to its on_event callback",
+                                       argument="on_event")  # fmt: skip
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if item is _STOP:
+            self._queue.put(_STOP)  # every later call ends too
+            return None
+        return item
+
+    def stop(self) -> None:
+        """Unsubscribe (safe to call twice, also from ``on_event``)."""
+        if not self.subscription.closed:
+            self.subscription.close()
+            if self._queue is not None:
+                self._queue.put(_STOP)
+
+    def __enter__(self) -> ResponseWatcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "stopped" if self.stopped else f"from block {self.since_block}"
+        scope = f"{len(self._tasks)} tasks" if self.kind == "tasks" else f"{self.kind} {self.value}"
+        return f"<ResponseWatcher of {scope} on {self.network.name}, {state}>"
+
+    # ---- selecting (on the poller's thread) ----------------------------------------------------
+
+    def _on_events(self, events: list[Event]) -> None:
+        for ev in self._select(events):
+            if self.subscription.closed:
+                return
+            if self._queue is not None:
+                self._queue.put(ev)
+            else:
+                try:
+                    self._on_event(ev)  # type: ignore[misc]
+                except Exception:
+                    log.exception("an on_event callback of a ResponseWatcher raised; it goes on")
+
+    def _select(self, events: list[Event]) -> list[Event]:
+        # what each transaction says about tasks (a confirmation finalizes its own task)
+        tx_tasks: dict[str, set[str]] = {}
+        for ev in events:
+            if isinstance(ev, TaskStatusChanged | ResponseSubmitted | TaskPublished):
+                tx_tasks.setdefault(ev.tx_hash, set()).add(ev.task)
+        unknown_sources = [
+            ev.source
+            for ev in events
+            if isinstance(ev, TaskPublished) and self.kind == "client"
+            and ev.source not in self._sources and ev.source not in self._foreign_sources
+        ]  # fmt: skip
+        if unknown_sources:
+            self._place_sources(list(dict.fromkeys(unknown_sources)))
+        out: list[Event] = []
+        unplaced: list[str] = []
+        for ev in events:
+            if isinstance(ev, TaskPublished):
+                if ev.source in self._sources:
+                    with self._lock:
+                        self._tasks.add(ev.task)
+                    out.append(ev)
+            elif isinstance(ev, ResponseSubmitted | TaskStatusChanged):
+                if ev.task in self._tasks:
+                    if isinstance(ev, ResponseSubmitted):
+                        self._responses[ev.response] = ev.task
+                    out.append(ev)
+            elif ev.response in self._responses:
+                out.append(ev)
+            elif ev.response not in self._foreign:
+                named = tx_tasks.get(ev.tx_hash, set())
+                if len(named) == 1:
+                    self._place(ev.response, next(iter(named)))
+                    if ev.response in self._responses:
+                        out.append(ev)
+                else:
+                    unplaced.append(ev.response)
+                    out.append(ev)  # decided below, after one read
+        if unplaced:
+            self._read_tasks_of(list(dict.fromkeys(unplaced)))
+            out = [
+                ev
+                for ev in out
+                if not isinstance(ev, ResponseStatusChanged) or ev.response in self._responses
+            ]
+        return self._with_records(out)
+
+    def _place(self, response: str, task: str) -> None:
+        if task in self._tasks:
+            self._responses[response] = task
+        else:
+            _remember(self._foreign, response)
+
+    def _place_sources(self, sources: list[str]) -> None:
+        try:
+            rows = Session(self.network, "auto").sources(sources)
+        except OgpuWidgetsError as exc:
+            log.warning("could not read the clients of sources %s (%s); their new tasks are "
+                        "left out", ", ".join(sources), exc)  # fmt: skip
+            return
+        for row in rows:
+            if row.flags == OK and row.client == self.value:
+                self._sources.add(row.address)
+            else:
+                _remember(self._foreign_sources, row.address)
+
+    def _read_tasks_of(self, responses: list[str]) -> None:
+        try:
+            got = Session(self.network, "auto").responses(responses)
+        except OgpuWidgetsError as exc:
+            log.warning("could not read the tasks of responses %s (%s); their status changes "
+                        "are left out", ", ".join(responses), exc)  # fmt: skip
+            return
+        for address, (_, record) in zip(responses, got, strict=True):
+            if record is not None:
+                self._place(address, record.task)
+
+    def _with_records(self, events: list[Event]) -> list[Event]:
+        wanted = [ev.response for ev in events if isinstance(ev, ResponseSubmitted)]
+        if not wanted:
+            return events
+        records = _read_records(self.network, wanted)
+        return [
+            replace(ev, record=records.get(ev.response))
+            if isinstance(ev, ResponseSubmitted)
+            else ev
+            for ev in events
+        ]
+
+
+def _remember(memory: dict[str, None], key: str) -> None:
+    memory[key] = None
+    if len(memory) > FOREIGN_MEMORY:
+        del memory[next(iter(memory))]
+
+
+def _read_records(network: Any, responses: list[str], tries: int = 3) -> dict[str, TaskResponse]:
+    """The responses as read (a replica that lags may not have them yet: asked again)."""
+    found: dict[str, TaskResponse] = {}
+    todo = list(dict.fromkeys(responses))
+    for attempt in range(tries):
+        try:
+            got = Session(network, "auto").responses(todo)
+        except OgpuWidgetsError as exc:
+            got, error = [], exc
+        else:
+            error = None
+        for address, (_, record) in zip(todo, got, strict=False):
+            if record is not None:
+                found[address] = record
+        todo = [a for a in todo if a not in found]
+        if not todo:
+            break
+        if attempt + 1 < tries:
+            time.sleep(0.25 * (attempt + 1))
+    if todo:
+        log.warning("responses %s did not read (%s); their events carry record=None",
+                    ", ".join(todo), error or "no response contract yet")  # fmt: skip
+    return found
+
+
+def watch_responses(
+    *,
+    tasks: Iterable[str] | str | None = None,
+    source: str | None = None,
+    client: str | None = None,
+    network: NetworkLike = None,
+    since_block: int | None = None,
+    poll_interval: float = POLL_INTERVAL,
+    on_event: Callable[[Event], Any] | None = None,
+) -> ResponseWatcher:
+    """Watch the responses and statuses of the selected tasks as they change on chain.
+
+    Pass exactly one selector, as to :func:`~ogpu_widgets.load_responses`: ``tasks`` (task
+    addresses), ``source`` (its tasks, also those published later) or ``client`` (the tasks of
+    its sources, also later ones). Returns a :class:`ResponseWatcher`: iterate it for
+    :class:`ResponseSubmitted` (with ``record``), :class:`ResponseStatusChanged`
+    (``status`` CONFIRMED: a confirmation, wherever it was sent from),
+    :class:`TaskStatusChanged` and :class:`TaskPublished` events, or pass ``on_event=``.
+    ``since_block``: deliver from that block (default: only what happens from now on).
+    ``poll_interval``: seconds between polls of the network's one shared poller. Raises
+    ``SelectorError``, ``InvalidAddressError``, ``NotATaskError``/``NotASourceError`` (as
+    ``load_responses``) and ``NodeUnavailableError`` before watching anything."""
+    kind, value = selector_value(tasks, source, client)
+    return ResponseWatcher(
+        kind,
+        value,
+        network=network,
+        since_block=since_block,
+        poll_interval=poll_interval,
+        on_event=on_event,
+    )
