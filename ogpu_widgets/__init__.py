@@ -5,7 +5,9 @@
     ow.ResponseTable(df, account=key)                # sort, filter, select, confirm
 
 The seed SDK's calls work the same: ``get_task_responses``, ``get_confirmed_response``,
-``confirm_response``. The layout of the package is described in ``docs/architecture.md``.
+``confirm_response``; ``watch_responses``, ``wait_for_responses`` and
+``wait_for_confirmed_response`` follow the chain as it changes. The layout of the package is
+described in ``docs/architecture.md``.
 """
 
 from __future__ import annotations
@@ -97,6 +99,10 @@ _LAZY = {
     "ResponseTable": "table",
     "fetch_results": "results",
     "ResultVerificationWarning": "results",
+    "watch_responses": "live",
+    "wait_for_responses": "live",
+    "wait_for_confirmed_response": "live",
+    "ResponseWatcher": "live",
 }
 
 if TYPE_CHECKING:
@@ -111,6 +117,12 @@ if TYPE_CHECKING:
         pending_confirmation,
         preflight,
         resolve_signer,
+    )
+    from .live import (
+        ResponseWatcher,
+        wait_for_confirmed_response,
+        wait_for_responses,
+        watch_responses,
     )
     from .read import (
         ReadPath,
@@ -177,6 +189,7 @@ __all__ = [
     "ResponseStatus",
     "ResponseTable",
     "ResponseTableError",
+    "ResponseWatcher",
     "ResultError",
     "ResultNotFetchedError",
     "ResultTimeoutError",
@@ -212,4 +225,7 @@ __all__ = [
     "resolve_signer",
     "set_default_network",
     "task_publications",
+    "wait_for_confirmed_response",
+    "wait_for_responses",
+    "watch_responses",
 ]

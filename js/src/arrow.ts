@@ -5,7 +5,7 @@
  * (cheap, one pass), dictionary-encoded strings keep their integer codes plus the (small)
  * dictionary, and plain string columns are decoded on demand, row by row, from the UTF-8 buffer.
  */
-import { tableFromIPC, Type, type Data, type DataType, type Vector } from "apache-arrow";
+import { tableFromIPC, Type, Vector, type Data, type DataType } from "apache-arrow";
 import type { Scalar } from "./types";
 
 /** Distinct values of a dictionary, decoded on demand. */
@@ -29,6 +29,8 @@ export interface BaseColumn {
 export interface Snapshot {
   readonly length: number;
   readonly columns: ReadonlyMap<string, BaseColumn>;
+  /** The Arrow data of each column (kept so that rows can be appended). */
+  readonly chunks?: ReadonlyMap<string, readonly Data[]>;
 }
 
 export const EMPTY_SNAPSHOT: Snapshot = { length: 0, columns: new Map() };
@@ -59,13 +61,63 @@ export function decodeSnapshot(value: unknown): Snapshot {
   if (!bytes || bytes.byteLength === 0) return EMPTY_SNAPSHOT;
   const table = tableFromIPC(bytes);
   const columns = new Map<string, BaseColumn>();
+  const chunks = new Map<string, readonly Data[]>();
   const length = table.numRows;
   for (const field of table.schema.fields) {
     const vec = table.getChild(field.name);
     if (!vec) continue;
-    columns.set(field.name, makeColumn(vec as Vector<DataType>, length));
+    const typed = vec as Vector<DataType>;
+    columns.set(field.name, makeColumn(typed, length));
+    chunks.set(field.name, typed.data);
   }
-  return { length, columns };
+  return { length, columns, chunks };
+}
+
+/**
+ * `base` with the rows of another Arrow IPC stream (same columns) appended after its rows. The
+ * columns are rebuilt over both streams' chunks (each chunk keeps its own dictionary and index
+ * width); a column missing on one side reads as null there. Throws on malformed input.
+ */
+export function appendSnapshot(base: Snapshot, value: unknown): Snapshot {
+  return appendRows(base, decodeSnapshot(value));
+}
+
+/** `base` with the rows of the decoded `added` after its rows (see `appendSnapshot`). */
+export function appendRows(base: Snapshot, added: Snapshot): Snapshot {
+  if (added.length === 0) return base;
+  if (base.length === 0) return added;
+  const length = base.length + added.length;
+  const columns = new Map<string, BaseColumn>();
+  const chunks = new Map<string, readonly Data[]>();
+  const names = new Set([...base.columns.keys(), ...added.columns.keys()]);
+  for (const name of names) {
+    const a = base.chunks?.get(name);
+    const b = added.chunks?.get(name);
+    if (a !== undefined && b !== undefined && a.length > 0 && b.length > 0 && a[0]?.type.typeId === b[0]?.type.typeId) {
+      const all = [...a, ...b];
+      columns.set(name, makeColumn(new Vector(all), length));
+      chunks.set(name, all);
+    } else {
+      columns.set(name, joinedColumn(base.columns.get(name), base.length, added.columns.get(name), length));
+    }
+  }
+  return { length, columns, chunks };
+}
+
+/** Rows of `first` (its `split` rows) then of `second`, by value (no fast paths). */
+function joinedColumn(
+  first: BaseColumn | undefined,
+  split: number,
+  second: BaseColumn | undefined,
+  length: number,
+): BaseColumn {
+  return {
+    length,
+    get(i: number): Scalar {
+      if (i < split) return first ? first.get(i) : null;
+      return second ? second.get(i - split) : null;
+    },
+  };
 }
 
 function makeColumn(vec: Vector<DataType>, length: number): BaseColumn {

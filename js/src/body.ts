@@ -5,7 +5,7 @@
  */
 import { el, raf } from "./dom";
 import { createRow, renderRow, renderSelection, type RowHandle, type RowRenderCtx } from "./rows";
-import { MAX_ROW_ELEMENTS, panelTop, totalHeight, visibleRange, yOf, type Layout } from "./scroller";
+import { MAX_ROW_ELEMENTS, panelTop, posAt, totalHeight, visibleRange, yOf, type Layout } from "./scroller";
 import { PANEL_HEIGHT, ROW_HEIGHT } from "./styles";
 import { listen, type TableState } from "./tablestate";
 
@@ -133,6 +133,32 @@ export class TableBody {
     for (const h of this.bound.values()) renderSelection(h, this.state.store);
   }
 
+  /**
+   * The row at the top of the viewport and how far it is scrolled past, so that the same row
+   * can be kept in place after rows were added (null at the very top: new rows there show).
+   */
+  anchor(): { base: number; offset: number } | null {
+    const y = this.scroll.scrollTop - this.headH;
+    if (this.scroll.scrollTop <= 0 || y <= 0) return null;
+    const l = this.layout();
+    const pos = posAt(l, y);
+    const base = this.state.ord.at(pos);
+    return base < 0 ? null : { base, offset: y - yOf(l, pos) };
+  }
+
+  /** Scroll so that the anchored row is where it was (after the order changed). */
+  restore(anchor: { base: number; offset: number } | null): void {
+    if (anchor === null) return;
+    const pos = this.state.ord.positionOf(anchor.base);
+    if (pos < 0) return;
+    const l = this.layout();
+    const el = this.el;
+    const want = yOf(l, pos) + anchor.offset + this.headH;
+    const height = `${totalHeight(l)}px`;
+    if (el.style.height !== height) el.style.height = height; // room to scroll to before the frame
+    if (Math.abs(this.scroll.scrollTop - want) >= 1) this.scroll.scrollTop = want;
+  }
+
   /** Row count for assistive technology, and the empty-table message. */
   updateCounts(): void {
     const n = this.state.ord.length;
@@ -207,11 +233,13 @@ export class TableBody {
         free.push(h);
       }
     }
+    const nowMs = Date.now();
     const ctx: RowRenderCtx = {
       explorer: state.explorer,
-      nowMs: Date.now(),
+      nowMs,
       readOnly: state.readOnly,
       reviewing: state.review?.address ?? null,
+      isFresh: (b: number) => store.isFresh(b, nowMs),
     };
     for (const [base, pos] of want) {
       let h = this.bound.get(base);

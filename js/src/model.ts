@@ -7,7 +7,7 @@
  * reads them keeps validating at run time.
  */
 import type { AnyModel } from "@anywidget/types";
-import type { BannerValue, ColumnSpec, PatchMessage, ReplyValue } from "./types";
+import type { BannerValue, ColumnSpec, LiveStatusValue, PatchMessage, ReplyValue } from "./types";
 
 /** A traitlets `Dict()` before Python first sets it. */
 export type EmptyDict = Record<string, never>;
@@ -42,6 +42,9 @@ export interface WidgetModel {
   /** JS → Python. */
   _confirm_request: ConfirmRequestValue | EmptyDict;
   _reply: ReplyValue | EmptyDict;
+  /** Both ways: the table follows the chain (the toolbar's live/paused switch). */
+  live: boolean;
+  _live_status: LiveStatusValue | EmptyDict;
 }
 
 export type TraitName = keyof WidgetModel;
@@ -53,7 +56,9 @@ export type OutgoingMessage =
   /** The rows on or near the screen whose results are not known yet (capped, debounced). */
   | { type: "results"; addresses: string[] }
   /** The whole result of one row, for the detail and compare views. */
-  | { type: "result"; id: string; response: string };
+  | { type: "result"; id: string; response: string }
+  /** Read the table's scope again (the toolbar's Refresh button; `table.refresh()`). */
+  | { type: "refresh" };
 
 /** Listen to `change:<trait>`; returns the function that stops listening. */
 export function onTraitChange(model: AnyModel<WidgetModel>, trait: TraitName, cb: () => void): () => void {

@@ -43,6 +43,8 @@ export function createRow(doc: Document, columns: readonly ColumnDef[]): RowHand
 export interface RowRenderCtx extends CellCtx {
   readOnly: boolean;
   reviewing: string | null;
+  /** Row `base` was just added by a live update (briefly highlighted). */
+  isFresh?: (base: number) => boolean;
 }
 
 /** Re-render a row's content for snapshot row `h.base`. */
@@ -57,6 +59,12 @@ export function renderRow(h: RowHandle, store: RowStore, columns: readonly Colum
   if (h.checkbox.disabled !== (key === null)) h.checkbox.disabled = key === null;
   setAttr(h.checkbox, "aria-label", `Select response ${k}`);
   if (h.el.classList.contains("ogpu-rt-selected") !== selected) h.el.classList.toggle("ogpu-rt-selected", selected);
+  const fresh = ctx.isFresh?.(base) ?? false;
+  if (h.el.classList.contains("ogpu-rt-new") !== fresh) {
+    h.el.classList.toggle("ogpu-rt-new", fresh);
+    if (fresh) h.el.setAttribute("data-new", "true");
+    else h.el.removeAttribute("data-new");
+  }
   const reviewing = key !== null && ctx.reviewing === key;
   if (h.el.classList.contains("ogpu-rt-reviewing") !== reviewing) h.el.classList.toggle("ogpu-rt-reviewing", reviewing);
   for (let i = 0; i < columns.length; i++) {

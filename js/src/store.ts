@@ -4,6 +4,7 @@
  * of the model.
  */
 import {
+  appendRows,
   decodeSnapshot,
   EMPTY_SNAPSHOT,
   PackedAddressColumn,
@@ -20,7 +21,16 @@ import { incomingSelection, readSelectedKeys, sameSelection, sendSelection } fro
 
 export type RowsChange =
   | { kind: "reset" }
-  | { kind: "patch"; rows: ReadonlySet<number>; columns: ReadonlySet<string> };
+  | { kind: "patch"; rows: ReadonlySet<number>; columns: ReadonlySet<string> }
+  /** Rows `from`..`to`-1 were added (then `rows`/`columns` patched); `fresh`: just appeared on chain. */
+  | {
+      kind: "append";
+      from: number;
+      to: number;
+      fresh: boolean;
+      rows: ReadonlySet<number>;
+      columns: ReadonlySet<string>;
+    };
 
 export interface PendingRequest {
   id: string;
@@ -53,6 +63,8 @@ export interface StoreEvents {
 
 /** Result answers kept per store (the most recently used). */
 const MAX_RESULTS = 64;
+/** How long a row that just appeared on chain stays highlighted (ms). */
+export const FRESH_MS = 4000;
 
 type Listener<T> = (arg: T) => void;
 
@@ -93,6 +105,10 @@ export class RowStore {
   snapshot: Snapshot = EMPTY_SNAPSHOT;
   /** Bumped on every new snapshot. */
   epoch = 0;
+  /** Bumped whenever rows are appended (caches over whole columns depend on it). */
+  rowsVersion = 0;
+  /** Rows appended since the snapshot by live updates: row index → `Date.now()` when added. */
+  readonly freshAt = new Map<number, number>();
   lastSeq = -Infinity;
   selection: Set<string> = new Set();
   readonly requests = new Map<string, PendingRequest>();
@@ -118,6 +134,8 @@ export class RowStore {
   private memo = new Map<string, { ver: string; value: unknown }>();
   private listeners: { [K in keyof StoreEvents]?: Set<Listener<StoreEvents[K]>> } = {};
   private noticeSeq = 0;
+  /** The patch seq whose gap already asked for a resync. */
+  private gapSeq = -1;
   private disposed = false;
   private readonly unlisten: (() => void)[] = [];
 
@@ -207,6 +225,8 @@ export class RowStore {
       this.notify("error", `Could not decode the table data: ${e instanceof Error ? e.message : String(e)}`);
     }
     this.epoch++;
+    this.rowsVersion = 0;
+    this.freshAt.clear();
     this.lastSeq = -Infinity;
     this.overlays.clear();
     this.colVersions.clear();
@@ -220,8 +240,8 @@ export class RowStore {
     const seq = p["seq"];
     if (typeof seq !== "number" || !(seq > this.lastSeq)) return;
     this.lastSeq = seq;
-    const rows = p["rows"];
-    if (!isRecord(rows)) return;
+    const added = isRecord(p["append"]) ? this.applyAppend(p["append"], seq) : null;
+    const rows = isRecord(p["rows"]) ? p["rows"] : {};
     const touchedRows = new Set<number>();
     const touchedCols = new Set<string>();
     let unknown = 0;
@@ -251,9 +271,80 @@ export class RowStore {
       console.warn(`[ogpu-widgets] patch ${seq}: ${unknown} row(s) not in the snapshot were ignored`);
     }
     for (const col of touchedCols) this.colVersions.set(col, (this.colVersions.get(col) ?? 0) + 1);
-    if (emit && touchedRows.size > 0) {
+    if (emit && added !== null) {
+      this.emit("rows", { kind: "append", ...added, rows: touchedRows, columns: touchedCols });
+    } else if (emit && touchedRows.size > 0) {
       this.emit("rows", { kind: "patch", rows: touchedRows, columns: touchedCols });
     }
+  }
+
+  /**
+   * Append the rows of a patch's `append` (`{start, rows, new}`): the rows from index `start`
+   * that the store does not hold yet. A gap (rows missed, e.g. a view created late) asks
+   * Python for everything since the snapshot instead. Returns the rows added, or null.
+   */
+  private applyAppend(a: Record<string, unknown>, seq: number): { from: number; to: number; fresh: boolean } | null {
+    const start = a["start"];
+    if (typeof start !== "number" || !Number.isInteger(start) || start < 0) return null;
+    const have = this.snapshot.length;
+    if (start > have) {
+      if (this.gapSeq !== seq) {
+        this.gapSeq = seq;
+        this.resync();
+      }
+      return null;
+    }
+    let added: Snapshot;
+    try {
+      added = decodeSnapshot(a["rows"]);
+    } catch (e) {
+      this.notify("error", `Could not decode new rows: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
+    const skip = have - start; // rows of this message the store already holds
+    if (added.length <= skip) return null;
+    try {
+      this.snapshot = skip === 0 ? appendRows(this.snapshot, added) : this.appendTail(added, skip);
+    } catch (e) {
+      this.notify("error", `Could not add new rows: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
+    const to = this.snapshot.length;
+    const fresh = a["new"] === true;
+    if (fresh) {
+      const now = Date.now();
+      for (let i = have; i < to; i++) this.freshAt.set(i, now);
+    }
+    this.rowsVersion++;
+    this.keyIndex = null;
+    return { from: have, to, fresh };
+  }
+
+  /** The snapshot with the rows of `value` after its first `skip` rows appended (a resync). */
+  private appendTail(added: Snapshot, skip: number): Snapshot {
+    const base = this.snapshot;
+    const length = base.length + added.length - skip;
+    const columns = new Map<string, BaseColumn>();
+    for (const name of new Set([...base.columns.keys(), ...added.columns.keys()])) {
+      const first = base.columns.get(name);
+      const second = added.columns.get(name);
+      const split = base.length;
+      columns.set(name, {
+        length,
+        get: (i: number): Scalar =>
+          i < split ? (first ? first.get(i) : null) : second ? second.get(i - split + skip) : null,
+      });
+    }
+    return { length, columns };
+  }
+
+  /** True while row `i` is highlighted as just added. */
+  isFresh(i: number, now: number = Date.now()): boolean {
+    const t = this.freshAt.get(i);
+    if (t === undefined) return false;
+    if (now - t < FRESH_MS) return true;
+    this.freshAt.delete(i);
+    return false;
   }
 
   private onAction(addr: string, action: Scalar): void {
@@ -297,7 +388,7 @@ export class RowStore {
 
   /** A version string for caches over column `col`. */
   columnVersion(col: string): string {
-    return `${this.epoch}:${this.colVersions.get(col) ?? 0}`;
+    return `${this.epoch}:${this.rowsVersion}:${this.colVersions.get(col) ?? 0}`;
   }
 
   /** Memoise `compute()` for column `col` until the column changes. */

@@ -4,7 +4,7 @@
  */
 
 export const STYLE_ID = "ogpu-rt-style";
-export const STYLE_VERSION = "3";
+export const STYLE_VERSION = "4";
 
 export const ROW_HEIGHT = 32;
 export const PANEL_HEIGHT = 252;
@@ -273,6 +273,23 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
 .ogpu-rt-review-docked .ogpu-rt-review-region { position: static; height: auto; width: 100%; }
 .ogpu-rt-review-fields dd.ogpu-rt-review-result { display: flex; gap: 4px; min-width: 0; white-space: nowrap; overflow: hidden; }
 .ogpu-rt-review-others { margin: 2px 0; color: var(--ogpu-rt-fg1); }
+
+/* live updates: the indicator, and rows that just appeared (briefly highlighted) */
+.ogpu-rt-live { margin-left: auto; display: inline-flex; align-items: center; gap: 6px; white-space: nowrap; }
+.ogpu-rt-live ~ .ogpu-rt-account { margin-left: 4px; }
+.ogpu-rt-live-badge {
+  display: inline-flex; align-items: center; gap: 5px; padding: 1px 8px; border-radius: 999px;
+  font-size: 0.9em; line-height: 18px; background: var(--ogpu-rt-neutral-bg); color: var(--ogpu-rt-neutral-fg);
+}
+.ogpu-rt-live-dot { width: 7px; height: 7px; border-radius: 50%; background: currentColor; flex: none; }
+.ogpu-rt-live[data-state="live"] .ogpu-rt-live-badge { background: var(--ogpu-rt-ok-bg); color: var(--ogpu-rt-ok-fg); }
+.ogpu-rt-live[data-state="connecting"] .ogpu-rt-live-badge { background: var(--ogpu-rt-info-bg); color: var(--ogpu-rt-info-fg); }
+.ogpu-rt-live[data-state="reconnecting"] .ogpu-rt-live-badge,
+.ogpu-rt-live[data-state="off"] .ogpu-rt-live-badge { background: var(--ogpu-rt-warn-bg); color: var(--ogpu-rt-warn-fg); }
+.ogpu-rt-live[data-state="paused"] .ogpu-rt-live-dot { border-radius: 1px; }
+.ogpu-rt-live-age { color: var(--ogpu-rt-fg2); font-variant-numeric: tabular-nums; font-size: 0.92em; }
+.ogpu-rt-row.ogpu-rt-new { background: var(--ogpu-rt-info-bg); box-shadow: inset 3px 0 0 var(--ogpu-rt-info-fg); }
+.ogpu-rt-row.ogpu-rt-new.ogpu-rt-selected { background: var(--ogpu-rt-sel); }
 `;
 
 /** Inject the stylesheet once per document (replaced if an older version is present). */

@@ -18,7 +18,7 @@ import { makeOrder, type Order } from "./selection";
 import { computeOrder, emptySpec, isIdentitySpec, type ViewSpec } from "./sortfilter";
 import { ResultDetail } from "./resultdetail";
 import { DEMAND_MARGIN, ResultsDemand, rowResultState } from "./results";
-import { RowStore, type RowsChange } from "./store";
+import { FRESH_MS, RowStore, type RowsChange } from "./store";
 import { injectStyles } from "./styles";
 import {
   cloneSpec,
@@ -82,6 +82,9 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
       state.spec = emptySpec();
       buildHeader();
       refreshView(true);
+    },
+    onLive: (live) => {
+      if (root.dataset["live"] !== live) root.dataset["live"] = live;
     },
   });
   const header = new TableHeader(state, root, {
@@ -252,8 +255,40 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
   });
 
   // ---- store events -------------------------------------------------------------------------
+  /** Timers that end the highlight of rows just added. */
+  const unhighlight = new Set<ReturnType<typeof setTimeout>>();
+  cleanups.push(() => {
+    for (const t of unhighlight) clearTimeout(t);
+    unhighlight.clear();
+  });
+
+  function onAppend(change: Extract<RowsChange, { kind: "append" }>): void {
+    // the order, the counts and the category choices include the new rows; the row at the top
+    // of the viewport stays where it is; selection, sort, filters and the review are untouched
+    const anchor = body.anchor();
+    header.refreshCategoryOptions();
+    refreshView(false);
+    body.restore(anchor);
+    for (const b of change.rows) body.markDirty(b);
+    review.onRowsPatched(change.rows);
+    if (change.fresh) {
+      const { from, to } = change;
+      const t = setTimeout(() => {
+        unhighlight.delete(t);
+        for (let b = from; b < to; b++) body.markDirty(b);
+        body.schedule();
+      }, FRESH_MS + 50);
+      unhighlight.add(t);
+    }
+    body.schedule();
+  }
+
   cleanups.push(
     store.on("rows", (change: RowsChange) => {
+      if (change.kind === "append") {
+        onAppend(change);
+        return;
+      }
       if (change.kind === "reset") {
         review.onSnapshot();
         closeDialogs();
@@ -317,6 +352,7 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
   buildHeader();
   banners.render();
   toolbar.renderAccount();
+  toolbar.live.render();
   refreshView(false);
   body.cancel();
   // first rows synchronously (no forced layout); the next frame measures the header

@@ -1,9 +1,11 @@
 /**
  * The toolbar: global search, the "Showing n of m" counter, the selection count with "Clear
- * selection", "Reset view", and the signer account (or "read-only").
+ * selection", "Reset view", the live indicator (live/paused, "updated 3 s ago", Pause/Resume,
+ * Refresh), and the signer account (or "read-only").
  */
 import { button, el } from "./dom";
 import { groupDigits, shortHex } from "./format";
+import { LiveIndicator } from "./live";
 import { isIdentitySpec } from "./sortfilter";
 import { listen, type TableState } from "./tablestate";
 
@@ -12,6 +14,8 @@ export interface ToolbarHooks {
   onSearch(): void;
   /** "Reset view" was clicked (the search box is already cleared). */
   onResetView(): void;
+  /** The table follows the chain ("on") or not ("off"). */
+  onLive(live: "on" | "off"): void;
 }
 
 export class Toolbar {
@@ -22,6 +26,7 @@ export class Toolbar {
   private readonly clearSel: HTMLButtonElement;
   private readonly resetView: HTMLButtonElement;
   private readonly account: HTMLElement;
+  readonly live: LiveIndicator;
 
   constructor(
     private readonly state: TableState,
@@ -43,7 +48,8 @@ export class Toolbar {
     this.resetView = button(doc, "ogpu-rt-btn", "Reset view");
     this.resetView.title = "Clear sorting, filters and search";
     this.account = el(doc, "span", "ogpu-rt-account");
-    this.el.append(search, this.count, this.selInfo, this.clearSel, this.resetView, this.account);
+    this.live = new LiveIndicator(state, (live) => hooks.onLive(live));
+    this.el.append(search, this.count, this.selInfo, this.clearSel, this.resetView, this.live.el, this.account);
 
     listen(state, search, "input", () => {
       state.spec.search = search.value;

@@ -18,6 +18,7 @@ from ..errors import (
 from ..read import read_responses
 from ..records import ConfirmationState
 from . import eligibility
+from .live import forward_changes
 
 log = logging.getLogger("ogpu_widgets.table")
 
@@ -184,8 +185,11 @@ class ConfirmActions:
             return
         cols = ["status", "confirmed", "task_status"]
         with self._lock:
+            # states only move forward: a lagging replica never moves a row back
             changes = {
-                a: {c: fresh.at[a, c] for c in cols if fresh.at[a, c] != self._df.at[a, c]}
+                a: forward_changes(
+                    {c: self._df.at[a, c] for c in cols}, {c: fresh.at[a, c] for c in cols}
+                )
                 for a in fresh.index
                 if a in self._df.index
             }

@@ -95,9 +95,19 @@ class FrontEndMessages:
         kind = content.get("type")
         if kind == "resync":
             with self._lock:
-                if self._overrides:
+                append = self._appended_payload()  # type: ignore[attr-defined]
+                if self._overrides or append is not None:
                     self._seq += 1
-                    self._patch = {"seq": self._seq, "rows": serialize.jsonable(self._overrides)}
+                    patch = {"seq": self._seq, "rows": serialize.jsonable(self._overrides)}
+                    if append is not None:
+                        patch["append"] = append
+                    self._patch = patch
+        elif kind == "refresh":
+            threading.Thread(
+                target=self._refresh_from_front_end,  # type: ignore[attr-defined]
+                name="ogpu-table-refresh",
+                daemon=True,
+            ).start()
         elif kind == "estimate":
             threading.Thread(target=self._estimate, args=(content,), daemon=True).start()
         elif kind == "results":

@@ -26,10 +26,11 @@ from ..confirm import SIGNER_ENV, AccountLike, resolve_signer
 from ..errors import (
     ResponseTableError,
 )
-from ..read import load_responses, read_responses
+from ..read import load_responses
 from ..records import ConfirmationState
 from . import eligibility, serialize
 from .actions import ConfirmActions
+from .live import LiveTable
 from .messages import FrontEndMessages
 from .results import TableResults
 
@@ -40,7 +41,7 @@ _STATIC = Path(__file__).resolve().parent.parent / "static"
 _WIDGET_KWARGS = frozenset({"layout", "tabbable", "tooltip"})
 _PARAMS = frozenset(
     {"data", "tasks", "source", "client", "network", "account", "columns", "confirm_timeout",
-     "progress", "results", "gateway"}
+     "progress", "results", "gateway", "live", "poll_interval"}
 )  # fmt: skip
 
 
@@ -76,7 +77,7 @@ def _signer_of(account: Any) -> tuple[Any, str]:
         del account
 
 
-class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.AnyWidget):
+class ResponseTable(LiveTable, ConfirmActions, FrontEndMessages, TableResults, anywidget.AnyWidget):
     """An interactive table of OpenGPU responses with Confirm buttons.
 
     Build it from the same selectors as :func:`~ogpu_widgets.load_responses` (``tasks=``,
@@ -89,6 +90,12 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
     kernel after the table has painted, for the rows on screen (every row of a small table),
     through :func:`ogpu_widgets.results.fetch_results` with ``gateway`` (default: the network's).
     ``results=False`` fetches nothing and hides the column.
+
+    The table is live by default: it follows its network's events (one shared poller, every
+    ``poll_interval`` seconds) and shows new responses of its scope as new rows (the tasks it
+    was built for; a source's or client's tasks, also those published later; for a DataFrame,
+    the tasks in it) and status changes as they happen, wherever they were made. ``live=False``
+    (or the pause button, or ``table.live = False``) stops following; :meth:`close` too.
     """
 
     _esm = _esm()
@@ -130,6 +137,13 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
     _reply = traitlets.Dict().tag(sync=True)
     """The answer to a request: ``{"id": str, "ok": bool, "error": str}``."""
 
+    live = traitlets.Bool(True).tag(sync=True)
+    """Whether the table follows the chain (new rows, status changes); synced both ways."""
+
+    _live_status = traitlets.Dict().tag(sync=True)
+    """``{"state": "live"|"connecting"|"reconnecting"|"paused"|"off", "updated": unix s,
+    "error": str, "block": int|None, "refreshing": bool, "interval": s}``."""
+
     def __init__(
         self,
         data: pd.DataFrame | None = None,
@@ -144,6 +158,8 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
         progress: bool = False,
         results: bool = True,
         gateway: str | None = None,
+        live: bool = True,
+        poll_interval: float = 2.0,
         **kwargs: Any,
     ) -> None:
         try:
@@ -167,6 +183,7 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
         self._threads: list[threading.Thread] = []
         self._positions: list[int] | None = None
         self._snapshot_keys: list[str] = []
+        self._appended: list[str] = []
         if not isinstance(confirm_timeout, int | float) or confirm_timeout <= 0:
             raise ResponseTableError(f"confirm_timeout={confirm_timeout!r} is not seconds > 0")
         self._confirm_timeout = float(confirm_timeout)
@@ -176,6 +193,9 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
         if gateway is not None and not isinstance(gateway, str):
             raise ResponseTableError(f"gateway={gateway!r} is not a URL string")
         self._init_results(results, gateway)
+        if not isinstance(live, bool):
+            raise ResponseTableError(f"live={live!r} is not True or False")
+        self._init_live(poll_interval)
         self.columns = serialize.visible_columns(columns, results=results)
         selectors = {"tasks": tasks, "source": source, "client": client}
         given = {k: v for k, v in selectors.items() if v is not None}
@@ -188,17 +208,26 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
                 "ResponseTable needs rows: pass a DataFrame from load_responses(), or one of "
                 "tasks=, source=, client="
             )
-        if data is not None:
-            df = serialize.checked_frame(data)
-        else:
-            df = load_responses(**given, network=self._network, progress=progress)
         self._selectors = given
+        self.live = live
+        if live:  # before the read: what happens while it runs is delivered, not lost
+            self._subscribe()
+        try:
+            if data is not None:
+                df = serialize.checked_frame(data)
+            else:
+                df = load_responses(**given, network=self._network, progress=progress)
+        except BaseException:
+            self._unsubscribe()
+            raise
         self.account = signer.address if signer is not None else ""
         self.read_only = signer is None
         self.explorer_url = self._network.explorer_url
         self._set_snapshot(df)
         if note:
             self._set_banner(note, "info")
+        self._live_start(df)
+        self.observe(self._on_live, names="live")
         self.observe(self._on_confirm_request, names="_confirm_request")
         self.observe(self._on_selected_keys, names="selected_keys")
         self.observe(self._on_view, names="_view")
@@ -263,13 +292,10 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
         self.selected_keys = keys
 
     def refresh(self) -> None:
-        """Read every row again from chain and re-send the table."""
-        with self._lock:
-            if self._selectors:
-                df = load_responses(**self._selectors, network=self._network, progress=False)
-            else:
-                df = read_responses(list(self._df.index), network=self._network)
-            self._set_snapshot(df)
+        """Read the table's scope again from chain (new responses included: for a table built
+        from a DataFrame, every response of the tasks in it) and re-send the table. Statuses
+        only move forward: a lagging node cannot turn a confirmed row back."""
+        self._refresh()
 
     def confirm(self, address: str, *, wait: bool = False) -> Any:
         """Confirm the response ``address`` exactly as its Confirm button does.
@@ -305,6 +331,7 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
         with self._lock:
             self._df = df
             self._overrides = {}
+            self._appended = []
             self._snapshot_keys = df.index.to_numpy(dtype=object).tolist()
             self._positions = None
             can_confirm, reasons = self._controls(df)
@@ -330,8 +357,11 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
             "action_error": conf.error or "",
         }
 
-    def _patch_rows(self, rows: dict[str, dict[str, Any]]) -> None:
-        """Apply ``rows`` to the DataFrame and send them to the front-end as one patch."""
+    def _patch_rows(
+        self, rows: dict[str, dict[str, Any]], append: dict[str, Any] | None = None
+    ) -> None:
+        """Apply ``rows`` to the DataFrame and send them to the front-end as one patch (with
+        ``append``, the rows just added to the DataFrame, applied before ``rows``)."""
         with self._lock:
             for addr, fields in rows.items():
                 for col, value in fields.items():
@@ -342,7 +372,10 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
                             self._df.at[addr, col] = value
                 self._overrides.setdefault(addr, {}).update(fields)
             self._seq += 1
-            self._patch = {"seq": self._seq, "rows": serialize.jsonable(rows)}
+            patch: dict[str, Any] = {"seq": self._seq, "rows": serialize.jsonable(rows)}
+            if append is not None:
+                patch["append"] = append
+            self._patch = patch
 
     def _recompute_task(self, task: str, extra: dict[str, dict[str, Any]] | None = None) -> None:
         """Re-send the control columns of every row of ``task`` (plus ``extra`` fields)."""
@@ -375,6 +408,7 @@ class ResponseTable(ConfirmActions, FrontEndMessages, TableResults, anywidget.An
             rows = f"{len(df)} rows" if df is not None else "not built"
             where = net.name if net is not None else "no network"
             mode = "read-only" if signer is None else f"signer {signer.address}"
-            return f"ResponseTable({rows}, {where}, {mode})"
+            live = self.__dict__.get("_sub") is not None
+            return f"ResponseTable({rows}, {where}, {mode}{', live' if live else ''})"
         except Exception:
             return "ResponseTable(<unavailable>)"
