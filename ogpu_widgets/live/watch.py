@@ -25,7 +25,7 @@ from typing import Any
 
 from ..chain.network import NetworkLike, resolve_network
 from ..errors import InvalidArgumentError, OgpuWidgetsError
-from ..read.calls import _discover
+from ..read.calls import discover_tasks
 from ..read.rows import OK
 from ..read.session import Session
 from ..read.validate import check_tasks, selector_value
@@ -88,7 +88,7 @@ class ResponseWatcher:
             check_tasks(rows, self.network)
             tasks = value
         else:
-            tasks = _discover(session, kind, value)
+            tasks = discover_tasks(session, kind, value)
             if kind == "source":
                 self._sources.add(value)
             else:

@@ -30,6 +30,7 @@ from .validate import (
 )
 
 __all__ = [
+    "discover_tasks",
     "get_confirmed_response",
     "get_task_responses",
     "load_responses",
@@ -43,7 +44,7 @@ PROGRESS_MIN_TASKS = 100
 SOURCE_PAGE = 640
 
 
-def _discover(session: Session, kind: str, value: Any) -> list[str]:
+def discover_tasks(session: Session, kind: str, value: Any) -> list[str]:
     """The task addresses a selector names, in chain order."""
     if kind == "tasks":
         return value
@@ -87,7 +88,7 @@ def _read_tasks_and_slots(
     kind: str, value: Any, network: Any, progress: bool, read_path: str, detailed: bool
 ) -> tuple[list[TaskRow], list[tuple[int, list[Any]]]]:
     session = Session(network, read_path)
-    tasks = _discover(session, kind, value)
+    tasks = discover_tasks(session, kind, value)
     if not tasks:
         return [], []
     rows = session.tasks(tasks)
