@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..chain.codec import to_address
@@ -127,6 +128,41 @@ class _Waiter:
         return self.changed.wait(remaining)
 
 
+def _watch(
+    task: str,
+    network: NetworkLike,
+    timeout: float,
+    poll_interval: float,
+    settle: Callable[[_Waiter, dict[str, TaskResponse], bool], tuple[Any, bool]],
+    timed_out: Callable[[dict[str, TaskResponse], float], tuple[str, int]],
+) -> Any:
+    """The loop both waits share: read, ``settle`` (the answer, or None and whether to read
+    again at the next poll), wait for an event of the task, and at the deadline raise
+    :class:`WatchTimeoutError` with ``timed_out``'s message and expected count."""
+    timeout = _seconds(timeout, "timeout")
+    interval = _seconds(poll_interval, "poll_interval")
+    net = resolve_network(network)
+    deadline = time.monotonic() + timeout
+    waiter = _Waiter(net, task, interval)
+    found: dict[str, TaskResponse] = {}
+    reads = _Reads(task, net)
+    try:
+        while True:
+            waiter.changed.clear()
+            answer, pending = settle(waiter, found, reads.into(found))
+            if answer is not None:
+                return answer
+            if not waiter.wait(deadline, pending, interval):
+                reads.give_up()
+                message, expected = timed_out(found, timeout)
+                raise WatchTimeoutError(
+                    message, task=task, expected=expected, found=list(found.values()),
+                    timeout=timeout,
+                ) from reads.error  # fmt: skip
+    finally:
+        waiter.sub.close()
+
+
 def wait_for_responses(
     task: str,
     count: int = 1,
@@ -142,28 +178,16 @@ def wait_for_responses(
     raises for a bad task."""
     task = to_address(task, "task address")
     count = _count(count)
-    timeout = _seconds(timeout, "timeout")
-    interval = _seconds(poll_interval, "poll_interval")
-    net = resolve_network(network)
-    deadline = time.monotonic() + timeout
-    waiter = _Waiter(net, task, interval)
-    found: dict[str, TaskResponse] = {}
-    reads = _Reads(task, net)
-    try:
-        while True:
-            waiter.changed.clear()
-            ok = reads.into(found)
-            if ok and len(found) >= count:
-                return list(found.values())
-            pending = not ok or waiter.missing(found)
-            if not waiter.wait(deadline, pending, interval):
-                reads.give_up()
-                raise WatchTimeoutError(
-                    f"task {task} has {len(found)} response(s), not {count}, after {timeout:g} s",
-                    task=task, expected=count, found=list(found.values()), timeout=timeout,
-                ) from reads.error  # fmt: skip
-    finally:
-        waiter.sub.close()
+
+    def settle(waiter: _Waiter, found: dict[str, TaskResponse], ok: bool) -> tuple[Any, bool]:
+        if ok and len(found) >= count:
+            return list(found.values()), False
+        return None, not ok or waiter.missing(found)  # a failed or lagging read: poll again
+
+    def timed_out(found: dict[str, TaskResponse], seconds: float) -> tuple[str, int]:
+        return f"task {task} has {len(found)} response(s), not {count}, after {seconds:g} s", count
+
+    return _watch(task, network, timeout, poll_interval, settle, timed_out)
 
 
 def wait_for_confirmed_response(
@@ -178,26 +202,15 @@ def wait_for_confirmed_response(
     (a FIRST_RESPONSE source). Raises :class:`~ogpu_widgets.errors.WatchTimeoutError`
     (``found``: the task's responses by then, none confirmed) after ``timeout`` seconds."""
     task = to_address(task, "task address")
-    timeout = _seconds(timeout, "timeout")
-    interval = _seconds(poll_interval, "poll_interval")
-    net = resolve_network(network)
-    deadline = time.monotonic() + timeout
-    waiter = _Waiter(net, task, interval)
-    found: dict[str, TaskResponse] = {}
-    reads = _Reads(task, net)
-    try:
-        while True:
-            waiter.changed.clear()
-            ok = reads.into(found)
-            for rec in found.values():
-                if rec.confirmed:
-                    return rec
-            waiter.know(found)
-            if not waiter.wait(deadline, waiter.finalized or not ok, interval):
-                reads.give_up()
-                raise WatchTimeoutError(
-                    f"no response of task {task} was confirmed within {timeout:g} s",
-                    task=task, expected=1, found=list(found.values()), timeout=timeout,
-                ) from reads.error  # fmt: skip
-    finally:
-        waiter.sub.close()
+
+    def settle(waiter: _Waiter, found: dict[str, TaskResponse], ok: bool) -> tuple[Any, bool]:
+        for rec in found.values():
+            if rec.confirmed:
+                return rec, False
+        waiter.know(found)
+        return None, waiter.finalized or not ok  # finalized but not read so: a lagging read
+
+    def timed_out(found: dict[str, TaskResponse], seconds: float) -> tuple[str, int]:
+        return f"no response of task {task} was confirmed within {seconds:g} s", 1
+
+    return _watch(task, network, timeout, poll_interval, settle, timed_out)
