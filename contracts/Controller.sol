@@ -7,6 +7,7 @@ import "./Source.sol";
 import "./Task.sol";
 import "./Response.sol";
 import "./Vault.sol";
+import "./Terminal.sol";
 
 /// The client's entry point: publish, confirm and cancel tasks.
 contract Controller is Ownable {
@@ -37,13 +38,13 @@ contract Controller is Ownable {
         require(n.sourceId(_taskParams.source) != 0, "NotEligible");
         Source source = Source(_taskParams.source);
         SourceParams memory sp = source.getSourceParams();
-        require(msg.sender == sp.client, "NotOwner");
+        require(_isClientOrAgent(sp.client), "NotOwner");
         require(source.getStatus() == SourceStatus.ACTIVE, "SourceInactive");
         require(_taskParams.expiryTime > block.timestamp, "Expired");
         require(sp.maxExpiryDuration == 0 || _taskParams.expiryTime - block.timestamp <= sp.maxExpiryDuration, "NotEligible");
         require(_taskParams.payment >= sp.minPayment, "InsufficientBalance");
         Task task = new Task(_taskParams, sp.deliveryMethod, nexus);
-        Vault(vault).freezePayment(msg.sender, address(task), _taskParams.payment);
+        Vault(vault).freezePayment(sp.client, address(task), _taskParams.payment);
         n.emitTaskPublished(address(task), address(source));
     }
 
@@ -52,7 +53,7 @@ contract Controller is Ownable {
         address taskAddr = n.responseTask(response);
         require(taskAddr != address(0), "NotEligible");
         Task task = Task(taskAddr);
-        require(msg.sender == Source(task.getSource()).getClient(), "NotOwner");
+        require(_isClientOrAgent(Source(task.getSource()).getClient()), "NotOwner");
         require(!Response(response).confirmedFinal(), "AlreadyConfirmed");
         TaskStatus s = task.getStatus();
         require(s != TaskStatus.FINALIZED && s != TaskStatus.CANCELED, "AlreadyFinalized");
@@ -64,11 +65,18 @@ contract Controller is Ownable {
         Nexus n = Nexus(nexus);
         require(n.taskSource(task) != address(0), "NotEligible");
         Task t = Task(task);
-        require(msg.sender == Source(t.getSource()).getClient(), "NotOwner");
+        address client = Source(t.getSource()).getClient();
+        require(_isClientOrAgent(client), "NotOwner");
         TaskStatus s = t.getStatus();
         require(s != TaskStatus.EXPIRED, "Expired");
         require(s == TaskStatus.NEW, "AlreadyFinalized");
         n.setTaskStatus(task, uint8(TaskStatus.CANCELED));
-        Vault(vault).releasePayment(msg.sender, task);
+        Vault(vault).releasePayment(client, task);
+    }
+
+    /// The caller is `client`, or an agent `client` authorized in the Terminal.
+    function _isClientOrAgent(address client) internal view returns (bool) {
+        if (msg.sender == client) return true;
+        return terminal != address(0) && Terminal(terminal).isAgentOf(client, msg.sender);
     }
 }

@@ -6,6 +6,7 @@ import "./Source.sol";
 import "./Task.sol";
 import "./Response.sol";
 import "./Vault.sol";
+import "./Terminal.sol";
 
 /// The protocol hub: sources, provider attempts and responses, and every protocol event.
 /// No event parameter is indexed, as on the deployed contract.
@@ -110,14 +111,20 @@ contract Nexus is Ownable {
 
     function setSourceStatus(address source, uint8 _status) external {
         require(sourceId[source] != 0, "NotEligible");
-        require(msg.sender == Source(source).getClient() || msg.sender == owner(), "NotOwner");
+        require(_isClientOrAgent(Source(source).getClient()) || msg.sender == owner(), "NotOwner");
         Source(source).setStatus(SourceStatus(_status));
     }
 
     function inactivateSource(address source) external {
         require(sourceId[source] != 0, "NotEligible");
-        require(msg.sender == Source(source).getClient() || msg.sender == owner(), "NotOwner");
+        require(_isClientOrAgent(Source(source).getClient()) || msg.sender == owner(), "NotOwner");
         Source(source).setStatus(SourceStatus.INACTIVE);
+    }
+
+    /// The caller is `client`, or an agent `client` authorized in the Terminal.
+    function _isClientOrAgent(address client) internal view returns (bool) {
+        if (msg.sender == client) return true;
+        return terminal != address(0) && Terminal(terminal).isAgentOf(client, msg.sender);
     }
 
     // ---- tasks (called by the Controller) ----------------------------------------------------

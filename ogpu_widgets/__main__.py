@@ -38,6 +38,8 @@ def _devnet(args: argparse.Namespace) -> int:
         print(f"  ipfs       {state.get('ipfs_gateway', '')}  (the results' gateway)")
         print(f"  client     {dev.client.address}")
         print(f"  client key {dev.client.private_key}")
+        print(f"  agent      {dev.agent.address}  (authorize it: ow.authorize_agent(...))")
+        print(f"  agent key  {dev.agent.private_key}")
         print(f"  ({DEV_KEYS_NOTICE})")
         print(
             f"seeded {len(state['sources'])} sources, {len(state['tasks'])} tasks, "

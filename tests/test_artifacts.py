@@ -58,6 +58,8 @@ PROTOCOL = {
               "SourcePublished", "Attempted"],
     "Controller": ["confirmResponse", "publishTask", "cancelTask"],
     "Vault": ["balanceOf", "getBalanceOf", "frozenPayment", "totalEarningsOf", "deposit"],
+    "Terminal": ["setAgent", "isAgentOf", "getIsAgentOf", "AgentSet", "defaultAgentDisabled",
+                 "setDefaultAgentDisabled", "DefaultAgentDisabled", "manager", "vault"],
 }  # fmt: skip
 
 

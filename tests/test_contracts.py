@@ -227,3 +227,68 @@ def test_nexus_sources_and_events(devnet):
         if item["type"] == "event" and item["name"] != "OwnershipTransferred":
             assert not any(i["indexed"] for i in item["inputs"]), item["name"]
     assert to_checksum_address(src) == src
+
+
+# ---- Terminal: agents ------------------------------------------------------------------------
+
+
+def terminal_says(dev, principal, agent):
+    t = dev.contracts["terminal"]
+    return (dev.call("Terminal", t, "isAgentOf", principal, agent),
+            dev.call("Terminal", t, "getIsAgentOf", principal, agent))  # fmt: skip
+
+
+def test_an_authorized_agent_confirms_and_cancels_for_its_client(fresh_devnet):
+    from ogpu_widgets.devnet.contracts import decode_logs
+
+    dev = fresh_devnet
+    client, agent, terminal = dev.client.address, dev.agent.address, dev.contracts["terminal"]
+    # wired: the Controller and Nexus know the Terminal
+    assert dev.call("Controller", dev.contracts["controller"], "terminal") == terminal
+    assert dev.call("Nexus", dev.contracts["nexus"], "terminal") == terminal
+    assert terminal_says(dev, client, agent) == (False, False)
+    src = dev.publish_source("manual")
+    task = dev.publish_task(src, payment_ogpu=3)
+    r = dev.respond(task, 1)
+    with pytest.raises(DevnetError, match="NotOwner"):
+        dev.confirm(r, sender=agent)
+
+    receipt = dev.set_agent(agent)
+    (event,) = decode_logs(receipt["logs"], "Terminal", "AgentSet", terminal)
+    assert event["args"] == {"account": client, "agent": agent, "value": True}
+    assert terminal_says(dev, client, agent) == (True, True)
+    assert terminal_says(dev, agent, client) == (False, False)  # not mutual
+
+    provider = dev.providers[1].address
+    before_client = vault_balance(dev, client)
+    before_provider = vault_balance(dev, provider)
+    dev.confirm(r, sender=agent)
+    assert dev.call("Task", task, "getStatus") == FINALIZED
+    assert vault_balance(dev, provider) == before_provider + 3 * 10**18  # the escrow paid
+    assert vault_balance(dev, client) == before_client and frozen(dev, task) == 0
+
+    # an agent cancels too: the payment goes back to the client, never to the agent
+    fresh = dev.publish_task(src, payment_ogpu=2)
+    dev.cancel(fresh, sender=agent)
+    assert vault_balance(dev, client) == before_client
+    assert vault_balance(dev, agent) == 0
+
+    # revoked: refused again; another client's agent is nobody else's
+    dev.set_agent(agent, False)
+    assert terminal_says(dev, client, agent) == (False, False)
+    t2 = dev.publish_task(src, payment_ogpu=1)
+    with pytest.raises(DevnetError, match="NotOwner"):
+        dev.confirm(dev.respond(t2, 0), sender=agent)
+    dev.set_agent(agent, principal=dev.stranger.address)
+    with pytest.raises(DevnetError, match="NotOwner"):
+        dev.confirm(dev.respond(t2, 1), sender=agent)
+
+
+def test_terminal_refuses_nonsense_agents(devnet):
+    with pytest.raises(DevnetError, match="NotEligible"):
+        devnet.set_agent(ZERO, principal=devnet.stranger.address)
+    with pytest.raises(DevnetError, match="NotEligible"):
+        devnet.set_agent(devnet.stranger.address, principal=devnet.stranger.address)
+    for item in abi("Terminal"):
+        if item["type"] == "event" and item["name"] != "OwnershipTransferred":
+            assert not any(i["indexed"] for i in item["inputs"]), item["name"]

@@ -41,7 +41,7 @@ def test_context_manager_stops_anvil():
         pid = dev.pid
         assert dev.running and pid == dev._proc.pid and _alive(pid)
         assert dev.w3().eth.chain_id == 31337
-        assert set(dev.contracts) == {"nexus", "controller", "vault"}
+        assert set(dev.contracts) == {"nexus", "controller", "vault", "terminal"}
     assert not dev.running and dev.pid is None
     assert _wait_until(lambda: not _alive(pid))
 
@@ -130,7 +130,7 @@ def test_cli_seeds_writes_state_and_stops_on_interrupt(tmp_path):
         out = "".join(lines)
         data = json.loads(state.read_text())
         assert set(data) >= {"rpc_url", "chain_id", "contracts", "accounts", "sources", "tasks"}
-        assert set(data["contracts"]) >= {"nexus", "controller", "vault"}
+        assert set(data["contracts"]) >= {"nexus", "controller", "vault", "terminal"}
         assert set(data["accounts"]["client"]) == {"address", "private_key"}
         assert all(set(p) == {"address", "private_key"} for p in data["accounts"]["providers"])
         assert len(data["tasks"]) == 4 and len(data["sources"]) == 2

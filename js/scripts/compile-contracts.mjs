@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const contractsDir = path.join(root, "contracts");
 const outDir = path.join(root, "ogpu_widgets", "chain", "abi");
 // Contracts whose artifacts the Python package uses (the rest are compiled as dependencies).
-const WANTED = ["Nexus", "Controller", "Vault", "Source", "Task", "Response", "ResponseLens"];
+const WANTED = ["Nexus", "Controller", "Vault", "Source", "Task", "Response", "ResponseLens", "Terminal"];
 
 const sources = {};
 for (const f of fs.readdirSync(contractsDir).sort()) {

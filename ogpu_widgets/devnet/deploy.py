@@ -1,5 +1,5 @@
-"""Deploying the OpenGPU devnet contracts (``Nexus``, ``Vault``, ``Controller``, wired to each
-other) from the bundled creation code."""
+"""Deploying the OpenGPU devnet contracts (``Terminal``, ``Nexus``, ``Vault``, ``Controller``,
+wired to each other) from the bundled creation code."""
 
 from __future__ import annotations
 
@@ -21,13 +21,16 @@ def deploy_contract(dev: Devnet, name: str, *args: Any) -> str:
 
 
 def deploy_protocol(dev: Devnet) -> dict[str, str]:
-    """Deploy and wire Nexus, Vault and Controller; ``{"nexus", "controller", "vault"}``.
-    (No Terminal: the devnet's contracts take the zero address for it.)"""
+    """Deploy and wire Terminal, Nexus, Vault and Controller; ``{"nexus", "controller",
+    "vault", "terminal"}``. The Controller (and Nexus) accept a client's authorized agents
+    (``Terminal.isAgentOf(client, sender)``), as the deployed contracts do."""
     deployer = dev.deployer.address
-    nexus = deploy_contract(dev, "Nexus", deployer, ZERO_ADDRESS, ZERO_ADDRESS)
-    vault = deploy_contract(dev, "Vault", deployer, nexus, ZERO_ADDRESS)
-    controller = deploy_contract(dev, "Controller", nexus, ZERO_ADDRESS, vault)
+    terminal = deploy_contract(dev, "Terminal", deployer, ZERO_ADDRESS)
+    nexus = deploy_contract(dev, "Nexus", deployer, terminal, ZERO_ADDRESS)
+    vault = deploy_contract(dev, "Vault", deployer, nexus, terminal)
+    controller = deploy_contract(dev, "Controller", nexus, terminal, vault)
     dev.send(deployer, nexus, calldata("Nexus", "setVault", vault))
     dev.send(deployer, nexus, calldata("Nexus", "setController", controller))
     dev.send(deployer, vault, calldata("Vault", "setController", controller))
-    return {"nexus": nexus, "controller": controller, "vault": vault}
+    dev.send(deployer, terminal, calldata("Terminal", "setVault", vault))
+    return {"nexus": nexus, "controller": controller, "vault": vault, "terminal": terminal}

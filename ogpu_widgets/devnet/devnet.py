@@ -79,12 +79,15 @@ class Devnet(Seeding):
         self.sources: list[dict[str, Any]] = []
         self.tasks: list[str] = []
         self.contracts: dict[str, str] = {}
-        accounts = derive_accounts(2 + providers + 1)
+        accounts = derive_accounts(2 + providers + 2)
         self.deployer: DevAccount = accounts[0]
         self.client: DevAccount = accounts[1]
         self.providers: list[DevAccount] = accounts[2 : 2 + providers]
         #: A funded account that is nobody's client: for "not the owner" cases.
         self.stranger: DevAccount = accounts[2 + providers]
+        #: A funded account that is nobody's agent until a client authorizes it
+        #: (:meth:`set_agent`): the key a kernel holds instead of the client's.
+        self.agent: DevAccount = accounts[3 + providers]
         self._simulators: list[ProviderSimulator] = []
         #: The content store: ``add(data, cid_version=0) -> Cid``, ``add_json(obj)``, blocks.
         self.ipfs = IpfsStore()
@@ -134,7 +137,7 @@ class Devnet(Seeding):
                 self._anvil_path or find_anvil(),
                 port=self._port,
                 chain_id=self.chain_id,
-                accounts=3 + self._n_providers,
+                accounts=4 + self._n_providers,
                 hardfork=self.hardfork,
                 start_timeout=self._start_timeout,
             )
@@ -187,6 +190,8 @@ class Devnet(Seeding):
             "contracts": dict(self.contracts),
             "accounts": {
                 "client": {"address": self.client.address, "private_key": self.client.private_key},
+                # funded, nobody's agent until the client authorizes it (authorize_agent)
+                "agent": {"address": self.agent.address, "private_key": self.agent.private_key},
                 "providers": [
                     {"address": p.address, "private_key": p.private_key} for p in self.providers
                 ],
@@ -319,9 +324,15 @@ class Devnet(Seeding):
 
     def transact(self, sender: str, contract: str, fn: str, *args: Any, **kw: Any) -> dict:
         """:meth:`send` of ``contract.fn(*args)`` to the deployed ``contract`` (``Nexus``,
-        ``Controller`` or ``Vault``) from ``sender``; its receipt."""
+        ``Controller``, ``Vault`` or ``Terminal``) from ``sender``; its receipt."""
         to = self.contracts[contract.lower()]
         return self.send(sender, to, calldata(contract, fn, *args), **kw)
+
+    def set_agent(self, agent: str, value: bool = True, *, principal: str | None = None) -> dict:
+        """``Terminal.setAgent(agent, value)`` from ``principal`` (default: the client); its
+        receipt."""
+        return self.transact(principal or self.client.address, "Terminal", "setAgent",
+                             to_address(agent, "agent"), bool(value))  # fmt: skip
 
     def call(self, contract: str, address: str, fn: str, *args: Any) -> Any:
         """Call view function ``contract.fn(*args)`` at ``address`` and decode its result
