@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .confirm.confirmation import Confirmation
 
 __all__ = [
+    "AgentError",
     "AlreadyConfirmedError",
     "ConfirmManyError",
     "ConfirmationError",
@@ -28,12 +29,14 @@ __all__ = [
     "FirstResponseSourceError",
     "InsufficientFundsError",
     "InvalidAddressError",
+    "InvalidAgentError",
     "InvalidArgumentError",
     "InvalidRangeError",
     "InvalidResponseError",
     "InvalidSignerError",
     "MissingSignerError",
     "NetworkConfigError",
+    "NoWalletError",
     "NodeUnavailableError",
     "NotAContractError",
     "NotAResponseError",
@@ -55,6 +58,10 @@ __all__ = [
     "TaskExpiredError",
     "TaskFinalizedError",
     "TransactionRevertedError",
+    "WalletAccountError",
+    "WalletError",
+    "WalletRejectedError",
+    "WalletTimeoutError",
     "WatchTimeoutError",
     "WrongChainError",
 ]
@@ -221,9 +228,25 @@ class InvalidSignerError(ConfirmationError, ValueError):
 
 
 class NotTaskClientError(ConfirmationError):
-    """The signer is not the client of the response's task (revert ``NotOwner``)."""
+    """The signer is neither the client of the response's task nor an agent the client
+    authorized in the Terminal (revert ``NotOwner``). ``signer`` and ``expected_client`` name
+    both; ``is_agent`` is False when the Terminal said so, None when it could not be asked."""
 
     expected_client: str | None
+    is_agent: bool | None
+
+
+class AgentError(ConfirmationError):
+    """Authorizing, revoking or checking an agent (``Terminal.setAgent``/``isAgentOf``) was
+    refused or failed. ``account`` is the principal (the client), ``agent`` the agent."""
+
+    account: str | None
+    agent: str | None
+
+
+class InvalidAgentError(AgentError, InvalidArgumentError):
+    """An agent address that cannot be one: the zero address, the principal itself, or a
+    contract (an agent signs transactions, so it must be an externally owned account)."""
 
 
 class AlreadyConfirmedError(ConfirmationError):
@@ -315,6 +338,36 @@ class ConfirmManyError(ConfirmationError):
         super().__init__(
             message, refusals=dict(refusals or {}), confirmations=list(confirmations or []), **data
         )
+
+
+class WalletError(ConfirmationError):
+    """The browser's wallet (EIP-1193) did not send the confirmation: it returned an error, or
+    something that is not a transaction hash. ``code`` is the wallet's error code, if any."""
+
+    code: int | None
+
+
+class WalletRejectedError(WalletError):
+    """The user rejected the request in the wallet (EIP-1193 error 4001); nothing was sent."""
+
+
+class NoWalletError(WalletError):
+    """The page has no EIP-1193 wallet (``window.ethereum`` is absent)."""
+
+
+class WalletAccountError(WalletError):
+    """The wallet's current account is not the one the kernel checked (it changed between the
+    check and the send); nothing was sent."""
+
+    expected_account: str | None
+    wallet_account: str | None
+
+
+class WalletTimeoutError(WalletError, TimeoutError):
+    """The front-end did not answer a wallet request in time (the table is not displayed, or
+    the wallet's prompt was left open)."""
+
+    timeout: float | None
 
 
 # ---- results behind the URLs ------------------------------------------------------------------

@@ -69,6 +69,7 @@ def sdk_on_devnet(monkeypatch):
     SDK reads and signs exactly as it would on mainnet."""
     from ogpu.chain import config as chain_config
     from ogpu.chain.config import ChainConfig, ChainId
+    from ogpu.chain.nonce import NonceManager
     from ogpu.chain.web3 import Web3Manager
 
     with Devnet(chain_id=ChainId.OGPU_MAINNET.value) as dev:
@@ -76,11 +77,13 @@ def sdk_on_devnet(monkeypatch):
             "NEXUS": dev.contracts["nexus"],
             "CONTROLLER": dev.contracts["controller"],
             "VAULT": dev.contracts["vault"],
-            "TERMINAL": "0x" + "00" * 20,
+            "TERMINAL": dev.contracts["terminal"],
         }
         monkeypatch.setitem(ChainConfig.CHAIN_CONTRACTS, ChainId.OGPU_MAINNET, contracts)
         monkeypatch.setitem(chain_config.CHAIN_RPC_URLS, ChainId.OGPU_MAINNET, dev.rpc_url)
         monkeypatch.setattr(Web3Manager, "_web3_instances", {})
+        # the SDK caches nonces per address for the process: another devnet's are wrong here
+        monkeypatch.setattr(NonceManager, "_nonces", {})
         ChainConfig.set_chain(ChainId.OGPU_MAINNET)
         try:
             yield dev

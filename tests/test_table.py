@@ -167,7 +167,7 @@ def test_disabled_reasons(devnet, world):
     stranger = ResponseTable(
         world["df"], network=devnet.network, account=devnet.stranger.private_key
     )
-    assert row(stranger, world["responses"][0])["reason"] == "not the task's client"
+    assert row(stranger, world["responses"][0])["reason"] == "not the client"
     with pytest.raises(NotTaskClientError):
         stranger.confirm(world["responses"][0])
 

@@ -3,6 +3,7 @@
  * the store's local notices.
  */
 import { button, el } from "./dom";
+import { MessageBlock, compactText } from "./messages";
 import type { TableState } from "./tablestate";
 import { isRecord, type BannerValue } from "./types";
 
@@ -44,10 +45,13 @@ export class Banners {
     const div = el(doc, "div", "ogpu-rt-banner");
     div.dataset["level"] = level;
     div.setAttribute("role", level === "error" ? "alert" : "status");
-    const text = el(doc, "span", "", message);
+    // a long message (a refusal full of hex) shows one line; the whole text is behind "Details"
+    const block = new MessageBlock(doc);
+    const long = message.length > 160 || /\n|0x[0-9a-fA-F]{41,}/.test(message);
+    block.set(long ? compactText(message, 160) : message, long ? message : "");
     const x = button(doc, "ogpu-rt-icon", "×", "Dismiss message");
     x.addEventListener("click", onDismiss);
-    div.append(text, x);
+    div.append(block.el, x);
     return div;
   }
 }

@@ -1,13 +1,18 @@
 /**
  * The scrolling table body: the scroll container, a pool of row elements re-bound to snapshot
  * rows as the user scrolls, and the render loop (one animation frame at a time, work limited to
- * the visible rows plus overscan). Also positions the inline review panel.
+ * the visible rows plus overscan). Also positions the inline review panel. It is the ARIA grid
+ * (grid.ts moves the focus in it): the row holding the focus is never recycled, and the DOM
+ * order of the rows (and the panel) follows the display order (domorder.ts).
  */
 import { el, raf } from "./dom";
+import { moveOutOfOrder } from "./domorder";
 import { createRow, renderRow, renderSelection, type RowHandle, type RowRenderCtx } from "./rows";
 import { MAX_ROW_ELEMENTS, panelTop, posAt, totalHeight, visibleRange, yOf, type Layout } from "./scroller";
 import { PANEL_HEIGHT, ROW_HEIGHT } from "./styles";
 import { listen, type TableState } from "./tablestate";
+
+export { longestIncreasing, moveOutOfOrder } from "./domorder";
 
 export interface BodyOptions {
   /** Rows rendered above/below the viewport. */
@@ -16,6 +21,11 @@ export interface BodyOptions {
   viewportHeight: number | undefined;
   /** Called after every rendered frame (cheap: e.g. schedules the results demand). */
   onFrame?: () => void;
+  /**
+   * A snapshot row to keep bound even when it is scrolled out of the range (the row holding
+   * the keyboard focus: its element must not be recycled to another row), or -1.
+   */
+  keep?: (first: number, end: number) => number;
 }
 
 export class TableBody {
@@ -41,6 +51,8 @@ export class TableBody {
   private lastScrollTop = NaN;
   private lastFrameError = "";
   private panelEl: HTMLElement | null = null;
+  /** The review panel position the DOM was last ordered for. */
+  private orderedPanelAt = -1;
   /** Display positions [first, end) rendered by the last frame. */
   rendered: [number, number] = [0, 0];
 
@@ -51,14 +63,29 @@ export class TableBody {
   ) {
     const doc = state.doc;
     this.scroll = el(doc, "div", "ogpu-rt-scroll");
-    this.scroll.setAttribute("role", "table");
+    this.scroll.setAttribute("role", "grid");
     this.scroll.setAttribute("aria-label", "Task responses");
-    this.scroll.tabIndex = 0; // keyboard scrolling (arrows / Page Down) of the scroll region
+    this.scroll.setAttribute("aria-multiselectable", "true");
+    // the grid itself is a tab stop only while no cell is (grid.ts moves the one tab stop)
+    this.scroll.tabIndex = -1;
     this.el = el(doc, "div", "ogpu-rt-body");
     this.el.setAttribute("role", "rowgroup");
     this.empty = el(doc, "div", "ogpu-rt-empty");
     this.scroll.append(head, this.el);
-    listen(state, this.scroll, "scroll", () => this.schedule(), { passive: true });
+    listen(state, this.scroll, "scroll", () => this.onScroll(), { passive: true });
+  }
+
+  /** The table is scrolled sideways (the pinned columns are sticky only then). */
+  private hscrolled = false;
+
+  private onScroll(): void {
+    // scroll offsets are known without a layout: reading scrollLeft here is free
+    const h = this.scroll.scrollLeft > 0;
+    if (h !== this.hscrolled) {
+      this.hscrolled = h;
+      this.scroll.classList.toggle("ogpu-rt-hscrolled", h);
+    }
+    this.schedule();
   }
 
   /** The inline review panel lives in the body, positioned under the reviewed row. */
@@ -91,6 +118,11 @@ export class TableBody {
   /** The row element bound to snapshot row `base`, if displayed. */
   boundRow(base: number): RowHandle | undefined {
     return this.bound.get(base);
+  }
+
+  /** Row elements currently bound (any order). */
+  boundRows(): IterableIterator<RowHandle> {
+    return this.bound.values();
   }
 
   markDirty(base: number): void {
@@ -198,8 +230,62 @@ export class TableBody {
     if (c !== null) c();
   }
 
+  /**
+   * Keep the DOM order of the bound rows (and the review panel under its row) the same as the
+   * display order, so that reading and tab order follow the screen. Moves only the elements
+   * out of place (those outside the longest run already in order): scrolling by k rows moves
+   * k elements; an unchanged frame moves none.
+   */
+  private orderDom(): void {
+    const parent = this.el;
+    const rows = Array.from(this.bound.values()).sort((a, b) => a.pos - b.pos);
+    const want: HTMLElement[] = [];
+    const panel = this.panelEl;
+    const panelPos = panel !== null && panel.parentElement === parent ? this.state.reviewPos : -1;
+    let panelDone = panelPos < 0;
+    for (const h of rows) {
+      if (!panelDone && h.pos > panelPos) {
+        want.push(panel as HTMLElement);
+        panelDone = true;
+      }
+      want.push(h.el);
+      if (!panelDone && h.pos === panelPos) {
+        want.push(panel as HTMLElement);
+        panelDone = true;
+      }
+    }
+    if (!panelDone && panel !== null) want.push(panel);
+    // quick check: already in order?
+    const wanted = new Set<Element>(want);
+    let node = parent.firstElementChild;
+    let ok = true;
+    for (const e of want) {
+      while (node !== null && node !== e && !wanted.has(node)) node = node.nextElementSibling;
+      if (node !== e) {
+        ok = false;
+        break;
+      }
+      node = node.nextElementSibling;
+    }
+    if (ok) return;
+    moveOutOfOrder(parent, want, this.state.doc);
+  }
+
+  /** A frame is running (focus events it causes, e.g. moving a row element, are not the user's). */
+  inFrame = false;
+
   /** Render now; `initial` skips measuring (no forced layout before the first paint). */
   frame(initial = false): void {
+    this.inFrame = true;
+    try {
+      this.frameNow(initial);
+    } finally {
+      this.inFrame = false;
+    }
+    this.options.onFrame?.();
+  }
+
+  private frameNow(initial: boolean): void {
     const { state, scroll } = this;
     const { store, columns, ord } = state;
     const overscan = this.options.overscan;
@@ -223,16 +309,29 @@ export class TableBody {
     if (this.el.style.height !== height) this.el.style.height = height;
     const want = new Map<number, number>();
     for (let p = first; p < end; p++) want.set(ord.at(p), p);
-    // hidden pool rows first: free.pop() reuses the rows still displayed before it shows a
-    // hidden one (no display toggles while the row count is stable)
-    const free: RowHandle[] = [];
-    for (const h of this.pool) if (h.base === -1) free.push(h);
+    const keep = this.options.keep?.(first, end) ?? -1;
+    if (keep >= 0 && !want.has(keep)) {
+      const kp = ord.positionOf(keep);
+      if (kp >= 0) want.set(keep, kp);
+    }
+    // Rows still displayed are reused before a hidden one is shown (no display toggles while
+    // the row count is stable), and in their display order: re-bound rows then keep their
+    // order in the DOM, so a fast scroll that re-binds every row moves none (domorder.ts).
+    const freed: RowHandle[] = [];
+    const spare: RowHandle[] = [];
+    for (const h of this.pool) if (h.base === -1) (h.hidden ? spare : freed).push(h);
     for (const [base, h] of this.bound) {
       if (!want.has(base)) {
         this.bound.delete(base);
-        free.push(h);
+        freed.push(h);
       }
     }
+    freed.sort((a, b) => a.pos - b.pos);
+    let nextFreed = 0;
+    let nextSpare = spare.length;
+    const take = (): RowHandle | undefined =>
+      nextFreed < freed.length ? freed[nextFreed++] : nextSpare > 0 ? spare[--nextSpare] : undefined;
+    let moved = false;
     const nowMs = Date.now();
     const ctx: RowRenderCtx = {
       explorer: state.explorer,
@@ -244,7 +343,7 @@ export class TableBody {
     for (const [base, pos] of want) {
       let h = this.bound.get(base);
       if (!h) {
-        h = free.pop();
+        h = take();
         if (!h) {
           h = createRow(state.doc, columns);
           this.pool.push(h);
@@ -254,12 +353,14 @@ export class TableBody {
         h.base = base;
         h.epoch = -1;
         this.bound.set(base, h);
+        moved = true;
       }
       if (h.hidden) {
         h.el.style.display = "";
         h.hidden = false;
       }
       if (h.pos !== pos) {
+        moved = true;
         h.pos = pos;
         h.el.setAttribute("aria-rowindex", String(pos + 3));
       }
@@ -273,7 +374,7 @@ export class TableBody {
         h.epoch = this.epoch;
       }
     }
-    for (const h of free) {
+    for (const h of [...freed.slice(nextFreed), ...spare.slice(0, nextSpare)]) {
       h.base = -1;
       h.pos = -1;
       h.key = null;
@@ -285,6 +386,11 @@ export class TableBody {
     }
     this.dirty.clear();
     this.rendered = [first, end];
+    const panelAt = this.panelEl?.parentElement === this.el ? state.reviewPos : -1;
+    if (moved || panelAt !== this.orderedPanelAt) {
+      this.orderedPanelAt = panelAt;
+      this.orderDom();
+    }
     if (fast) this.schedule(); // settle: full overscan once the scrolling stops
     // review panel
     const panel = this.panelEl;
@@ -296,6 +402,6 @@ export class TableBody {
         panel.style.display = "none";
       }
     }
-    this.options.onFrame?.();
   }
 }
+

@@ -136,7 +136,7 @@ const MAX_INLINE = 300;
 
 function cellEl(doc: Document, col: ColumnDef): HTMLElement {
   const c = el(doc, "div", `ogpu-rt-cell ogpu-rt-k-${col.kind}`);
-  c.setAttribute("role", "cell");
+  c.setAttribute("role", "gridcell");
   return c;
 }
 
@@ -271,6 +271,7 @@ function badgeCell(doc: Document, col: ColumnDef): Cell {
       last = v;
       const s = toText(v);
       setText(badge, s);
+      setTitle(root, s); // badges are ellipsized: the full text on hover (and the focus tooltip)
       const tone = badgeTone(s);
       if (badge.dataset["tone"] !== tone) badge.dataset["tone"] = tone;
       show(badge, s !== "");
@@ -278,13 +279,26 @@ function badgeCell(doc: Document, col: ColumnDef): Cell {
   };
 }
 
-function plainCell(doc: Document, col: ColumnDef, fmt: (v: Scalar, ctx: CellCtx) => [string, string]): Cell {
+/** How long a time-dependent title (e.g. "3 minutes ago") may be left unrefreshed. */
+const TITLE_REFRESH_MS = 15_000;
+
+function plainCell(
+  doc: Document,
+  col: ColumnDef,
+  fmt: (v: Scalar, ctx: CellCtx) => [string, string],
+  dependsOnNow = false,
+): Cell {
   const root = cellEl(doc, col);
   const span = el(doc, "span", "ogpu-rt-val");
   root.append(span);
+  let last: Scalar | undefined;
+  let lastAt = 0;
   return {
     el: root,
     update(v, ctx) {
+      if (v === last && (!dependsOnNow || Math.abs(ctx.nowMs - lastAt) < TITLE_REFRESH_MS)) return;
+      last = v;
+      lastAt = ctx.nowMs;
       const [text, title] = fmt(v, ctx);
       setText(span, text);
       setTitle(root, title);
@@ -308,21 +322,29 @@ function resultCell(doc: Document, col: ColumnDef): Cell {
   compare.setAttribute("aria-keyshortcuts", "C");
   root.append(mark, text, open, compare);
   root.dataset["resultState"] = "loading";
-  let last = "";
+  // constant text is written once; the rest only when it changes (rows are re-bound while
+  // scrolling: a row whose key, state and preview are unchanged costs three comparisons)
+  open.title = "Show the whole result (R)";
+  compare.title = "Compare this task's responses (C)";
+  let lastKey: string | null = null;
+  let lastState: ReturnType<typeof rowResultState> | null = null;
+  let lastPreview: string | null = null;
   const render = (key: string, state: ReturnType<typeof rowResultState>, preview: string): void => {
-    const sig = `${key}\u0000${state}\u0000${preview}`;
-    if (sig === last) return;
-    last = sig;
-    if (root.dataset["resultState"] !== state) root.dataset["resultState"] = state;
-    const m = resultMark(state);
-    setText(mark, m.mark);
+    if (key !== lastKey) {
+      lastKey = key;
+      open.setAttribute("aria-label", `Show the result of response ${key}`);
+      compare.setAttribute("aria-label", `Compare the responses of the task of ${key}`);
+    }
+    if (state === lastState && preview === lastPreview) return;
+    if (state !== lastState) {
+      lastState = state;
+      root.dataset["resultState"] = state;
+      setText(mark, resultMark(state).mark);
+    }
+    lastPreview = preview;
     const shown = state === "loading" ? "loading…" : preview || (state === "none" ? "no result" : "");
     setText(text, shown);
-    setTitle(root, state === "loading" ? "Loading the result…" : `${m.label}: ${shown}`);
-    setAttr(open, "aria-label", `Show the result of response ${key}`);
-    setTitle(open, "Show the whole result (R)");
-    setAttr(compare, "aria-label", `Compare the responses of the task of ${key}`);
-    setTitle(compare, "Compare this task's responses (C)");
+    setTitle(root, state === "loading" ? "Loading the result…" : `${resultMark(state).label}: ${shown}`);
   };
   return {
     el: root,
@@ -362,9 +384,15 @@ export function createCell(doc: Document, col: ColumnDef): Cell {
         return [t, t === "✓" ? "yes" : t === "—" ? "no" : ""];
       });
     case "datetime":
-      return plainCell(doc, col, (v, ctx) => {
-        const n = toNumber(v);
-        return [formatDatetime(v), Number.isFinite(n) ? relativeTime(n, ctx.nowMs) : ""];
-      });
+      return plainCell(
+        doc,
+        col,
+        (v, ctx) => {
+          const n = toNumber(v);
+          const text = formatDatetime(v);
+          return [text, Number.isFinite(n) ? `${text} (${relativeTime(n, ctx.nowMs)})` : ""];
+        },
+        true,
+      );
   }
 }

@@ -10,7 +10,7 @@ import type { ConfirmFlow } from "./confirmflow";
 import { button, el } from "./dom";
 import { formatDatetime, shortHex, toText } from "./format";
 import { alignResults, flattenResult, inertLine, resultMark, rowResultState, verificationText } from "./results";
-import { confirmInfo, phaseText, taskRows } from "./review";
+import { confirmInfo, phaseDetails, phaseText, taskRows } from "./review";
 import { listen, type TableState } from "./tablestate";
 
 /** Most responses shown side by side. */
@@ -166,6 +166,7 @@ export class CompareView {
       setTitle(c.confirm, info.clickable ? "Review and confirm this response" : info.reason);
       const text = phaseText(info);
       setText(c.status, text);
+      setTitle(c.status, phaseDetails(info, text)); // the full refusal or error behind the line
       if (c.status.dataset["phase"] !== info.phase) c.status.dataset["phase"] = info.phase;
       const answer = store.results.get(c.address);
       const rstate = answer ? answer.state : rowResultState(store, c.base);

@@ -2,13 +2,15 @@
  * The confirm flow of one table view: opening the inline review panel under a row (fetching a
  * fee estimate), "Confirm payment" (sets `_confirm_request` through the store), closing it, and
  * keeping the panel in step with row patches, replies and estimates. The state machine and the
- * panel's DOM are in review.ts.
+ * panel's DOM are in review.ts. When the kernel has no key (`account="browser"`), the wallet
+ * requests that follow "Confirm payment" are answered by wallet.ts.
  */
 import type { TableBody } from "./body";
 import { ReviewPanel, confirmInfo } from "./review";
 import { panelTop } from "./scroller";
 import { PANEL_HEIGHT } from "./styles";
 import { updateReviewPos, type TableState } from "./tablestate";
+import { attachWallet } from "./wallet";
 
 export interface OpenOptions {
   /** Dock the panel in this element (the compare view) instead of under the row. */
@@ -29,6 +31,8 @@ export class ConfirmFlow {
     this.panel.el.style.display = "none";
     body.attachPanel(this.panel.el);
     const store = state.store;
+    // the kernel's wallet requests (account="browser"): the wallet signs what Python checked
+    state.cleanups.push(attachWallet(state.model, state.win));
     state.cleanups.push(
       store.on("confirm", (addr) => {
         if (addr !== null) body.markKeyDirty(addr);

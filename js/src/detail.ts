@@ -2,6 +2,7 @@
  * The two cell actions of long values: the full-value popover ("expand"), with a link when the
  * value is a safe data URL, and copy to the clipboard ("copy", with a textarea fallback).
  */
+import { copyToClipboard } from "./address";
 import { makeLink } from "./columns";
 import { button, el } from "./dom";
 import { safeDataHref, shortHex, toText } from "./format";
@@ -69,36 +70,7 @@ export class DetailPopover {
 
 /** Copy `text`; flags `btn` with data-copied for a moment, or reports the failure. */
 export function copyText(state: TableState, container: HTMLElement, text: string, btn: HTMLElement): void {
-  const { doc, win, store } = state;
-  const done = (ok: boolean): void => {
-    if (!ok) {
-      store.notify("error", "Could not copy to the clipboard.");
-      return;
-    }
-    btn.setAttribute("data-copied", "true");
-    setTimeout(() => btn.removeAttribute("data-copied"), 1200);
-  };
-  const fallback = (): void => {
-    try {
-      const ta = el(doc, "textarea");
-      ta.value = text;
-      ta.setAttribute("readonly", "");
-      ta.style.position = "fixed";
-      ta.style.opacity = "0";
-      container.append(ta);
-      ta.select();
-      const ok = typeof doc.execCommand === "function" && doc.execCommand("copy");
-      ta.remove();
-      done(ok);
-    } catch {
-      done(false);
-    }
-  };
-  const clip = win.navigator.clipboard as Clipboard | undefined;
-  if (clip && typeof clip.writeText === "function") {
-    clip.writeText(text).then(
-      () => done(true),
-      () => fallback(),
-    );
-  } else fallback();
+  void copyToClipboard(state.doc, text, btn, container).then((ok) => {
+    if (!ok) state.store.notify("error", "Could not copy to the clipboard.");
+  });
 }

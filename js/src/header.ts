@@ -1,28 +1,32 @@
 /**
  * The sticky table header: the select-all checkbox, one sort button per column (shift-click
  * adds a sort key) and the filter row under it. It edits `state.spec` and reports changes.
+ * Its cells are grid cells (`columnheader`, `gridcell`) reached with the arrow keys (grid.ts);
+ * the checkbox and Confirm cells sit in the pinned box, and each column header gets a resize
+ * handle and drag-to-reorder (resize.ts, through `onColumnHeader`).
  */
 import type { ColumnDef } from "./columns";
 import { button, el } from "./dom";
+import { CHECK_WIDTH, CONFIRM_WIDTH } from "./layout";
 import { headerState } from "./selection";
 import { distinctValues, nextSort, type ColumnFilter } from "./sortfilter";
 import type { TableState } from "./tablestate";
 
-/** Fixed widths of the two leading columns (checkbox, Confirm). */
-export const CHECK_WIDTH = 36;
-export const CONFIRM_WIDTH = 240;
+export { CHECK_WIDTH, CONFIRM_WIDTH } from "./layout";
 
 export interface HeaderHooks {
   /** The user changed the sort or a filter (`state.spec` is already updated). */
   onSpecChange(): void;
   /** The select-all checkbox was clicked. */
   onToggleAll(): void;
+  /** A header cell was built (the grid wires resizing and dragging to it). */
+  onColumnHeader?(th: HTMLElement, col: ColumnDef): void;
 }
 
 /** CSS grid template of a row: checkbox, Confirm, then the data columns. */
 export function gridTemplate(columns: readonly ColumnDef[]): { cols: string; min: number } {
-  // The Confirm column comes right after the checkbox so it is always in view, however
-  // many data columns follow.
+  // The checkbox and the Confirm column come first and are pinned (one sticky box spanning
+  // both), so they stay in view however many data columns follow.
   const parts = [`${CHECK_WIDTH}px`, `${CONFIRM_WIDTH}px`];
   let min = CHECK_WIDTH + CONFIRM_WIDTH;
   for (const c of columns) {
@@ -30,6 +34,13 @@ export function gridTemplate(columns: readonly ColumnDef[]): { cols: string; min
     min += c.width;
   }
   return { cols: parts.join(" "), min };
+}
+
+/** The box that pins the checkbox and Confirm cells of a row to the left (one sticky box). */
+export function pinBox(doc: Document): HTMLElement {
+  const pin = el(doc, "div", "ogpu-rt-pin");
+  pin.setAttribute("role", "none");
+  return pin;
 }
 
 export class TableHeader {
@@ -49,48 +60,60 @@ export class TableHeader {
     this.checkAll = el(state.doc, "input");
   }
 
+  /** Set the grid template for `columns` (also used live while a column is resized). */
+  applyTemplate(columns: readonly ColumnDef[]): void {
+    const { cols, min } = gridTemplate(columns);
+    this.root.style.setProperty("--ogpu-rt-cols", cols);
+    this.root.style.setProperty("--ogpu-rt-min-width", `${min}px`);
+  }
+
   /** (Re)build both header rows for `state.columns` and `state.spec`. */
   build(): void {
     const { doc, columns } = this.state;
     this.el.replaceChildren();
     this.sortButtons.clear();
     this.categorySelects.clear();
-    const { cols, min } = gridTemplate(columns);
-    this.root.style.setProperty("--ogpu-rt-cols", cols);
-    this.root.style.setProperty("--ogpu-rt-min-width", `${min}px`);
+    this.applyTemplate(columns);
 
     const hrow = el(doc, "div", "ogpu-rt-hrow");
     hrow.setAttribute("role", "row");
     hrow.setAttribute("aria-rowindex", "1");
+    const hpin = pinBox(doc);
     const checkTh = el(doc, "div", "ogpu-rt-th ogpu-rt-checkcell");
     checkTh.setAttribute("role", "columnheader");
+    checkTh.setAttribute("aria-label", "Select");
     this.checkAll = el(doc, "input", "ogpu-rt-check-all");
     this.checkAll.type = "checkbox";
+    this.checkAll.tabIndex = -1;
     this.checkAll.setAttribute("aria-label", "Select all shown rows");
     this.checkAll.addEventListener("click", () => this.hooks.onToggleAll());
     checkTh.append(this.checkAll);
-    hrow.append(checkTh);
+    hpin.append(checkTh);
+    hrow.append(hpin);
 
     const frow = el(doc, "div", "ogpu-rt-frow");
     frow.setAttribute("role", "row");
     frow.setAttribute("aria-rowindex", "2");
-    const fcell0 = el(doc, "div");
-    fcell0.setAttribute("role", "cell");
-    frow.append(fcell0);
+    const fpin = pinBox(doc);
+    const fcell0 = el(doc, "div", "ogpu-rt-fcell");
+    fcell0.setAttribute("role", "gridcell");
+    fpin.append(fcell0);
+    frow.append(fpin);
     const confirmTh = el(doc, "div", "ogpu-rt-th ogpu-rt-th-confirm", "Confirm");
     confirmTh.setAttribute("role", "columnheader");
-    hrow.append(confirmTh);
-    const fcellN = el(doc, "div", "ogpu-rt-fconfirm");
-    fcellN.setAttribute("role", "cell");
-    frow.append(fcellN);
+    hpin.append(confirmTh);
+    const fcellN = el(doc, "div", "ogpu-rt-fcell ogpu-rt-fconfirm");
+    fcellN.setAttribute("role", "gridcell");
+    fpin.append(fcellN);
 
     for (const col of columns) {
       const th = el(doc, "div", "ogpu-rt-th");
       th.setAttribute("role", "columnheader");
       th.dataset["col"] = col.name;
       const b = button(doc, "ogpu-rt-sort", "");
+      b.tabIndex = -1;
       b.dataset["sort"] = col.name;
-      b.title = "Sort (shift-click to sort by several columns)";
+      b.title = `${col.label}: sort (shift-click to sort by several columns)`;
       const label = el(doc, "span", "ogpu-rt-label", col.label);
       const ind = el(doc, "span", "ogpu-rt-ind");
       ind.setAttribute("aria-hidden", "true");
@@ -101,6 +124,7 @@ export class TableHeader {
         this.hooks.onSpecChange();
       });
       th.append(b);
+      this.hooks.onColumnHeader?.(th, col);
       hrow.append(th);
       this.sortButtons.set(col.name, { th, ind });
       frow.append(this.buildFilter(col));
@@ -150,8 +174,8 @@ export class TableHeader {
 
   private buildFilter(col: ColumnDef): HTMLElement {
     const doc = this.state.doc;
-    const cell = el(doc, "div");
-    cell.setAttribute("role", "cell");
+    const cell = el(doc, "div", "ogpu-rt-fcell");
+    cell.setAttribute("role", "gridcell");
     const current = this.state.spec.filters[col.name];
     const label = `Filter ${col.label}`;
     switch (col.filter) {
@@ -160,6 +184,7 @@ export class TableHeader {
         input.type = "search";
         input.placeholder = col.kind === "datetime" ? "e.g. 2026-11" : "contains…";
         input.setAttribute("aria-label", label);
+        input.tabIndex = -1;
         input.dataset["filter"] = col.name;
         if (current?.type === "text") input.value = current.value;
         input.addEventListener("input", () => {
@@ -171,6 +196,7 @@ export class TableHeader {
       case "category": {
         const select = el(doc, "select");
         select.setAttribute("aria-label", label);
+        select.tabIndex = -1;
         select.dataset["filter"] = col.name;
         this.categorySelects.set(col.name, select);
         this.fillCategory(col.name, select, current?.type === "category" ? current.value : null);
@@ -192,6 +218,7 @@ export class TableHeader {
           input.step = "any";
           input.placeholder = which;
           input.setAttribute("aria-label", `${col.label} ${which === "min" ? "minimum" : "maximum"}`);
+          input.tabIndex = -1;
           input.dataset["filter"] = `${col.name}:${which}`;
         }
         if (current?.type === "range") {
@@ -213,6 +240,7 @@ export class TableHeader {
       case "bool": {
         const select = el(doc, "select");
         select.setAttribute("aria-label", label);
+        select.tabIndex = -1;
         select.dataset["filter"] = col.name;
         for (const [value, text] of [
           ["", "(all)"],

@@ -8,6 +8,7 @@
  */
 import type { AnyModel } from "@anywidget/types";
 import type { BannerValue, ColumnSpec, LiveStatusValue, PatchMessage, ReplyValue } from "./types";
+import type { WalletAccountEvent, WalletReply } from "./wallet";
 
 /** A traitlets `Dict()` before Python first sets it. */
 export type EmptyDict = Record<string, never>;
@@ -23,6 +24,13 @@ export interface ViewValue {
 export interface ConfirmRequestValue {
   id: string;
   response: string;
+}
+
+/** `column_layout` (both ways): the user's column order, hidden columns and widths (px). */
+export interface ColumnLayoutValue {
+  order: string[];
+  hidden: string[];
+  widths: Record<string, number>;
 }
 
 export interface WidgetModel {
@@ -45,6 +53,8 @@ export interface WidgetModel {
   /** Both ways: the table follows the chain (the toolbar's live/paused switch). */
   live: boolean;
   _live_status: LiveStatusValue | EmptyDict;
+  /** Both ways: set by the header and the column menu, applied on load. */
+  column_layout: ColumnLayoutValue | EmptyDict;
 }
 
 export type TraitName = keyof WidgetModel;
@@ -52,13 +62,21 @@ export type TraitName = keyof WidgetModel;
 /** Custom messages JS → Python (`model.send`). */
 export type OutgoingMessage =
   | { type: "resync" }
+  /** Once per view, after its first rows are painted: the kernel starts background lookups. */
+  | { type: "painted" }
   | { type: "estimate"; id: string; response: string }
   /** The rows on or near the screen whose results are not known yet (capped, debounced). */
   | { type: "results"; addresses: string[] }
   /** The whole result of one row, for the detail and compare views. */
   | { type: "result"; id: string; response: string }
   /** Read the table's scope again (the toolbar's Refresh button; `table.refresh()`). */
-  | { type: "refresh" };
+  | { type: "refresh" }
+  /** Exact payments (wei as decimal strings): of `addresses`, or of every row in row order. */
+  | { type: "wei"; id: string; addresses?: string[] }
+  /** The page's answer to a wallet request (`account="browser"`; see wallet.ts). */
+  | WalletReply
+  /** The wallet's account changed. */
+  | WalletAccountEvent;
 
 /** Listen to `change:<trait>`; returns the function that stops listening. */
 export function onTraitChange(model: AnyModel<WidgetModel>, trait: TraitName, cb: () => void): () => void {

@@ -4,8 +4,13 @@
  * or WebP, checked by their magic bytes; never SVG or HTML). Everything is text nodes; the only
  * URL ever set is a Blob (or data:) URL of checked image bytes.
  */
+import { AddressChip } from "./address";
 import { button, el } from "./dom";
 import { shortHex } from "./format";
+import { historyOf, historyText } from "./history";
+import { messageBlock, summarize } from "./messages";
+import { paymentText } from "./reviewpanel";
+import { fetchWei, weiOf } from "./wei";
 import {
   IMAGE_MIMES,
   decodeBase64,
@@ -152,7 +157,11 @@ export function renderResultBody(
 ): HTMLElement {
   const box = el(doc, "div", "ogpu-rt-result-body");
   box.dataset["kind"] = answer.kind;
-  if (answer.error !== "") box.append(el(doc, "p", "ogpu-rt-result-error", inertText(answer.error)));
+  if (answer.error !== "") {
+    // one line a person can act on; the whole error behind a disclosure
+    const full = inertText(answer.error);
+    box.append(messageBlock(doc, summarize(full, "error"), full, "ogpu-rt-result-error"));
+  }
   if (answer.kind === "json") {
     if (answer.text !== "") {
       const pre = el(doc, "pre", "ogpu-rt-result-text");
@@ -205,6 +214,11 @@ export class ResultDetail {
   private readonly title: HTMLElement;
   private readonly badge: HTMLElement;
   private readonly meta: HTMLElement;
+  /** The row's payment (exact wei) and the transaction that confirmed it. */
+  private readonly facts: HTMLElement;
+  private readonly payment: HTMLElement;
+  private readonly history: HTMLElement;
+  private readonly historyTx: AddressChip;
   private readonly content: HTMLElement;
   readonly compareBtn: HTMLButtonElement;
   readonly closeBtn: HTMLButtonElement;
@@ -227,8 +241,13 @@ export class ResultDetail {
     this.closeBtn = button(doc, "ogpu-rt-btn", "Close", "Close the result");
     head.append(this.title, this.badge, this.compareBtn, this.closeBtn);
     this.meta = el(doc, "div", "ogpu-rt-result-meta");
+    this.facts = el(doc, "div", "ogpu-rt-result-meta ogpu-rt-result-facts");
+    this.payment = el(doc, "span", "ogpu-rt-result-payment");
+    this.history = el(doc, "span", "ogpu-rt-result-history");
+    this.historyTx = new AddressChip(doc, "confirming transaction");
+    this.facts.append(this.payment, this.history, this.historyTx.el);
     this.content = el(doc, "div", "ogpu-rt-result-scroll");
-    this.el.append(head, this.meta, this.content);
+    this.el.append(head, this.meta, this.facts, this.content);
     listen(state, this.closeBtn, "click", () => this.close());
     listen(state, this.compareBtn, "click", () => {
       const s = this.shown;
@@ -245,6 +264,11 @@ export class ResultDetail {
     state.cleanups.push(
       state.store.on("result", (addr) => {
         if (this.shown !== null && this.shown.address === addr) this.render();
+      }),
+      state.store.on("rows", (change) => {
+        const s = this.shown;
+        if (s === null || change.kind === "reset") return;
+        if (change.rows.has(s.base)) this.renderFacts(s.base, s.address);
       }),
       () => this.revoke(),
     );
@@ -282,6 +306,7 @@ export class ResultDetail {
     if (s === null) return;
     const { doc, win, store } = this.state;
     this.revoke();
+    this.renderFacts(s.base, s.address);
     const answer = store.results.get(s.address) ?? null;
     if (answer === null) {
       this.badge.textContent = resultMark("loading").mark;
@@ -299,6 +324,24 @@ export class ResultDetail {
     if (answer.cid !== "") parts.push(`CID ${answer.cid}`);
     this.meta.textContent = inertText(parts.join(" · "));
     this.content.replaceChildren(renderResultBody(doc, win, answer, (r) => this.revokes.push(r)));
+  }
+
+  /** "Payment 1.5 OGPU (1500000000000000000 wei)", and for a confirmed row its transaction. */
+  private renderFacts(base: number, address: string): void {
+    const { store, explorer } = this.state;
+    const wei = weiOf(store, address);
+    if (wei === "") {
+      fetchWei(store, [address], () => {
+        if (this.shown?.address === address) this.renderFacts(this.shown.base, address);
+      });
+    }
+    this.payment.textContent = `Payment ${paymentText(store.get("payment_ogpu", base), wei)}`;
+    const h = historyOf(store, base);
+    const text = historyText(h);
+    this.history.textContent = h.state === "none" ? "" : h.state === "found" ? "· confirmed by" : `· ${text.line}`;
+    this.history.title = text.title;
+    this.historyTx.el.style.display = h.state === "found" ? "" : "none";
+    if (h.state === "found") this.historyTx.set(h.tx, explorer);
   }
 
   close(restoreFocus = true): void {

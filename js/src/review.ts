@@ -9,9 +9,10 @@
  */
 import { makeLink, setAttr, setDisplay, setText, setTitle } from "./columns";
 import { button, el } from "./dom";
-import { formatNumber6, formatOgpu, isTruthy, shortHex, toText, txHref, addressHref } from "./format";
-import { resultMark, rowResultState, verificationText } from "./results";
-import { NO_ACTION, isInProgress, isTerminal, toActionState, type ActionState } from "./states";
+import { isTruthy, shortHex, toText, txHref } from "./format";
+import { historyOf, historyText, type RowHistory } from "./history";
+import { rowLine, summarize } from "./messages";
+import { NO_ACTION, isInProgress, toActionState, type ActionState } from "./states";
 import type { RowStore } from "./store";
 
 /** What the Confirm cell shows: a local phase, or the row's action state once Python reports one. */
@@ -29,6 +30,10 @@ export interface ConfirmInfo {
   actionError: string;
   /** Error from a rejected request (`_reply` ok:false), if any. */
   replyError: string;
+  /** The response is confirmed on chain (by anyone). */
+  confirmed: boolean;
+  /** The confirming transaction (history.ts). */
+  history: RowHistory;
 }
 
 export function confirmInfo(store: RowStore, base: number, readOnly: boolean): ConfirmInfo {
@@ -60,6 +65,8 @@ export function confirmInfo(store: RowStore, base: number, readOnly: boolean): C
     txHash,
     actionError,
     replyError: address !== null ? (store.replyErrors.get(address) ?? "") : "",
+    confirmed: isTruthy(store.get("confirmed", base)) || toText(store.get("status", base)) === "confirmed",
+    history: historyOf(store, base),
   };
 }
 
@@ -74,14 +81,23 @@ export function phaseText(info: ConfirmInfo): string {
     case "mined":
       return "✓ confirmed";
     case "reverted":
-      return info.actionError ? `reverted: ${info.actionError}` : "reverted";
+      return info.actionError ? rowLine(summarize(info.actionError, "reverted")) : "reverted";
     case "refused":
-      return info.actionError ? `refused: ${info.actionError}` : "refused";
+      return info.actionError ? rowLine(summarize(info.actionError, "refused")) : "refused";
     case "unavailable":
-      return info.replyError ? `error: ${info.replyError}` : info.reason;
+      if (info.replyError) return rowLine(summarize(info.replyError, "error"));
+      return info.confirmed ? "✓ confirmed" : info.reason;
     case "idle":
-      return info.replyError ? `error: ${info.replyError}` : "";
+      return info.replyError ? rowLine(summarize(info.replyError, "error")) : "";
   }
+}
+
+/** The full text behind a phase's one line (its title), or the line itself. */
+export function phaseDetails(info: ConfirmInfo, line: string): string {
+  if ((info.phase === "refused" || info.phase === "reverted") && info.actionError) return info.actionError;
+  if (info.replyError && (info.phase === "idle" || info.phase === "unavailable")) return info.replyError;
+  if (info.phase === "unavailable" && !info.confirmed && info.reason) return summarize(info.reason, "reason", info.reason);
+  return line;
 }
 
 // ---- confirm cell --------------------------------------------------------------------------
@@ -115,12 +131,19 @@ export function createConfirmCell(doc: Document): ConfirmCell {
         info.txHash,
         info.actionError,
         info.replyError,
+        info.confirmed,
+        info.history.state,
+        info.history.tx,
+        info.history.error,
         explorer,
         reviewing,
       ].join("\u0000");
       if (sig === last) return;
       last = sig;
+      // a confirmed row shows its state and its transaction, not a disabled button
+      const settled = info.phase === "unavailable" && info.confirmed && !info.replyError;
       const showButton = !(
+        settled ||
         info.phase === "requested" ||
         info.phase === "signing" ||
         info.phase === "pending" ||
@@ -136,17 +159,22 @@ export function createConfirmCell(doc: Document): ConfirmCell {
         setTitle(btn, info.reason);
       }
       setAttr(btn, "aria-expanded", reviewing ? "true" : "false");
+      const h = settled || info.phase === "mined" ? historyText(info.history) : null;
       const text = reviewing && info.phase === "idle" ? "reviewing…" : phaseText(info);
-      setText(status, text);
-      setTitle(status, text);
-      if (status.dataset["phase"] !== info.phase) status.dataset["phase"] = info.phase;
-      const hash = info.txHash;
+      const line = settled && h !== null ? (info.history.state === "found" ? "✓ confirmed" : h.line) : text;
+      setText(status, line);
+      setTitle(status, settled && h !== null ? h.title : phaseDetails(info, text));
+      const phase = settled ? "mined" : info.phase;
+      if (status.dataset["phase"] !== phase) status.dataset["phase"] = phase;
+      if (status.dataset["history"] !== info.history.state) status.dataset["history"] = info.history.state;
+      const hash = info.txHash || (settled ? info.history.tx : "");
       const href = hash ? txHref(explorer, hash) : null;
-      const showTx = hash !== "" && info.phase !== "idle" && info.phase !== "unavailable";
+      const showTx = hash !== "" && info.phase !== "idle" && (info.phase !== "unavailable" || settled);
       if (showTx && href !== null) {
         setAttr(tx, "href", href);
         setText(tx, shortHex(hash, 8, 6));
         setTitle(tx, hash);
+        setAttr(tx, "aria-label", `Confirming transaction ${hash} on the explorer`);
         setDisplay(tx, true);
         setDisplay(txText, false);
       } else {
@@ -204,164 +232,5 @@ export function othersText(n: number): string {
     : `${n} other responses of this task will not be paid.`;
 }
 
-function field(doc: Document, dl: HTMLElement, label: string): HTMLElement {
-  const dt = el(doc, "dt", "", label);
-  const dd = el(doc, "dd");
-  dl.append(dt, dd);
-  return dd;
-}
-
-function setAddress(doc: Document, dd: HTMLElement, value: string, explorer: string | null): void {
-  dd.replaceChildren();
-  if (value === "") {
-    dd.textContent = "—";
-    return;
-  }
-  const href = addressHref(explorer, value);
-  if (href !== null) {
-    const a = makeLink(doc);
-    a.setAttribute("href", href);
-    a.textContent = value;
-    dd.append(a);
-  } else {
-    dd.append(doc.createTextNode(value));
-  }
-}
-
-export class ReviewPanel {
-  readonly el: HTMLElement;
-  private readonly cell: HTMLElement;
-  private readonly region: HTMLElement;
-  private readonly doc: Document;
-  private readonly title: HTMLElement;
-  private readonly response: HTMLElement;
-  private readonly provider: HTMLElement;
-  private readonly task: HTMLElement;
-  private readonly payment: HTMLElement;
-  private readonly fee: HTMLElement;
-  private readonly result: HTMLElement;
-  private readonly resultMark: HTMLElement;
-  private readonly resultText: HTMLElement;
-  private readonly others: HTMLElement;
-  private readonly status: HTMLElement;
-  readonly confirmBtn: HTMLButtonElement;
-  readonly cancelBtn: HTMLButtonElement;
-  readonly closeBtn: HTMLButtonElement;
-
-  constructor(doc: Document, cb: ReviewPanelCallbacks) {
-    this.doc = doc;
-    // row > cell(colspan) > region, so the panel is valid inside the table's rowgroup
-    const root = el(doc, "div", "ogpu-rt-review");
-    root.setAttribute("role", "row");
-    this.cell = el(doc, "div", "ogpu-rt-review-cell");
-    this.cell.setAttribute("role", "cell");
-    this.region = el(doc, "div", "ogpu-rt-review-region");
-    this.region.setAttribute("role", "region");
-    this.cell.append(this.region);
-    this.title = el(doc, "div", "ogpu-rt-review-title");
-    const dl = el(doc, "dl", "ogpu-rt-review-fields");
-    this.response = field(doc, dl, "Response");
-    this.provider = field(doc, dl, "Provider");
-    this.task = field(doc, dl, "Task");
-    this.payment = field(doc, dl, "Payment");
-    this.fee = field(doc, dl, "Estimated fee");
-    this.result = field(doc, dl, "Result");
-    this.result.classList.add("ogpu-rt-review-result");
-    this.resultMark = el(doc, "span", "ogpu-rt-rmark");
-    this.resultText = el(doc, "span", "ogpu-rt-rtext");
-    this.result.append(this.resultMark, this.resultText);
-    this.others = el(doc, "p", "ogpu-rt-review-others");
-    const warn = el(doc, "p", "ogpu-rt-review-warn", "This releases the payment and cannot be undone.");
-    this.status = el(doc, "div", "ogpu-rt-review-status");
-    this.status.setAttribute("aria-live", "polite");
-    const actions = el(doc, "div", "ogpu-rt-review-actions");
-    this.confirmBtn = button(doc, "ogpu-rt-btn ogpu-rt-primary", "Confirm payment");
-    this.cancelBtn = button(doc, "ogpu-rt-btn", "Cancel");
-    this.closeBtn = button(doc, "ogpu-rt-btn", "Close");
-    this.confirmBtn.addEventListener("click", () => cb.onConfirm());
-    this.cancelBtn.addEventListener("click", () => cb.onCancel());
-    this.closeBtn.addEventListener("click", () => cb.onCancel());
-    actions.append(this.confirmBtn, this.cancelBtn, this.closeBtn);
-    this.region.append(this.title, dl, this.others, warn, this.status, actions);
-    root.append(this.cell);
-    root.addEventListener("keydown", (e) => {
-      if (e.key === "Escape" && !this.cancelBtn.disabled) {
-        e.stopPropagation();
-        cb.onCancel();
-      }
-    });
-    this.el = root;
-  }
-
-  setColumnCount(n: number): void {
-    this.cell.setAttribute("aria-colspan", String(n));
-  }
-
-  update(store: RowStore, state: ReviewState, info: ConfirmInfo, explorer: string | null): void {
-    const doc = this.doc;
-    const base = state.base;
-    this.region.setAttribute("aria-label", `Review confirmation of response ${state.address}`);
-    this.title.textContent = `Confirm response ${shortHex(state.address)}`;
-    setAddress(doc, this.response, state.address, explorer);
-    setAddress(doc, this.provider, toText(store.get("provider", base)), explorer);
-    setAddress(doc, this.task, toText(store.get("task", base)), explorer);
-    const ogpu = store.get("payment_ogpu", base);
-    const wei = toText(store.get("payment", base));
-    const ogpuText = formatOgpu(ogpu);
-    this.payment.textContent = ogpuText !== "" ? ogpuText : wei !== "" ? `${wei} wei` : "—";
-    if (wei !== "") this.payment.title = `${wei} wei`;
-    const est = store.estimates.get(state.estimateId);
-    if (!est || est.pending) this.fee.textContent = "estimating…";
-    else if (est.fee !== null) this.fee.textContent = `≈ ${formatNumber6(est.fee)} OGPU`;
-    else this.fee.textContent = `unavailable (${est.error || "no estimate"})`;
-    this.fee.dataset["state"] = !est || est.pending ? "pending" : est.fee !== null ? "done" : "error";
-    // the result being paid for, and its verification
-    const rstate = rowResultState(store, base);
-    const preview = toText(store.get("result_preview", base));
-    this.result.dataset["resultState"] = rstate;
-    this.resultMark.textContent = resultMark(rstate).mark;
-    const verification = verificationText(rstate === "ok" ? true : null, rstate).replace(/^\S+ /, "");
-    this.resultText.textContent =
-      rstate === "loading" ? "loading…" : `${verification}${preview !== "" ? ` — ${preview}` : ""}`;
-    this.result.title = this.resultText.textContent;
-    this.others.textContent = othersText(taskRows(store, base).length - 1);
-
-    const submitted = state.phase === "submitted";
-    const finished = submitted && isTerminal(info.phase);
-    this.confirmBtn.disabled = submitted || !info.clickable;
-    this.cancelBtn.disabled = submitted && !finished;
-    this.confirmBtn.style.display = finished ? "none" : "";
-    this.cancelBtn.style.display = finished ? "none" : "";
-    this.closeBtn.style.display = finished ? "" : "none";
-
-    let status = "";
-    if (submitted) {
-      switch (info.phase) {
-        case "requested":
-          status = "Request sent; waiting for the kernel…";
-          break;
-        case "signing":
-          status = "Signing…";
-          break;
-        case "pending":
-          status = `Pending: transaction ${info.txHash ? shortHex(info.txHash, 10, 8) : "sent"}`;
-          break;
-        case "mined":
-          status = "Confirmed ✓ — the payment was released.";
-          break;
-        case "reverted":
-          status = `Reverted${info.actionError ? `: ${info.actionError}` : ""}`;
-          break;
-        case "refused":
-          status = `Refused${info.actionError ? `: ${info.actionError}` : ""}`;
-          break;
-        default:
-          status = info.replyError ? `Error: ${info.replyError}` : "Waiting for the kernel…";
-      }
-    } else if (!info.clickable) {
-      status = `Cannot confirm: ${info.reason}`;
-    }
-    this.status.textContent = status;
-    this.status.dataset["phase"] = submitted ? info.phase : "review";
-  }
-}
+// The panel itself (its DOM and rendering) lives in reviewpanel.ts.
+export { ReviewPanel } from "./reviewpanel";

@@ -4,6 +4,7 @@
  */
 import { createCell, setAttr, type Cell, type CellCtx, type ColumnDef } from "./columns";
 import { el } from "./dom";
+import { pinBox } from "./header";
 import { confirmInfo, createConfirmCell, type ConfirmCell } from "./review";
 import type { RowStore } from "./store";
 
@@ -27,16 +28,23 @@ export interface RowHandle {
 export function createRow(doc: Document, columns: readonly ColumnDef[]): RowHandle {
   const row = el(doc, "div", "ogpu-rt-row");
   row.setAttribute("role", "row");
+  // the checkbox and Confirm cells share one sticky box (pinned left)
+  const pin = pinBox(doc);
   const checkCell = el(doc, "div", "ogpu-rt-cell ogpu-rt-checkcell");
-  checkCell.setAttribute("role", "cell");
+  checkCell.setAttribute("role", "gridcell");
   const checkbox = el(doc, "input", "ogpu-rt-check");
   checkbox.type = "checkbox";
   checkCell.append(checkbox);
-  row.append(checkCell);
   const confirm = createConfirmCell(doc);
-  row.append(confirm.el);
+  confirm.el.setAttribute("role", "gridcell");
+  pin.append(checkCell, confirm.el);
+  row.append(pin);
   const cells = columns.map((c) => createCell(doc, c));
   for (const c of cells) row.append(c.el);
+  // one tab stop per grid (the roving cell): the controls inside cells are reached with
+  // Enter/Space or a click, never with Tab
+  for (const c of Array.from(row.querySelectorAll<HTMLElement>("button, a, input"))) c.tabIndex = -1;
+  confirm.el.querySelector("button")?.setAttribute("aria-keyshortcuts", "P");
   return { el: row, checkbox, cells, confirm, base: -1, pos: -1, y: NaN, epoch: -1, key: null, hidden: false };
 }
 
@@ -59,6 +67,8 @@ export function renderRow(h: RowHandle, store: RowStore, columns: readonly Colum
   if (h.checkbox.disabled !== (key === null)) h.checkbox.disabled = key === null;
   setAttr(h.checkbox, "aria-label", `Select response ${k}`);
   if (h.el.classList.contains("ogpu-rt-selected") !== selected) h.el.classList.toggle("ogpu-rt-selected", selected);
+  const sel = selected ? "true" : "false";
+  if (h.el.getAttribute("aria-selected") !== sel) h.el.setAttribute("aria-selected", sel);
   const fresh = ctx.isFresh?.(base) ?? false;
   if (h.el.classList.contains("ogpu-rt-new") !== fresh) {
     h.el.classList.toggle("ogpu-rt-new", fresh);
@@ -82,5 +92,7 @@ export function renderRow(h: RowHandle, store: RowStore, columns: readonly Colum
 export function renderSelection(h: RowHandle, store: RowStore): void {
   const selected = h.key !== null && store.selection.has(h.key);
   if (h.checkbox.checked !== selected) h.checkbox.checked = selected;
-  h.el.classList.toggle("ogpu-rt-selected", selected);
+  if (h.el.classList.contains("ogpu-rt-selected") !== selected) h.el.classList.toggle("ogpu-rt-selected", selected);
+  const sel = selected ? "true" : "false";
+  if (h.el.getAttribute("aria-selected") !== sel) h.el.setAttribute("aria-selected", sel);
 }

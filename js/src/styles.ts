@@ -3,8 +3,11 @@
  * Everything is scoped under `.ogpu-rt`. Injected once per document as a <style> element.
  */
 
+import { GRID_CSS } from "./gridstyles";
+import { MESSAGES_CSS } from "./messagestyles";
+
 export const STYLE_ID = "ogpu-rt-style";
-export const STYLE_VERSION = "4";
+export const STYLE_VERSION = "5";
 
 export const ROW_HEIGHT = 32;
 export const PANEL_HEIGHT = 252;
@@ -127,8 +130,8 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
   min-width: 0; overflow: hidden; white-space: nowrap;
 }
 .ogpu-rt-checkcell { justify-content: center; padding: 0; user-select: none; }
-/* (no sticky Confirm column: sticky cells force one compositing layer per row and cost
-   several ms per scroll frame) */
+/* (the checkbox and Confirm cells are pinned by one sticky box per row: .ogpu-rt-pin in
+   gridstyles.ts; never a sticky cell each, which costs a layer per cell) */
 .ogpu-rt-k-confirm { border-left: 1px solid var(--ogpu-rt-border2); }
 .ogpu-rt-addr, .ogpu-rt-k-wei, .ogpu-rt-tx { font-family: var(--ogpu-rt-mono); font-size: 0.95em; }
 .ogpu-rt-k-ogpu, .ogpu-rt-k-wei { justify-content: flex-end; font-variant-numeric: tabular-nums; }
@@ -290,7 +293,8 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
 .ogpu-rt-live-age { color: var(--ogpu-rt-fg2); font-variant-numeric: tabular-nums; font-size: 0.92em; }
 .ogpu-rt-row.ogpu-rt-new { background: var(--ogpu-rt-info-bg); box-shadow: inset 3px 0 0 var(--ogpu-rt-info-fg); }
 .ogpu-rt-row.ogpu-rt-new.ogpu-rt-selected { background: var(--ogpu-rt-sel); }
-`;
+${GRID_CSS}
+${MESSAGES_CSS}`;
 
 /** Inject the stylesheet once per document (replaced if an older version is present). */
 export function injectStyles(doc: Document): void {

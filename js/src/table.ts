@@ -13,11 +13,15 @@ import { DetailPopover, copyText } from "./detail";
 import { el } from "./dom";
 import { toText } from "./format";
 import { TableHeader } from "./header";
-import { onTraitChange, type WidgetModel } from "./model";
+import { onTraitChange, sendMessage, type WidgetModel } from "./model";
 import { makeOrder, type Order } from "./selection";
 import { computeOrder, emptySpec, isIdentitySpec, type ViewSpec } from "./sortfilter";
 import { ResultDetail } from "./resultdetail";
-import { DEMAND_MARGIN, ResultsDemand, rowResultState } from "./results";
+import { ColumnMenu } from "./colmenu";
+import { Grid } from "./grid";
+import { HelpPopover } from "./help";
+import { TableLayout } from "./tablelayout";
+import { IdleDemand } from "./idledemand";
 import { FRESH_MS, RowStore, type RowsChange } from "./store";
 import { injectStyles } from "./styles";
 import {
@@ -93,12 +97,33 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
       state.selection.toggleAll(state.ord);
       updateSelectionUi();
     },
+    onColumnHeader: (th, col) => layout.wire(th, col),
   });
-  const body = new TableBody(state, header.el, {
+  const body: TableBody = new TableBody(state, header.el, {
     overscan: options.overscan ?? 8,
     viewportHeight: options.viewportHeight,
-    onFrame: () => demand.schedule(),
+    keep: (): number => grid.keep(),
+    onFrame: () => {
+      grid.sync();
+      demandWhenIdle();
+      if (!painted) afterFirstPaint();
+    },
   });
+  // The kernel's background work for the table (the confirmed rows' history) waits for this.
+  let painted = false;
+  function afterFirstPaint(): void {
+    painted = true;
+    const win = doc.defaultView;
+    const send = (): void => {
+      try {
+        sendMessage(model, { type: "painted" });
+      } catch {
+        // the comm is gone: nothing to start
+      }
+    };
+    if (win) win.requestAnimationFrame(() => win.setTimeout(send, 0));
+    else send();
+  }
   const review = new ConfirmFlow(state, body);
   const detail = new DetailPopover(state);
   const compare = new CompareView(state, review);
@@ -106,28 +131,9 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
     closeOthers: (except) => closeDialogs(except),
     compare: (base, trigger) => openCompare(base, trigger),
   });
-  const demand = new ResultsDemand(store, wantedResults, options.resultsDebounceMs ?? 120);
+  const demand = new IdleDemand(state, body, options.resultsDebounceMs ?? 120);
+  const demandWhenIdle = (force = false): void => demand.afterFrame(force);
   cleanups.push(() => demand.cancel());
-
-  /** Rows on or near the screen whose result Python has not sent yet (none without a Result column). */
-  function wantedResults(): string[] {
-    if (!state.columns.some((c) => c.kind === "result")) return [];
-    const [first, end] = body.rendered;
-    const lo = Math.max(0, first - DEMAND_MARGIN);
-    const hi = Math.min(state.ord.length, end + DEMAND_MARGIN);
-    const out: string[] = [];
-    // rendered rows first, then the margins
-    const push = (p: number): void => {
-      const b = state.ord.at(p);
-      if (rowResultState(store, b) !== "loading") return;
-      const k = store.keyOf(b);
-      if (k !== null) out.push(k);
-    };
-    for (let p = first; p < end && p < hi; p++) push(p);
-    for (let p = end; p < hi; p++) push(p);
-    for (let p = first - 1; p >= lo; p--) push(p);
-    return out;
-  }
 
   function closeDialogs(except: unknown = null): void {
     if (except !== detail) detail.close();
@@ -139,13 +145,74 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
     closeDialogs(compare);
     compare.open(base, trigger);
   }
+  const help = new HelpPopover(doc);
+  const colMenu = new ColumnMenu(doc, {
+    columns: () => state.allColumns,
+    layout: () => state.layout,
+    onChange: (next, name) => layout.set(next, name),
+  });
+  toolbar.addTools(colMenu.trigger, help.trigger);
+  const grid: Grid = new Grid(state, root, header.el, body, {
+    toggleSelect: (pos, range) => {
+      const key = store.keyOf(state.ord.at(pos));
+      if (key !== null) state.selection.click(state.ord, pos, !store.selection.has(key), range);
+    },
+    review: (base, key) => review.toggle(base, key),
+    result: (base, trigger) => resultDetail.open(base, trigger),
+    compare: (base, trigger) => openCompare(base, trigger),
+    closeTop,
+    help: (trigger) => {
+      colMenu.close(false);
+      help.open(trigger);
+    },
+    resizeColumn: (name, delta) => layout.resizeBy(name, delta),
+    moveColumn: (name, delta) => layout.moveBy(name, delta),
+  }, () => review.panel.el);
+  const layout = new TableLayout(state, header, {
+    rebuild: () => {
+      body.dropRows();
+      buildHeader();
+      body.headDirty = true;
+      body.invalidate();
+      refreshView(false);
+      demandWhenIdle(true);
+      grid.rebuilt();
+    },
+    focusColumn: (name) => grid.setActiveColumn(name),
+    menu: colMenu,
+  });
+
+  /** Escape: close the top panel and give the focus back (false when nothing was open). */
+  function closeTop(): boolean {
+    if (help.isOpen) help.close(true);
+    else if (colMenu.isOpen) colMenu.close(true);
+    else if (compare.isOpen) compare.close();
+    else if (resultDetail.isOpen) resultDetail.close();
+    else if (detail.isOpen) detail.close();
+    else if (state.review !== null && state.reviewDock === null && !review.panel.cancelBtn.disabled) {
+      review.close(false);
+      grid.focusActive();
+    } else return false;
+    return true;
+  }
+
   const viewSync = new ViewSync(
     model,
     store,
     () => ({ all: isIdentitySpec(state.spec, state.columns), order: state.order }),
     options.debounceMs ?? 150,
   );
-  root.append(banners.el, toolbar.el, body.scroll, body.empty, detail.el, resultDetail.el, compare.el);
+  root.append(
+    banners.el,
+    toolbar.el,
+    body.scroll,
+    body.empty,
+    detail.el,
+    resultDetail.el,
+    compare.el,
+    colMenu.el,
+    help.el,
+  );
   host.append(root);
 
   function buildHeader(): void {
@@ -223,37 +290,6 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
     if (t?.closest?.(".ogpu-rt-checkcell, .ogpu-rt-sort")) me.preventDefault();
   });
 
-  listen(state, root, "keydown", (e) => {
-    const ke = e as KeyboardEvent;
-    if (ke.key === "Escape") {
-      if (compare.isOpen) {
-        ke.stopPropagation();
-        compare.close();
-      } else if (resultDetail.isOpen) {
-        ke.stopPropagation();
-        resultDetail.close();
-      } else if (detail.isOpen) {
-        ke.stopPropagation();
-        detail.close();
-      }
-      return;
-    }
-    // R: the row's whole result; C: compare its task's responses (focus in a row, no modifier)
-    if (ke.ctrlKey || ke.metaKey || ke.altKey) return;
-    const key = ke.key.toLowerCase();
-    if (key !== "r" && key !== "c") return;
-    const t = ke.target as Element | null;
-    if (!t || (t instanceof HTMLInputElement && t.type !== "checkbox") || t instanceof HTMLSelectElement) return;
-    if (t instanceof HTMLTextAreaElement) return;
-    const h = body.rowFor(t);
-    if (!h || h.base < 0) return;
-    const trigger = t instanceof HTMLElement ? t : null;
-    ke.preventDefault();
-    ke.stopPropagation();
-    if (key === "r") resultDetail.open(h.base, trigger);
-    else openCompare(h.base, trigger);
-  });
-
   // ---- store events -------------------------------------------------------------------------
   /** Timers that end the highlight of rows just added. */
   const unhighlight = new Set<ReturnType<typeof setTimeout>>();
@@ -290,9 +326,10 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
         return;
       }
       if (change.kind === "reset") {
+        demandWhenIdle(true);
         review.onSnapshot();
         closeDialogs();
-        demand.reset();
+        demand.demand.reset();
         body.unbindAll();
         header.refreshCategoryOptions();
         refreshView(false);
@@ -325,13 +362,10 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
   // ---- model events -------------------------------------------------------------------------
   cleanups.push(
     onTraitChange(model, "columns", () => {
-      state.columns = resolveColumns(model.get("columns"), store.columnNames());
-      body.dropRows();
-      buildHeader();
-      body.headDirty = true;
-      body.invalidate();
-      refreshView(false);
+      state.allColumns = resolveColumns(model.get("columns"), store.columnNames());
+      layout.apply();
     }),
+    onTraitChange(model, "column_layout", () => layout.onTrait()),
     onTraitChange(model, "explorer_url", () => {
       state.explorer = readExplorer(model);
       body.rerenderAll();
@@ -348,7 +382,8 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
   );
 
   // ---- go --------------------------------------------------------------------------------------
-  state.columns = resolveColumns(model.get("columns"), store.columnNames());
+  state.allColumns = resolveColumns(model.get("columns"), store.columnNames());
+  layout.resolve();
   buildHeader();
   banners.render();
   toolbar.renderAccount();

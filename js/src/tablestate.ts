@@ -6,6 +6,7 @@
 import type { AnyModel } from "@anywidget/types";
 import type { ColumnDef } from "./columns";
 import { explorerBase, isTruthy } from "./format";
+import { parseLayout, type ColumnLayout } from "./layout";
 import type { WidgetModel } from "./model";
 import type { ReviewState } from "./review";
 import { SelectionController, makeOrder, type Order } from "./selection";
@@ -21,8 +22,12 @@ export interface TableState {
   readonly selection: SelectionController;
   /** Run (in any order) when the view is destroyed. */
   readonly cleanups: (() => void)[];
-  /** Visible data columns, resolved from the `columns` trait. */
+  /** Visible data columns, resolved from the `columns` trait, in the layout's order and widths. */
   columns: ColumnDef[];
+  /** Every data column of the `columns` trait (hidden ones included), in the trait's order. */
+  allColumns: ColumnDef[];
+  /** The user's column layout (the `column_layout` trait). */
+  layout: ColumnLayout;
   /** Sort, filters and search of this view. */
   spec: ViewSpec;
   /** Display order as snapshot indices (null: snapshot order). */
@@ -65,6 +70,8 @@ export function createTableState(model: AnyModel<WidgetModel>, store: RowStore, 
     selection: new SelectionController(store),
     cleanups: [],
     columns: [],
+    allColumns: [],
+    layout: parseLayout(model.get("column_layout")),
     // a new view starts from the last sort/filter state of any view of the model
     spec: isSpec(store.uiState) ? cloneSpec(store.uiState) : emptySpec(),
     order: null,

@@ -4,6 +4,8 @@
  * Refresh), and the signer account (or "read-only").
  */
 import { button, el } from "./dom";
+import { runExport } from "./exportview";
+import { installWeiTooltips } from "./weitips";
 import { groupDigits, shortHex } from "./format";
 import { LiveIndicator } from "./live";
 import { isIdentitySpec } from "./sortfilter";
@@ -27,6 +29,9 @@ export class Toolbar {
   private readonly resetView: HTMLButtonElement;
   private readonly account: HTMLElement;
   readonly live: LiveIndicator;
+  /** Export: "Copy view (TSV)", "Copy selection (TSV)" (with a selection), "Download CSV". */
+  readonly exportEl: HTMLElement;
+  private readonly copySel: HTMLButtonElement;
 
   constructor(
     private readonly state: TableState,
@@ -49,7 +54,28 @@ export class Toolbar {
     this.resetView.title = "Clear sorting, filters and search";
     this.account = el(doc, "span", "ogpu-rt-account");
     this.live = new LiveIndicator(state, (live) => hooks.onLive(live));
-    this.el.append(search, this.count, this.selInfo, this.clearSel, this.resetView, this.live.el, this.account);
+    this.exportEl = el(doc, "span", "ogpu-rt-export");
+    this.exportEl.setAttribute("role", "group");
+    this.exportEl.setAttribute("aria-label", "Export");
+    const copyView = button(doc, "ogpu-rt-btn", "Copy view (TSV)");
+    copyView.title = "Copy the rows shown (visible columns, exact wei) as tab-separated text";
+    this.copySel = button(doc, "ogpu-rt-btn", "Copy selection (TSV)");
+    this.copySel.title = "Copy the selected rows (visible columns, exact wei) as tab-separated text";
+    const downloadCsv = button(doc, "ogpu-rt-btn", "Download CSV");
+    downloadCsv.title = "Download the selection (or, without one, the rows shown) as CSV";
+    copyView.dataset["export"] = "copy-view";
+    this.copySel.dataset["export"] = "copy-selection";
+    downloadCsv.dataset["export"] = "download";
+    this.exportEl.append(copyView, this.copySel, downloadCsv);
+    for (const [b, action] of [
+      [copyView, "copy-view"],
+      [this.copySel, "copy-selection"],
+      [downloadCsv, "download"],
+    ] as const) {
+      listen(state, b, "click", () => void runExport(state, this.el, action, b));
+    }
+    this.el.append(search, this.count, this.selInfo, this.clearSel, this.resetView, this.exportEl, this.live.el, this.account);
+    installWeiTooltips(state, this.el); // exact wei in the payment cells' tooltips
 
     listen(state, search, "input", () => {
       state.spec.search = search.value;
@@ -60,6 +86,11 @@ export class Toolbar {
       search.value = "";
       hooks.onResetView();
     });
+  }
+
+  /** Add buttons (column menu, keyboard help) after "Reset view". */
+  addTools(...tools: HTMLElement[]): void {
+    this.resetView.after(...tools);
   }
 
   /** "Showing n of m"; "Reset view" only when the view is not the identity. */
@@ -74,13 +105,18 @@ export class Toolbar {
     this.selInfo.textContent = k > 0 ? `${groupDigits(k)} selected` : "";
     this.selInfo.style.display = k > 0 ? "" : "none";
     this.clearSel.style.display = k > 0 ? "" : "none";
+    this.copySel.style.display = k > 0 ? "" : "none";
   }
 
   renderAccount(): void {
     const a: unknown = this.state.model.get("account");
-    if (this.state.readOnly || typeof a !== "string" || a === "") {
+    if (this.state.readOnly) {
       this.account.textContent = "read-only";
       this.account.title = "No signer: confirmations are disabled";
+    } else if (typeof a !== "string" || a === "") {
+      // account="browser": the page's wallet signs; it reports its account at the first Confirm
+      this.account.textContent = "signer: browser wallet";
+      this.account.title = "The page's wallet (EIP-1193) signs; no key is in the kernel";
     } else {
       this.account.textContent = `signer ${shortHex(a)}`;
       this.account.title = a;

@@ -75,6 +75,10 @@ export interface EstimateReply {
   id: string;
   fee_ogpu: number | null;
   error: string;
+  /** The exact fee (wei, a decimal string), when estimated. */
+  fee_wei?: string;
+  /** The refusal preflight already predicts: the rule's label, the error class, one line. */
+  refusal?: { label: string; kind: string; summary: string } | null;
 }
 
 /** Names of the control columns (never shown as data columns). */
@@ -87,6 +91,10 @@ export const CONTROL_COLUMNS = [
   "result_preview",
   "result_state",
   "result_kind",
+  "confirm_tx",
+  "confirm_block",
+  "confirm_tx_state",
+  "confirm_tx_error",
 ] as const;
 
 /** The key column. */

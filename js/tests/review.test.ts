@@ -11,6 +11,9 @@ function rowsFixture() {
     can_confirm: i !== 3,
     reason: i === 3 ? "not the task's client" : "",
     payment_ogpu: 1.5,
+    payment: "1500000000000000000",
+    status: "submitted",
+    confirmed: false,
     provider: `0x${"1".repeat(39)}${i}`,
   }));
 }
@@ -84,9 +87,13 @@ describe("review state machine", () => {
     const p = panel(t);
     const text = p.textContent ?? "";
     expect(text).toContain("This releases the payment and cannot be undone");
-    expect(text).toContain(rows[2]!.provider);
-    expect(text).toContain(rows[2]!.task);
-    expect(text).toContain("1.5 OGPU");
+    // addresses shortened, the full value in the title and the copy button's name
+    expect(text).toContain(`${rows[2]!.provider.slice(0, 6)}…${rows[2]!.provider.slice(-4)}`);
+    expect(text).not.toContain(rows[2]!.provider);
+    const chips = Array.from(p.querySelectorAll<HTMLElement>(".ogpu-rt-chip"));
+    expect(chips.map((c) => c.title)).toEqual([addr, rows[2]!.provider, rows[2]!.task]);
+    expect(t.button(`Copy provider ${rows[2]!.provider}`, p)).toBeDefined();
+    expect(text).toContain("1.5 OGPU (1500000000000000000 wei)");
     expect(text).toContain("estimating…");
     const est = t.model.sent.find((x) => (x as { type?: string }).type === "estimate") as {
       id: string;
@@ -178,9 +185,14 @@ describe("review state machine", () => {
     t.model.pySet({ _patch: { seq: 2, rows: { [a]: { action: "reverted", action_error: "ResponseAlreadyConfirmed()", tx_hash: TX } } } });
     t.model.pySet({ _patch: { seq: 3, rows: { [b]: { action: "refused", action_error: "not the task's client", can_confirm: false, reason: "not the task's client" } } } });
     t.t.flush();
-    expect(status(t, a)).toBe("reverted: ResponseAlreadyConfirmed()");
-    expect(panel(t).textContent).toContain("Reverted: ResponseAlreadyConfirmed()");
-    expect(status(t, b)).toBe("refused: not the task's client");
+    expect(status(t, a)).toBe("reverted: the response is already confirmed — nothing to pay");
+    expect(t.row(a).querySelector(".ogpu-rt-status")?.getAttribute("title")).toBe("ResponseAlreadyConfirmed()");
+    const line = panel(t).querySelector(".ogpu-rt-review-status .ogpu-rt-msg-line")?.textContent;
+    expect(line).toBe("Reverted: the response is already confirmed — nothing to pay");
+    const details = panel(t).querySelector<HTMLDetailsElement>(".ogpu-rt-review-status details")!;
+    expect(details.style.display).toBe("");
+    expect(details.textContent).toContain("ResponseAlreadyConfirmed()");
+    expect(status(t, b)).toBe("refused: the signer is not the task's client — use the client's key");
     expect(confirmButton(t, b).disabled).toBe(true);
     // a reverted row that is still confirmable can be retried
     expect(confirmButton(t, a).disabled).toBe(false);

@@ -16,14 +16,14 @@ describe("rendering", () => {
   it("renders rows with roles, data-response and formatted cells", () => {
     const rows = makeRows(5, (i) => ({ payment_ogpu: i === 1 ? 1.23456789 : 2, timestamp: 1795888984 }));
     const t = m(rows);
-    expect(t.q(".ogpu-rt-scroll").getAttribute("role")).toBe("table");
+    expect(t.q(".ogpu-rt-scroll").getAttribute("role")).toBe("grid");
     expect(t.q(".ogpu-rt").getAttribute("data-lm-suppress-shortcuts")).toBe("true");
     const shown = t.shown();
     expect(shown).toHaveLength(5);
     expect(t.shownKeys()).toEqual(rows.map((r) => r.address));
     const r1 = t.row(rows[1]!.address);
     expect(r1.getAttribute("role")).toBe("row");
-    expect(r1.querySelectorAll('[role="cell"]').length).toBe(1 + 10 + 1);
+    expect(r1.querySelectorAll('[role="gridcell"]').length).toBe(1 + 10 + 1);
     const text = r1.textContent ?? "";
     expect(text).toContain("1.234568 OGPU");
     expect(text).toContain(`${rows[1]!.address.slice(0, 6)}…${rows[1]!.address.slice(-4)}`);

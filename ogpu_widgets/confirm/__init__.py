@@ -29,6 +29,10 @@ What happens, in order (module by module):
    :class:`~ogpu_widgets.errors.ConfirmationInFlightError`. A remembered confirmation is
    re-checked against the chain before it is reused.
 
+In a :class:`~ogpu_widgets.ResponseTable` with ``account="browser"`` (:class:`BrowserWallet`,
+:mod:`.wallet`), steps 1-2 and 5 run for the wallet's account, the page's wallet signs and
+sends exactly the transaction checked, and its hash is watched as in step 4.
+
 Only :class:`~ogpu_widgets.errors.OgpuWidgetsError` subclasses leave the public calls. The
 private key lives only in the signer (:mod:`.signer`): it is never logged, put in a message,
 stored on a :class:`Confirmation`, or left in a local variable of a frame that raises.
@@ -36,6 +40,7 @@ stored on a :class:`Confirmation`, or left in a local variable of a frame that r
 
 from __future__ import annotations
 
+from .agents import AgentChange, authorize_agent, is_agent_of, revoke_agent
 from .api import (
     Preflight,
     confirm_many,
@@ -49,21 +54,27 @@ from .confirmation import Confirmation
 from .fees import GAS_MARGIN
 from .rules import LABELS, Facts, verdicts
 from .signer import SIGNER_ENV, AccountLike, resolve_signer
+from .wallet import BrowserWallet
 
 __all__ = [
     "GAS_MARGIN",
     "LABELS",
     "SIGNER_ENV",
     "AccountLike",
+    "AgentChange",
+    "BrowserWallet",
     "Confirmation",
     "Facts",
     "Preflight",
+    "authorize_agent",
     "confirm_many",
     "confirm_response",
     "confirmations",
     "estimate_fee",
+    "is_agent_of",
     "pending_confirmation",
     "preflight",
     "resolve_signer",
+    "revoke_agent",
     "verdicts",
 ]

@@ -69,6 +69,8 @@ class Preflight:
     max_fee_per_gas: int
     eip1559: bool
     balance: int
+    #: Whether ``signer`` confirms as an agent the client authorized (not the client itself).
+    agent: bool = False
 
     @property
     def fee(self) -> int:
@@ -274,6 +276,7 @@ def preflight(
             max_fee_per_gas=plan.max_fee_per_gas,
             eip1559=plan.eip1559,
             balance=balance,
+            agent=bool(s.agent),
         )
 
 

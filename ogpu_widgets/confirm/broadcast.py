@@ -122,14 +122,15 @@ def broadcast(engine: Engine, c: Confirmation, raw: str, tx_hash: str) -> str:
                 return "in flight"
             return "known" if known else "nonce"
         data = {"response": c.response, "task": c.task, "signer": c.signer}
+        what = getattr(c, "what", "") or f"the confirmation of {c.response}"  # agents.py's
         if "insufficient funds" in msg:
             raise InsufficientFundsError(
-                f"the node refused the confirmation of {c.response}: {c.signer} cannot pay "
+                f"the node refused {what}: {c.signer} cannot pay "
                 f"for its gas ({err.message}); send it some OGPU first (nothing was sent)",
                 **data,
             ) from None
         raise TransactionRevertedError(
-            f"the node refused the confirmation of {c.response}: {err.message} (nothing was sent)",
+            f"the node refused {what}: {err.message} (nothing was sent)",
             **data,
         ) from None
     except Unreachable as err:

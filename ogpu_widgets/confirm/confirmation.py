@@ -349,6 +349,13 @@ class Confirmation:
             raise ReadError(
                 f"the node returned a malformed receipt for {self.tx_hash}; try .refresh() again"
             ) from None
+        if self._raw is None and not self._is_ours(receipt, status):
+            self._drop(  # a wallet's hash: the kernel did not sign it, so it checks what it is
+                f"the wallet reported transaction {self.tx_hash}, which is not this "
+                f"confirmation (not confirmResponse({self.response}) from {self.signer} to "
+                "the Controller); nothing was paid for this response by it"
+            )
+            return
         if status == 1:
             self._finish(ConfirmationState.MINED, block, gas_used, fee, None)
             return
@@ -358,6 +365,20 @@ class Confirmation:
         if reason is None:
             reason = self._mined_revert_reason(block, gas_used)
         self._finish(ConfirmationState.REVERTED, block, gas_used, fee, reason)
+
+    def _is_ours(self, receipt: Any, status: int) -> bool:
+        """Whether a receipt is this confirmation's: from the signer to the Controller and,
+        when it succeeded, with a log naming the response (its ``ResponseStatusChanged``)."""
+        sender, to = str(receipt.get("from") or "").lower(), str(receipt.get("to") or "").lower()
+        if sender != self.signer.lower() or to != self._engine.controller.lower():
+            return False
+        if status != 1:
+            return True
+        word = self.response[2:].lower().rjust(64, "0")
+        logs = receipt.get("logs") or []
+        return any(
+            word in str(log.get("data", "")).lower() for log in logs if isinstance(log, dict)
+        )
 
     def _mined_revert_reason(self, block: int, gas_used: int) -> str:
         """Why a mined transaction reverted: replay it before and at its block."""

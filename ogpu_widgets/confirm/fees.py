@@ -35,7 +35,7 @@ from ..errors import (
 )
 from ..records import WEI_PER_OGPU, TaskStatus
 from .engine import Calls, Engine, Undecodable, decoded, must
-from .signer import SIGNER_ENV
+from .rules import not_client_message
 
 if TYPE_CHECKING:
     from .preflight import State
@@ -150,9 +150,7 @@ def refusal_for_revert(
         )
     if reason == "NotOwner":
         return NotTaskClientError(
-            f"{head}: the signer {signer} is not the client of task {s.task}"
-            + (f" ({s.client} is)" if s.client else "")
-            + f"; pass the client's account (account=...) or set {SIGNER_ENV}",
+            not_client_message(signer, s.client, s.task, head=f"{head}: "),
             expected_client=s.client or None,
             **data,
         )

@@ -3,6 +3,9 @@ batches as the cached links allow, and the typed refusal of one response.
 
 The first read of a response takes up to three batches (response -> task -> source, each hop
 needing the address read before); the links never change on a chain, so later reads take one.
+When the signer is not the client, ``Terminal.isAgentOf(client, signer)`` is read in that one
+batch (with the client read last time; a first read asks it in one more batch): an agent the
+client authorized may confirm. Agent relations change, so they are never cached.
 Only definitive answers (no code, a revert, data that does not decode) become verdicts such as
 "not a response"; anything else the node says is raised as the typed error it is.
 """
@@ -25,8 +28,7 @@ from ..errors import (
 from ..records import DeliveryMethod, TaskStatus
 from .engine import Calls, Engine, Identity, Undecodable, decoded, must, raw_result
 from .process import PROCESS
-from .rules import LABELS, Facts, verdicts
-from .signer import SIGNER_ENV
+from .rules import LABELS, NOT_CLIENT, Facts, not_client_message, verdicts
 
 if TYPE_CHECKING:
     from .confirmation import Confirmation
@@ -52,6 +54,10 @@ class State:
     client: str = ""
     block_time: int = 0
     block_number: int = 0
+    #: Whether the signer is an agent the client authorized (``Terminal.isAgentOf``); read
+    #: only when the signer is not the client. ``agent_unchecked`` says why it could not be.
+    agent: bool = False
+    agent_unchecked: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ def read_states(engine: Engine, responses: Sequence[str], signer: str | None = N
     latest transaction counts) in as few batches as the links allow."""
     links = PROCESS.links
     guess = engine.identity
+    terminal = engine.network.terminal
     c = Calls()
     i_chain = c.add("eth_chainId")
     i_genesis = c.add("eth_getBlockByNumber", "0x0", False)
@@ -123,6 +130,9 @@ def read_states(engine: Engine, responses: Sequence[str], signer: str | None = N
             it["status"] = c.call(rl.task, "Task", "getStatus")
             it["winner"] = c.call(rl.task, "Task", "winningProvider")
             it["client"] = c.call(tl.source, "Source", "getClient")
+            known = links.get(guess, "source", tl.source)  # the client read last time
+            if signer and terminal and known and known != signer:
+                it["agent"] = (known, c.call(terminal, "Terminal", "isAgentOf", known, signer))
         else:
             it["code"] = c.add("eth_getCode", r, "latest")
             it["params"] = c.call(r, "Response", "getResponseParams")
@@ -147,6 +157,7 @@ def read_states(engine: Engine, responses: Sequence[str], signer: str | None = N
 
     # round 1 answers: the response itself
     cold = []
+    checked: set[str] = set()  # responses whose isAgentOf was in this batch
     for r, it in items.items():
         s: State = it["state"]
         s.block_time, s.block_number = block_time, block_number
@@ -178,6 +189,11 @@ def read_states(engine: Engine, responses: Sequence[str], signer: str | None = N
                 s.problem = s.problem or ReadError(
                     f"reading task {s.task} of response {r} failed {where}; try again"
                 )
+                continue
+            links.put(identity, "source", s.source, s.client)
+            if "agent" in it and it["agent"][0] == s.client:
+                _agent_answer(s, res[it["agent"][1]], terminal)
+                checked.add(r)
             continue
         code = must(res[it["code"]], f"eth_getCode({r})")
         if code in ("0x", "0x0"):
@@ -208,6 +224,8 @@ def read_states(engine: Engine, responses: Sequence[str], signer: str | None = N
 
     if cold:
         _read_tasks(engine, cold, identity, where)
+    if signer:
+        _read_agents(engine, [it["state"] for r, it in items.items() if r not in checked], signer)
     return Reading([items[r]["state"] for r in responses], block, identity, counts)
 
 
@@ -274,10 +292,45 @@ def _read_tasks(engine: Engine, cold: list[dict[str, Any]], identity: Identity, 
                 task=s.task,
             )
             continue
+        PROCESS.links.put(identity, "source", s.source, s.client)
         PROCESS.links.put(identity, "response", s.response, ResponseLink(s.task, s.provider))
         PROCESS.links.put(
             identity, "task", s.task, TaskLink(s.source, s.delivery, s.expiry, s.payment)
         )
+
+
+def _agent_answer(s: State, result: Any, terminal: str | None) -> None:
+    """Apply an ``isAgentOf(client, signer)`` result to ``s``: a definitive answer (true,
+    false; no such function) or the typed error of a node fault (never a verdict from it)."""
+    try:
+        s.agent = bool(decoded(result, "Terminal", "isAgentOf"))
+    except Undecodable:
+        s.agent = False
+        s.agent_unchecked = (
+            f"the Terminal at {terminal} does not answer isAgentOf(), so agents could not be "
+            "checked: check the network's terminal address"
+        )
+
+
+def _read_agents(engine: Engine, states: Sequence[State], signer: str) -> None:
+    """``isAgentOf(client, signer)`` for the states whose signer is not the client and whose
+    answer was not in the first batch (a cold read, or a client not seen before): one batch."""
+    terminal = engine.network.terminal
+    todo = [s for s in states if s.client and s.problem is None and s.client != signer]
+    if not todo:
+        return
+    if not terminal:
+        for s in todo:
+            s.agent_unchecked = (
+                f"network {engine.network.name!r} has no Terminal address, so agents cannot be "
+                "checked: give Network.custom(..., terminal=...) to sign as an agent"
+            )
+        return
+    c = Calls()
+    index = [c.call(terminal, "Terminal", "isAgentOf", s.client, signer) for s in todo]
+    res = engine.rpc.batch(c.calls)
+    for s, i in zip(todo, index, strict=True):
+        _agent_answer(s, res[i], terminal)
 
 
 # ---- the refusal of one response -------------------------------------------------------------
@@ -318,6 +371,7 @@ def check(s: State, signer: str, entry: Confirmation | None = None) -> None:
         expiry=s.expiry,
         client=s.client,
         pending=entry is not None,
+        agent=s.agent,
     )
     label = verdicts(facts, signer=signer, now=s.block_time)[0]
     if not label:
@@ -360,12 +414,11 @@ def check(s: State, signer: str, entry: Confirmation | None = None) -> None:
             expiry=s.expiry,
             **data,
         )
-    if label == "not the task's client":
+    if label == NOT_CLIENT:
         raise LABELS[label](
-            f"the signer {signer} is not the client of task {s.task}: only {s.client} can "
-            "confirm its responses; pass that account (account=...) or set "
-            f"{SIGNER_ENV} to its key",
+            not_client_message(signer, s.client, s.task, unchecked=s.agent_unchecked),
             expected_client=s.client,
+            is_agent=None if s.agent_unchecked else False,
             **data,
         )
     raise LABELS[label](f"{s.response} cannot be confirmed: {label}", **data)

@@ -116,8 +116,10 @@ class ProcessState:
         self._engines_lock = threading.Lock()
 
     def engine(self, network: Network) -> Engine:
-        """The engine of ``network``'s endpoint (one per URL, chain id, controller, timeout)."""
-        key = (network.rpc_url, network.chain_id, network.controller, network.request_timeout)
+        """The engine of ``network``'s endpoint (one per URL, chain id, controller, terminal,
+        timeout)."""
+        key = (network.rpc_url, network.chain_id, network.controller, network.terminal,
+               network.request_timeout)  # fmt: skip
         with self._engines_lock:
             eng = self._engines.get(key)
             if eng is None:

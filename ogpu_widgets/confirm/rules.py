@@ -27,7 +27,15 @@ from ..errors import (
     TaskFinalizedError,
 )
 
-__all__ = ["LABELS", "OPEN_STATUSES", "ORDER", "Facts", "verdicts"]
+__all__ = [
+    "LABELS",
+    "NOT_CLIENT",
+    "OPEN_STATUSES",
+    "ORDER",
+    "Facts",
+    "not_client_message",
+    "verdicts",
+]
 
 #: label -> the typed error the confirmation path raises for it. The order of this dict is the
 #: order in which the rules are applied: the first failing rule names the row's reason.
@@ -38,10 +46,12 @@ LABELS: dict[str, type[ConfirmationError]] = {
     "task finalized": TaskFinalizedError,
     "task canceled": TaskCanceledError,
     "task expired": TaskExpiredError,
-    "not the task's client": NotTaskClientError,
+    "not the client": NotTaskClientError,
     "confirmation pending": ConfirmationInFlightError,
 }
 ORDER: tuple[str, ...] = tuple(LABELS)
+#: The label of a signer that is neither the task's client nor an authorized agent of it.
+NOT_CLIENT = "not the client"
 
 #: Task statuses in which a response can still be confirmed (unless the task is past expiry).
 OPEN_STATUSES = ("new", "attempted", "responded")
@@ -54,7 +64,8 @@ class Facts:
     ``task_status`` holds :class:`~ogpu_widgets.records.TaskStatus` labels (``"responded"``,
     ...), ``delivery`` ``"manual_confirmation"`` or ``"first_response"``, ``expiry`` unix
     seconds (0 or NaN: none), ``client`` checksummed addresses, ``pending`` whether a
-    confirmation of the row's task is in flight from this process."""
+    confirmation of the row's task is in flight from this process, ``agent`` whether the
+    signer is an agent the row's client authorized in the Terminal (``None``: nowhere)."""
 
     confirmed: np.ndarray
     task_status: np.ndarray
@@ -62,6 +73,7 @@ class Facts:
     expiry: np.ndarray
     client: np.ndarray
     pending: np.ndarray
+    agent: np.ndarray | None = None
 
     @classmethod
     def one(
@@ -73,6 +85,7 @@ class Facts:
         expiry: float,
         client: str,
         pending: bool = False,
+        agent: bool = False,
     ) -> Facts:
         """The facts of a single response."""
         return cls(
@@ -82,6 +95,7 @@ class Facts:
             expiry=np.array([expiry], dtype=float),
             client=np.array([client], dtype=object),
             pending=np.array([bool(pending)]),
+            agent=np.array([bool(agent)]),
         )
 
     def __len__(self) -> int:
@@ -114,7 +128,8 @@ def verdicts(facts: Facts, *, signer: str | None, now: float) -> np.ndarray:
     ``now``, else the label of the first failing rule, in the order of :data:`LABELS`:
     ``"read-only"`` (no signer), ``"first-response source"``, ``"confirmed"``,
     ``"task finalized"``, ``"task canceled"``, ``"task expired"`` (status expired, or an open
-    status with ``now > expiry > 0``), ``"not the task's client"``, ``"confirmation pending"``.
+    status with ``now > expiry > 0``), ``"not the client"`` (the signer is neither the client
+    nor an agent of it), ``"confirmation pending"``.
     """
     n = len(np.asarray(facts.confirmed).reshape(-1))
     out = np.full(n, "", dtype=object)
@@ -127,15 +142,33 @@ def verdicts(facts: Facts, *, signer: str | None, now: float) -> np.ndarray:
         raise ValueError(f"Facts arrays differ in length ({len(expiry)} != {n})")
     with np.errstate(invalid="ignore"):
         past = np.isin(status, OPEN_STATUSES) & (expiry > 0) & (now > expiry)
+    agent = np.zeros(n, dtype=bool) if facts.agent is None else _bools(facts.agent, n)
     rules = (
         ("first-response source", _texts(facts.delivery, n) == "first_response"),
         ("confirmed", _bools(facts.confirmed, n)),
         ("task finalized", status == "finalized"),
         ("task canceled", status == "canceled"),
         ("task expired", (status == "expired") | past),
-        ("not the task's client", _texts(facts.client, n) != signer),
+        (NOT_CLIENT, (_texts(facts.client, n) != signer) & ~agent),
         ("confirmation pending", _bools(facts.pending, n)),
     )
     for label, mask in rules:
         out[np.asarray(mask, dtype=bool) & (out == "")] = label
     return out
+
+
+def not_client_message(
+    signer: str, client: str, task: str | None = None, *, unchecked: str = "", head: str = ""
+) -> str:
+    """The message of :class:`~ogpu_widgets.errors.NotTaskClientError`: it names the signer and
+    the client, and what to do. ``unchecked`` says why agents could not be checked (no
+    Terminal address, a Terminal that does not answer), "" when the Terminal said no."""
+    of = f" of task {task}" if task else ""
+    who = f"the task's client {client}" if client else "the task's client"
+    text = f"{head}the signer {signer} is not {who}{of} or an authorized agent of it; "
+    if unchecked:
+        return text + unchecked + "; or sign with the client's account (account=...)"
+    return text + (
+        "sign with the client's account (account=... or $CLIENT_PRIVATE_KEY), or have the "
+        f"client authorize this signer once: authorize_agent({signer!r}, account=<client key>)"
+    )

@@ -67,6 +67,14 @@ def resolve_signer(account: AccountLike | Any = None) -> BaseAccount:
     """
     if isinstance(account, BaseAccount):
         return account
+    if getattr(account, "is_browser_wallet", False) is True or (
+        isinstance(account, str) and account.strip().lower() == "browser"
+    ):
+        raise InvalidSignerError(
+            "account='browser' signs in the page's wallet, which only a displayed "
+            "ResponseTable can reach: use ResponseTable(..., account='browser'); here pass a "
+            "key (the task client's, or an agent's)"
+        )
     if isinstance(account, Signer):
         return account._account
     if account is None:

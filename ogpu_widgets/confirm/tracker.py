@@ -108,6 +108,8 @@ def poll(engine: Engine, items: list[Confirmation]) -> None:
 
 def rebroadcast(engine: Engine, c: Confirmation) -> None:
     """The node forgot ``c``'s transaction: send the same raw transaction again."""
+    if c._raw is None:  # sent by the browser's wallet: only the wallet holds it; keep watching
+        return
     try:
         outcome = broadcast(engine, c, c._raw, c.tx_hash)  # type: ignore[arg-type]
     except ConfirmationError as err:

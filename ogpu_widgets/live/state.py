@@ -14,7 +14,14 @@ from typing import Any
 from ..errors import InvalidArgumentError
 from ..records import ResponseStatus, TaskStatus
 
-__all__ = ["is_final", "newer_response_status", "newer_task_status"]
+__all__ = [
+    "forward_changes",
+    "is_final",
+    "newer_response_label",
+    "newer_response_status",
+    "newer_task_label",
+    "newer_task_status",
+]
 
 _FINAL = frozenset({TaskStatus.CANCELED, TaskStatus.EXPIRED, TaskStatus.FINALIZED})
 
@@ -63,3 +70,45 @@ def newer_response_status(
     if old is None:
         return new_s
     return max(_status(old, ResponseStatus, "response"), new_s)
+
+
+# ---- labels, as rows show them -------------------------------------------------------------------
+
+
+def newer_task_label(old: Any, new: Any) -> str:
+    """The task status label that wins (states only move forward); an ``old`` that is no
+    status (a missing value) gives way."""
+    if old == new:
+        return old
+    if not isinstance(old, str) or old.upper() not in TaskStatus.__members__:
+        return str(new)  # nothing known yet (a missing value)
+    return TaskStatus(newer_task_status(old, new)).label
+
+
+def newer_response_label(old: Any, new: Any) -> str:
+    """The response status label that wins (``confirmed`` once either is)."""
+    if old == new:
+        return old
+    if not isinstance(old, str) or old.upper() not in ResponseStatus.__members__:
+        return str(new)
+    return ResponseStatus(newer_response_status(old, new)).label
+
+
+def forward_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``new`` (``status``, ``confirmed``, ``task_status``) that move the row
+    ``old`` forward; nothing that would move it back (a lagging replica's answer)."""
+    out: dict[str, Any] = {}
+    status = str(old.get("status", "submitted"))
+    if "status" in new:
+        s = newer_response_label(status, str(new["status"]))
+        if s != status:
+            out["status"] = status = s
+    confirmed = bool(old.get("confirmed", False))
+    if (bool(new.get("confirmed", False)) or status == "confirmed") and not confirmed:
+        out["confirmed"] = True
+    if "task_status" in new:
+        old_ts = str(old.get("task_status", "new"))
+        ts = newer_task_label(old_ts, str(new["task_status"]))
+        if ts != old_ts:
+            out["task_status"] = ts
+    return out

@@ -25,7 +25,8 @@ raises :class:`~ogpu_widgets.errors.NodeUnavailableError`, never a verdict about
 Every failure is an :class:`~ogpu_widgets.errors.OgpuWidgetsError`; nothing partial is
 returned.
 
-Modules: :mod:`.calls` (the public calls), :mod:`.logs` (``task_publications``),
+Modules: :mod:`.calls` (the public calls), :mod:`.logs` (``task_publications``,
+``confirmation_txs``),
 :mod:`.session`, :mod:`.lens`, :mod:`.plain`, :mod:`.rows`, :mod:`.validate`, :mod:`.frame`.
 """
 
@@ -46,13 +47,14 @@ from .frame import (
     responses_frame,
     tasks_frame,
 )
-from .logs import task_publications
+from .logs import confirmation_txs, task_publications
 from .session import ReadPath
 
 __all__ = [
     "RESPONSE_COLUMNS",
     "TASK_COLUMNS",
     "ReadPath",
+    "confirmation_txs",
     "empty_responses_frame",
     "empty_tasks_frame",
     "get_confirmed_response",

@@ -1,6 +1,7 @@
 """What a ``ResponseTable`` does when a row is confirmed: reserve the task, run
-``confirm_response`` on a worker thread, and patch the row at each step (mixed into the
-widget; it uses the widget's lock, rows and patches)."""
+``confirm_response`` (or, when the page's wallet signs, :mod:`.wallet`'s steps) on a worker
+thread, and patch the row at each step (mixed into the widget; it uses the widget's lock, rows
+and patches)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ import logging
 import threading
 from typing import Any
 
-from ..confirm import confirm_response
+from ..confirm import BrowserWallet, confirm_response
 from ..errors import (
     ConfirmationError,
     ConfirmationTimeoutError,
     OgpuWidgetsError,
     ResponseTableError,
+    WalletRejectedError,
 )
 from ..read import read_responses
 from ..records import ConfirmationState
 from . import eligibility
 from .live import forward_changes
+from .wallet import WalletActions
 
 log = logging.getLogger("ogpu_widgets.table")
 
@@ -29,13 +32,14 @@ class _Job:
     def __init__(self, address: str, task: str) -> None:
         self.address = address
         self.task = task
+        self.request_id: str | None = None  # the front-end's request, when it asked
         self.confirmation: Any = None
         self.error: BaseException | None = None
         self.ready = threading.Event()  # signed (has a hash), or failed
         self.done = threading.Event()  # mined, reverted, or failed
 
 
-class ConfirmActions:
+class ConfirmActions(WalletActions):
     """The confirmation side of :class:`~ogpu_widgets.table.ResponseTable`."""
 
     _lock: Any
@@ -74,6 +78,9 @@ class ConfirmActions:
                 task, {address: {"action": ConfirmationState.SIGNING, "action_error": ""}}
             )
         job = _Job(address, task)
+        asked = getattr(self, "_confirm_request", None)  # set while its request is handled
+        if isinstance(asked, dict) and isinstance(asked.get("id"), str):
+            job.request_id = asked["id"]
         thread = threading.Thread(
             target=self._run_confirmation, args=(job,), name="ogpu-confirm", daemon=True
         )
@@ -97,13 +104,16 @@ class ConfirmActions:
                 job.ready.set()
 
         try:
-            conf = confirm_response(
-                address,
-                account=self._signer,
-                network=self._network,
-                wait=False,
-                on_update=on_update,
-            )
+            if isinstance(self._signer, BrowserWallet):
+                conf = self._wallet_confirm(address, on_update)
+            else:
+                conf = confirm_response(
+                    address,
+                    account=self._signer,
+                    network=self._network,
+                    wait=False,
+                    on_update=on_update,
+                )
             with self._lock:
                 self._confirmations[address] = conf
                 job.confirmation = conf
@@ -115,6 +125,9 @@ class ConfirmActions:
                 except ConfirmationTimeoutError:
                     continue  # still in flight: the row keeps showing "pending"
             self._finish(address, task, conf)
+        except WalletRejectedError as exc:  # the user said no: idle again, a retry is possible
+            job.error = exc
+            self._wallet_rejected(address, task, job.request_id)
         except ConfirmationError as exc:
             job.error = exc
             self._refused(address, task, str(exc))
@@ -136,7 +149,8 @@ class ConfirmActions:
 
     def _refused(self, address: str, task: str, reason: str) -> None:
         with self._lock:
-            if self._confirmations.get(address) is None:
+            conf = self._confirmations.get(address)
+            if conf is None or conf.tx_hash is None:  # never sent: the task is free again
                 self._confirmations.pop(address, None)
             self._recompute_task(
                 task, {address: {"action": ConfirmationState.REFUSED, "action_error": reason}}

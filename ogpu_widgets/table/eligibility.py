@@ -16,10 +16,16 @@ __all__ = ["refusal", "verdicts"]
 
 
 def verdicts(
-    df: pd.DataFrame, signer: str | None, pending_tasks: Collection[str], now: float | None = None
+    df: pd.DataFrame,
+    signer: str | None,
+    pending_tasks: Collection[str],
+    now: float | None = None,
+    agent_of: Collection[str] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """(can confirm, reason) per row of ``df``: the reason is "" where the row can be
-    confirmed, else the label of the first rule that refuses it."""
+    confirmed, else the label of the first rule that refuses it. ``agent_of`` holds the
+    clients that authorized ``signer`` as their agent (their rows are the signer's to confirm).
+    """
     n = len(df)
     expiry = pd.to_datetime(df["task_expiry"], utc=True)
     seconds = np.where(expiry.isna(), 0.0, expiry.astype("int64") / 1e9)
@@ -32,6 +38,11 @@ def verdicts(
         pending=(
             df["task"].isin(list(pending_tasks)).to_numpy(dtype=bool)
             if pending_tasks
+            else np.zeros(n, dtype=bool)
+        ),
+        agent=(
+            df["client"].isin(list(agent_of)).to_numpy(dtype=bool)
+            if agent_of
             else np.zeros(n, dtype=bool)
         ),
     )

@@ -27,18 +27,11 @@ import pandas as pd
 from ..errors import OgpuWidgetsError, ResponseTableError
 from ..live import poller as live_poller
 from ..live.events import ResponseStatusChanged, ResponseSubmitted, TaskPublished, TaskStatusChanged
+from ..live.state import forward_changes, newer_response_label, newer_task_label
 from ..read import load_responses, read_responses
 from ..records import ResponseStatus, TaskResponse, TaskStatus
 from . import serialize
-from .livescope import (
-    TICKER,
-    LiveHealth,
-    Scope,
-    forward_changes,
-    newer_response,
-    newer_task,
-    task_response,
-)
+from .livescope import TICKER, LiveHealth, Scope, task_response
 
 log = logging.getLogger("ogpu_widgets.table")
 
@@ -150,7 +143,8 @@ class LiveTable(LiveHealth):
     def close(self) -> None:
         """Stop following the chain and close the widget (its views go away)."""
         self._live_closed = True
-        self._unsubscribe()
+        if "_sub" in self.__dict__:  # a table whose construction failed never subscribed
+            self._unsubscribe()
         super().close()  # type: ignore[misc]
 
     # ---- subscribing ---------------------------------------------------------------------------
@@ -269,12 +263,16 @@ class LiveTable(LiveHealth):
                 elif isinstance(ev, ResponseStatusChanged):
                     status = ResponseStatus(ev.status).label
                     before = response_statuses.get(ev.response, status)
-                    response_statuses[ev.response] = newer_response(before, status)
+                    response_statuses[ev.response] = newer_response_label(before, status)
                     if status == "confirmed" and ev.response in known:
                         reread.add(str(self._df.at[ev.response, "task"]))
+                    if status == "confirmed":  # its transaction, for the row's history
+                        self._history_seen(ev.response, ev.tx_hash, ev.block)  # type: ignore[attr-defined]
                 elif isinstance(ev, TaskStatusChanged):
                     status = TaskStatus(ev.status).label
-                    task_statuses[ev.task] = newer_task(task_statuses.get(ev.task, status), status)
+                    task_statuses[ev.task] = newer_task_label(
+                        task_statuses.get(ev.task, status), status
+                    )
             new = list(dict.fromkeys(new + [a for a in retry if a not in known]))
             siblings = (
                 [a for a in known[self._df["task"].isin(list(reread))] if a not in new]
@@ -314,6 +312,10 @@ class LiveTable(LiveHealth):
                     for a in self._df.index[self._df["task"] == task]:
                         self._merge(changes, a, {"task_status": "finalized"})
                 self._merge(changes, response, fields)
+                if status == "confirmed":
+                    history = self._history_take(response)  # type: ignore[attr-defined]
+                    if history:
+                        changes.setdefault(response, {}).update(history)
             for task, status in task_statuses.items():
                 for a in self._df.index[self._df["task"] == task]:
                     self._merge(changes, a, {"task_status": status})

@@ -14,55 +14,17 @@ from typing import Any
 import pandas as pd
 
 from ..chain.codec import checksummed, to_address
-from ..live.state import newer_response_status, newer_task_status
-from ..records import ResponseStatus, TaskResponse, TaskStatus
+from ..records import TaskResponse
 
 log = logging.getLogger("ogpu_widgets.table")
 
-__all__ = ["TICKER", "LiveHealth", "Scope", "forward_changes", "task_response"]
+__all__ = ["TICKER", "LiveHealth", "Scope", "task_response"]
 
 #: ``_live_status["updated"]`` is re-sent at most this often while nothing else changes (the
 #: front-end counts the seconds itself).
 HEARTBEAT = 5.0
 #: Seconds between two looks of the ticker at the pollers' health.
 TICK = 0.5
-
-
-def newer_task(old: str, new: str) -> str:
-    """The task status label that wins (states only move forward)."""
-    if old == new:
-        return old
-    if not isinstance(old, str) or old.upper() not in TaskStatus.__members__:
-        return str(new)  # nothing known yet (a missing value)
-    return TaskStatus(newer_task_status(old, new)).label
-
-
-def newer_response(old: str, new: str) -> str:
-    if old == new:
-        return old
-    if not isinstance(old, str) or old.upper() not in ResponseStatus.__members__:
-        return str(new)
-    return ResponseStatus(newer_response_status(old, new)).label
-
-
-def forward_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The fields of ``new`` (``status``, ``confirmed``, ``task_status``) that move the row
-    ``old`` forward; nothing that would move it back (a lagging replica's answer)."""
-    out: dict[str, Any] = {}
-    status = str(old.get("status", "submitted"))
-    if "status" in new:
-        s = newer_response(status, str(new["status"]))
-        if s != status:
-            out["status"] = status = s
-    confirmed = bool(old.get("confirmed", False))
-    if (bool(new.get("confirmed", False)) or status == "confirmed") and not confirmed:
-        out["confirmed"] = True
-    if "task_status" in new:
-        old_ts = str(old.get("task_status", "new"))
-        ts = newer_task(old_ts, str(new["task_status"]))
-        if ts != old_ts:
-            out["task_status"] = ts
-    return out
 
 
 def task_response(address: str, row: pd.Series) -> TaskResponse:
@@ -115,7 +77,8 @@ class Scope:
             scope = cls(tasks=[tasks] if isinstance(tasks, str) else list(tasks))
         else:
             scope = cls(tasks=df["task"].unique().tolist() if len(df) else [])
-        scope.learn(df)
+        if not scope.fixed:  # a fixed scope learns nothing from rows (and 100k rows cost 0.1 s)
+            scope.learn(df)
         return scope
 
     def contains(self, task: str) -> bool | None:

@@ -10,11 +10,60 @@ from typing import Any
 
 from ..chain.codec import to_address
 from ..confirm import estimate_fee
-from ..errors import ConfirmationError, OgpuWidgetsError, ResponseTableError
+from ..confirm.rules import LABELS
+from ..errors import (
+    ConfirmationError,
+    InsufficientFundsError,
+    InvalidResponseError,
+    MissingSignerError,
+    OgpuWidgetsError,
+    ResponseNotFoundError,
+    TransactionRevertedError,
+)
 from ..records import ConfirmationState
 from . import protocol, serialize
 
 log = logging.getLogger("ogpu_widgets.table")
+
+#: One line a person can act on, per refusal rule label (``confirm.rules.LABELS``) and for the
+#: refusals no rule predicts (keyed by error class name). The front-end shows the same lines
+#: (``js/src/messages.ts``); the full message goes behind a disclosure.
+SUMMARIES: dict[str, str] = {
+    "read-only": "Refused: no signer is configured — pass account=... to sign",
+    "first-response source": "Refused: this task's source confirms the first response by itself",
+    "confirmed": "Refused: the response is already confirmed — nothing to pay",
+    "task finalized": "Refused: the task is already finalized — nothing to pay",
+    "task canceled": "Refused: the task was canceled — nothing to pay",
+    "task expired": "Refused: the task has expired — it can no longer be confirmed",
+    "not the client": "Refused: the signer is not the task's client — use the client's key",
+    "not the task's client": "Refused: the signer is not the task's client — use the client's key",
+    "confirmation pending": "Refused: a confirmation of this task is already pending — wait for it",
+    "InsufficientFundsError": "Refused: the signer cannot pay the gas — send it some OGPU first",
+    "InvalidResponseError": "Refused: not a response the protocol knows on this network",
+    "ResponseNotFoundError": "Refused: no contract at this address on this network",
+    "TransactionRevertedError": "Refused: the simulation reverted — nothing was sent",
+}
+_UNLABELLED = (InsufficientFundsError, ResponseNotFoundError, InvalidResponseError,
+               TransactionRevertedError)  # fmt: skip
+
+
+def predicted_refusal(exc: BaseException) -> dict[str, str] | None:
+    """What the estimate reply says when preflight refuses: ``{"label", "kind", "summary"}``,
+    ``label`` being the rule's label in ``confirm.rules.LABELS`` ("" for a refusal no rule
+    names: funds, an unknown response, a revert), ``kind`` the error class. ``None`` for a
+    failure that predicts nothing (the node unavailable, a bad request)."""
+    if not isinstance(exc, ConfirmationError):
+        return None
+    for label, cls in LABELS.items():
+        if isinstance(exc, cls):
+            summary = SUMMARIES.get(label, f"Refused: {label}")
+            return {"label": label, "kind": type(exc).__name__, "summary": summary}
+    for cls in _UNLABELLED:
+        if isinstance(exc, cls):
+            name = cls.__name__
+            return {"label": "", "kind": type(exc).__name__, "summary": SUMMARIES[name]}
+    return {"label": "", "kind": type(exc).__name__,
+            "summary": "Refused: the confirmation would fail — see the details"}  # fmt: skip
 
 
 class FrontEndMessages:
@@ -93,7 +142,9 @@ class FrontEndMessages:
         if not isinstance(content, dict):
             return
         kind = content.get("type")
-        if kind == "resync":
+        if kind == "painted":  # a view painted its first rows: background lookups may start
+            self._history_kick(start=True)  # type: ignore[attr-defined]
+        elif kind == "resync":
             with self._lock:
                 append = self._appended_payload()  # type: ignore[attr-defined]
                 if self._overrides or append is not None:
@@ -114,6 +165,43 @@ class FrontEndMessages:
             self._on_results_message(content)  # type: ignore[attr-defined]
         elif kind == "result":
             self._on_result_message(content)  # type: ignore[attr-defined]
+        elif kind == "wallet":
+            self._on_wallet_message(content)  # type: ignore[attr-defined]
+        elif kind == "wei":
+            self._on_wei(content)
+
+    def _on_wei(self, content: dict[str, Any]) -> None:
+        """Exact payments (wei as decimal strings) for the export, the detail view and tooltips:
+        ``addresses`` (at most 500; unknown ones answered with null) or, without them, every
+        row in row-index order (``_rows`` then the appended rows)."""
+        rid = content.get("id")
+        if not isinstance(rid, str) or not rid or len(rid) > 200:
+            self.send({"type": "wei", "id": "", "error": "a wei request needs a string id"})
+            return
+        asked = content.get("addresses")
+        with self._lock:
+            if asked is None:
+                keys = list(self._snapshot_keys)
+                values = serialize.wei_strings(self._df["payment"].reindex(keys))
+                self.send({"type": "wei", "id": rid, "version": self._rows_version,
+                           "addresses": None, "values": values, "error": ""})  # fmt: skip
+                return
+            if not isinstance(asked, list):
+                self.send({"type": "wei", "id": rid, "error": "addresses must be a list"})
+                return
+            keys = []
+            for a in asked[:500]:
+                try:
+                    keys.append(to_address(a, "response address"))
+                except OgpuWidgetsError:
+                    keys.append(None)
+            known = [k if k in self._df.index else None for k in keys]
+            payments = self._df["payment"].reindex([k for k in known if k is not None])
+            by_key = dict(zip(payments.index, serialize.wei_strings(payments), strict=True))
+            values = [by_key.get(k) if k is not None else None for k in known]
+            self.send({"type": "wei", "id": rid, "version": self._rows_version,
+                       "addresses": [k or "" for k in keys], "values": values,
+                       "error": ""})  # fmt: skip
 
     def _estimate(self, content: dict[str, Any]) -> None:
         rid = content.get("id")
@@ -123,12 +211,14 @@ class FrontEndMessages:
             return
         try:
             if self._signer is None:
-                raise ResponseTableError("read-only: no signer configured")
+                raise MissingSignerError("read-only: no signer configured")
             address = to_address(content.get("response"), "response address")
             fee = estimate_fee(address, account=self._signer, network=self._network)
-            self.send({"type": "estimate", "id": rid, "fee_ogpu": fee / 10**18, "error": ""})
+            self.send({"type": "estimate", "id": rid, "fee_ogpu": fee / 10**18, "error": "",
+                       "fee_wei": str(fee), "refusal": None})  # fmt: skip
         except OgpuWidgetsError as exc:
-            self.send({"type": "estimate", "id": rid, "fee_ogpu": None, "error": str(exc)})
+            self.send({"type": "estimate", "id": rid, "fee_ogpu": None, "error": str(exc),
+                       "refusal": predicted_refusal(exc)})  # fmt: skip
         except Exception as exc:
             log.exception("estimating the fee failed unexpectedly")
             self.send({"type": "estimate", "id": rid, "fee_ogpu": None,

@@ -52,6 +52,7 @@ DEFAULT_COLUMNS = [
 CONTROL_COLUMNS = (
     "can_confirm", "reason", "action", "tx_hash", "action_error",
     "result_preview", "result_state", "result_kind",
+    "confirm_tx", "confirm_block", "confirm_tx_state", "confirm_tx_error",
 )  # fmt: skip
 
 #: Columns shown from something other than the DataFrame (the result, fetched later).
@@ -185,6 +186,14 @@ def jsonable(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
             clean[k] = str(v) if isinstance(v, str) else v  # enum members as plain text
         out[addr] = clean
     return out
+
+
+def wei_strings(values: Any) -> list[str | None]:
+    """Exact wei as decimal strings (never floats or exponents); None where missing. One
+    ``str()`` per distinct value (payments repeat across a task's responses)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).to_numpy(dtype=object))
+    words = [str(int(v)) for v in uniques]
+    return [words[c] if c >= 0 else None for c in codes.tolist()]
 
 
 def visible_columns(columns: Iterable[str] | None, *, results: bool = True) -> list[dict[str, str]]:

@@ -22,14 +22,16 @@ import traitlets
 from .._strict import reject_unknown
 from ..chain.codec import to_address
 from ..chain.network import Network, NetworkLike, resolve_network
-from ..confirm import SIGNER_ENV, AccountLike, resolve_signer
+from ..confirm import SIGNER_ENV, AccountLike, BrowserWallet, resolve_signer
 from ..errors import (
     ResponseTableError,
 )
 from ..read import load_responses
 from ..records import ConfirmationState
-from . import eligibility, serialize
+from . import eligibility, layout, serialize
+from . import signer as signer_view
 from .actions import ConfirmActions
+from .history import TableHistory
 from .live import LiveTable
 from .messages import FrontEndMessages
 from .results import TableResults
@@ -67,6 +69,9 @@ def _signer_of(account: Any) -> tuple[Any, str]:
     """(signer or None, a note for the banner). Never lets the key into an error or a frame
     that raises: ``account`` is deleted before anything propagates."""
     try:
+        wallet = BrowserWallet.of(account)
+        if wallet is not None:  # no key in the kernel: the page's wallet signs
+            return wallet, "signer: browser wallet (not connected)"
         if account is None:
             if SIGNER_ENV not in os.environ:
                 return None, ""
@@ -77,13 +82,17 @@ def _signer_of(account: Any) -> tuple[Any, str]:
         del account
 
 
-class ResponseTable(LiveTable, ConfirmActions, FrontEndMessages, TableResults, anywidget.AnyWidget):
+class ResponseTable(
+    LiveTable, ConfirmActions, FrontEndMessages, TableResults, TableHistory, anywidget.AnyWidget
+):
     """An interactive table of OpenGPU responses with Confirm buttons.
 
     Build it from the same selectors as :func:`~ogpu_widgets.load_responses` (``tasks=``,
     ``source=``, ``client=``) or from a DataFrame that ``load_responses`` returned. ``account``
     is a private key, an ``eth_account`` account, or ``None`` for ``$CLIENT_PRIVATE_KEY``;
-    without any, the table is read-only. ``columns`` names the columns to show, in order
+    without any, the table is read-only. ``account="browser"`` (or a
+    :class:`~ogpu_widgets.BrowserWallet`) signs in the page's wallet (EIP-1193): no key in the
+    kernel, which still checks the wallet's account and registers each confirmation first. ``columns`` names the columns to show, in order
     (default :data:`~ogpu_widgets.table.DEFAULT_COLUMNS`).
 
     The Result column previews the result behind each response's ``data``: fetched in the
@@ -96,6 +105,12 @@ class ResponseTable(LiveTable, ConfirmActions, FrontEndMessages, TableResults, a
     was built for; a source's or client's tasks, also those published later; for a DataFrame,
     the tasks in it) and status changes as they happen, wherever they were made. ``live=False``
     (or the pause button, or ``table.live = False``) stops following; :meth:`close` too.
+
+    Confirmed rows show the transaction that confirmed them, wherever and whenever it was
+    made: after the first paint, one scan of Nexus's log finds them all
+    (:attr:`confirm_txs`, :meth:`wait_history`). The toolbar copies the view or the selection
+    as TSV and downloads CSV (visible columns, exact wei); ``table.view`` and
+    ``table.selected`` are the same rows in Python.
     """
 
     _esm = _esm()
@@ -143,6 +158,15 @@ class ResponseTable(LiveTable, ConfirmActions, FrontEndMessages, TableResults, a
     _live_status = traitlets.Dict().tag(sync=True)
     """``{"state": "live"|"connecting"|"reconnecting"|"paused"|"off", "updated": unix s,
     "error": str, "block": int|None, "refreshing": bool, "interval": s}``."""
+
+    column_layout = traitlets.Dict().tag(sync=True)
+    """The user's column layout, synced both ways and saved with the widget state:
+    ``{"order": [names], "hidden": [names], "widths": {name: px}}`` (``{}``: the default).
+    A value of the wrong shape raises ``InvalidArgumentError`` (see ``table/layout.py``)."""
+
+    @traitlets.validate("column_layout")
+    def _valid_layout(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        return layout.normalize_layout(proposal["value"])
 
     def __init__(
         self,
@@ -193,6 +217,7 @@ class ResponseTable(LiveTable, ConfirmActions, FrontEndMessages, TableResults, a
         if gateway is not None and not isinstance(gateway, str):
             raise ResponseTableError(f"gateway={gateway!r} is not a URL string")
         self._init_results(results, gateway)
+        self._init_history()
         if not isinstance(live, bool):
             raise ResponseTableError(f"live={live!r} is not True or False")
         self._init_live(poll_interval)
@@ -324,8 +349,11 @@ class ResponseTable(LiveTable, ConfirmActions, FrontEndMessages, TableResults, a
 
     def _controls(self, df: pd.DataFrame) -> tuple[Any, Any]:
         """Python's verdict on each row of ``df``: can it be confirmed now, and if not, why."""
+        if isinstance(self._signer, BrowserWallet):
+            return self._wallet_controls(df)
         signer = self._signer.address if self._signer is not None else None
-        return eligibility.verdicts(df, signer, self._pending_tasks())
+        agents = signer_view.agent_of(self, df)  # clients that authorized the signer
+        return eligibility.verdicts(df, signer, self._pending_tasks(), agent_of=agents)
 
     def _set_snapshot(self, df: pd.DataFrame) -> None:
         with self._lock:
@@ -334,18 +362,22 @@ class ResponseTable(LiveTable, ConfirmActions, FrontEndMessages, TableResults, a
             self._appended = []
             self._snapshot_keys = df.index.to_numpy(dtype=object).tolist()
             self._positions = None
+            signer_view.observe(self, df)  # the signer's agent relations, and its banner
             can_confirm, reasons = self._controls(df)
             self._rows = serialize.snapshot(df, can_confirm, reasons)
             self._rows_version += 1
             # progress of confirmations and known results travel as patches, not in the snapshot
             self._results_from_frame(df)
             progress = self._result_patch_for(df.index)
+            self._history_retry()
+            self._history_patch_for(df.index, progress)
             for a in self._confirmations:
                 if a in df.index:
                     progress.setdefault(a, {}).update(self._action_fields(a))
             if progress:
                 self._patch_rows(progress)
             self.selected_keys = [k for k in self.selected_keys if k in df.index]
+        self._history_kick()  # the confirming transactions, on a background thread
 
     def _action_fields(self, address: str) -> dict[str, Any]:
         conf = self._confirmations.get(address)
@@ -408,6 +440,8 @@ class ResponseTable(LiveTable, ConfirmActions, FrontEndMessages, TableResults, a
             rows = f"{len(df)} rows" if df is not None else "not built"
             where = net.name if net is not None else "no network"
             mode = "read-only" if signer is None else f"signer {signer.address}"
+            if isinstance(signer, BrowserWallet):
+                mode = f"signer browser wallet {signer.address or '(not connected)'}".rstrip()
             live = self.__dict__.get("_sub") is not None
             return f"ResponseTable({rows}, {where}, {mode}{', live' if live else ''})"
         except Exception:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -46,6 +47,48 @@ def find_chromium() -> str | None:
         if found:
             return found
     return next((c for c in CHROMIUM_CANDIDATES if Path(c).exists()), None)
+
+
+def write_notebook(path: Path, *sources: str) -> None:
+    """A notebook of code cells with these sources (nothing run yet), for a test to open."""
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": src}
+        for src in sources
+    ]  # fmt: skip
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = {"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4,
+          "nbformat_minor": 5}  # fmt: skip
+    path.write_text(json.dumps(nb))
+
+
+def run_all_cells(page) -> None:
+    """JupyterLab's Run → Run All Cells."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+
+
+@contextlib.contextmanager
+def lab_page(browser, server, notebook: str, *, init_script: str | None = None,
+             timeout_ms: float = 120_000):  # fmt: skip
+    """``notebook`` open in JupyterLab with every cell run and its first table painted:
+    ``(page, table, kernel)``; ``init_script`` runs in the page before its own scripts."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    page.goto(server.url(f"/lab/tree/notebooks/{notebook}"))
+    page.locator(".jp-Notebook").first.wait_for(timeout=timeout_ms)
+    server.wait_kernel_idle(notebook, timeout=timeout_ms / 1000)
+    run_all_cells(page)
+    table = page.locator(".ogpu-rt").first
+    table.locator("[data-response]").first.wait_for(timeout=timeout_ms)
+    kernel = server.kernel(notebook)
+    try:
+        yield page, table, kernel
+    finally:
+        kernel.close()
+        context.close()
 
 
 def _free_port() -> int:

@@ -11,7 +11,7 @@ import time
 
 import nbformat
 import pytest
-from harness import jupyter_server
+from harness import jupyter_server, lab_page
 from playwright.sync_api import expect
 
 from ogpu_widgets.devnet import Devnet
@@ -56,20 +56,11 @@ def lab(chain, browser, tmp_path_factory):
     dev, src, tasks, state = chain
     notebooks = tmp_path_factory.mktemp("notebooks")
     nbformat.write(live_notebook(state, src, dev.client.private_key), notebooks / "live.ipynb")
-    with jupyter_server(tmp_path_factory.mktemp("jupyter"), notebooks) as server:
-        context = browser.new_context(viewport={"width": 1500, "height": 1000})
-        page = context.new_page()
-        page.goto(server.url("/lab/tree/notebooks/live.ipynb"))
-        page.locator(".jp-Notebook").first.wait_for(timeout=120_000)
-        server.wait_kernel_idle("live.ipynb", timeout=120)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-        table = page.locator(".ogpu-rt").first
-        table.locator("[data-response]").first.wait_for(timeout=120_000)
-        kernel = server.kernel("live.ipynb")
-        yield page, table, kernel
-        kernel.close()
-        context.close()
+    with (
+        jupyter_server(tmp_path_factory.mktemp("jupyter"), notebooks) as server,
+        lab_page(browser, server, "live.ipynb") as lab,
+    ):
+        yield lab
 
 
 def count(table) -> int:

@@ -4,13 +4,12 @@ confirmation from the compare view landing on chain, and hostile payloads stayin
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 import pytest
-from harness import jupyter_server
+from harness import jupyter_server, write_notebook
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -55,23 +54,6 @@ table
 """
 
 
-def notebook(path: Path) -> None:
-    cells = [
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-         "source": src}
-        for src in (SETUP, SHOW)
-    ]  # fmt: skip
-    nb = {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },  # fmt: skip
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path.write_text(json.dumps(nb))
-
-
 def screenshot(target, name: str) -> None:
     docs = Path(__file__).resolve().parents[2] / "docs"
     out = (
@@ -87,7 +69,7 @@ def lab(tmp_path_factory, browser):
     base = tmp_path_factory.mktemp("results-lab")
     notebooks = base / "nbs"
     notebooks.mkdir()
-    notebook(notebooks / NOTEBOOK)
+    write_notebook(notebooks / NOTEBOOK, SETUP, SHOW)
     with jupyter_server(base, notebooks) as jupyter:
         context = browser.new_context(viewport={"width": 1500, "height": 1100})
         page = context.new_page()

@@ -47,7 +47,7 @@ def test_labels_map_to_typed_errors_in_the_fixed_order():
         "task finalized",
         "task canceled",
         "task expired",
-        "not the task's client",
+        "not the client",
         "confirmation pending",
     ]
     assert {
@@ -57,7 +57,7 @@ def test_labels_map_to_typed_errors_in_the_fixed_order():
         "task finalized": TaskFinalizedError,
         "task canceled": TaskCanceledError,
         "task expired": TaskExpiredError,
-        "not the task's client": NotTaskClientError,
+        "not the client": NotTaskClientError,
         "confirmation pending": ConfirmationInFlightError,
     } == LABELS
     assert all(issubclass(e, ConfirmationError) for e in LABELS.values())
@@ -79,7 +79,7 @@ def test_a_confirmable_response_gets_an_empty_verdict():
         ({"task_status": ["canceled"]}, "task canceled"),
         ({"task_status": ["expired"]}, "task expired"),
         ({"expiry": [NOW - 1]}, "task expired"),
-        ({"client": [OTHER]}, "not the task's client"),
+        ({"client": [OTHER]}, "not the client"),
         ({"pending": [True]}, "confirmation pending"),
     ],
 )
@@ -140,7 +140,7 @@ def test_vectorized_over_many_rows_and_lenient_inputs():
         pending=np.array([None] * n, dtype=object),  # None counts as not pending
     )
     v = verdicts(f, signer=CLIENT, now=NOW)
-    assert (v[:-1] == "").all() and v[-1] == "not the task's client"
+    assert (v[:-1] == "").all() and v[-1] == "not the client"
 
 
 def test_arrays_of_different_lengths_are_refused():
@@ -159,4 +159,38 @@ def test_arrays_of_different_lengths_are_refused():
 def test_one_response_facts():
     f = Facts.one(confirmed=False, task_status="responded", delivery="manual_confirmation",
                   expiry=0, client=CLIENT)  # fmt: skip
-    assert len(f) == 1 and verdicts(f, signer=OTHER, now=NOW)[0] == "not the task's client"
+    assert len(f) == 1 and verdicts(f, signer=OTHER, now=NOW)[0] == "not the client"
+
+
+# ---- agents: "not the client" means not the client nor an agent the client authorized ------
+
+
+def test_an_authorized_agent_passes_the_client_rule():
+    f = facts(client=[CLIENT, CLIENT])
+    agent = Facts(**{**f.__dict__, "agent": np.array([True, False])})
+    assert list(verdicts(agent, signer=OTHER, now=NOW)) == ["", "not the client"]
+    # the agent flag does not lift any other rule
+    done = facts(confirmed=[True], client=[CLIENT])
+    assert verdicts(Facts(**{**done.__dict__, "agent": np.array([True])}), signer=OTHER,
+                    now=NOW)[0] == "confirmed"  # fmt: skip
+
+
+def test_facts_without_agent_flags_count_as_no_agent():
+    f = facts(client=[OTHER])
+    assert f.agent is None and verdicts(f, signer=CLIENT, now=NOW)[0] == "not the client"
+    lenient = Facts(**{**f.__dict__, "agent": np.array([None], dtype=object)})
+    assert verdicts(lenient, signer=CLIENT, now=NOW)[0] == "not the client"
+    one = Facts.one(confirmed=False, task_status="responded", delivery="manual_confirmation",
+                    expiry=0, client=CLIENT, agent=True)  # fmt: skip
+    assert verdicts(one, signer=OTHER, now=NOW)[0] == ""
+
+
+def test_the_not_client_message_names_signer_and_client_and_what_to_do():
+    from ogpu_widgets.confirm.rules import not_client_message
+
+    text = not_client_message(OTHER, CLIENT, "0x" + "ab" * 20)
+    assert f"{OTHER} is not the task's client {CLIENT}" in text
+    assert "or an authorized agent of it" in text and "authorize_agent(" in text
+    unchecked = not_client_message(OTHER, CLIENT, unchecked="no Terminal, so agents cannot be "
+                                   "checked: give terminal=")  # fmt: skip
+    assert "terminal=" in unchecked and "account=" in unchecked

@@ -1,0 +1,240 @@
+"""Confirming in the browser's wallet (EIP-1193): the kernel checks, registers and prices the
+transaction; the page's wallet signs and sends exactly that; the kernel tracks its hash.
+
+No key exists in the kernel in this mode. The steps, each one call:
+
+1. :func:`prepare` with the wallet's account: the same pre-flight as for a kernel key
+   (:func:`.flow.read`, :func:`.elsewhere.pending_elsewhere`, the one set of rules through
+   :func:`.flow.register`, :func:`.fees.simulate` and :func:`.fees.check_funds`). The task is
+   registered (never twice) before anything is asked of the wallet; the result is a
+   :class:`WalletRequest`: the ``eth_sendTransaction`` fields (``from`` = the checked account)
+   and the ``wallet_addEthereumChain`` parameters of the network.
+2. :func:`accept` with the hash the wallet returned: checked (``0x`` and 64 hex digits), then
+   the confirmation is pending and the one tracker follows it, exactly like a kernel-signed one.
+   Only the wallet holds the signed transaction, so the kernel never rebroadcasts it.
+3. :func:`release` when the wallet did not send (rejected, no wallet, an error): the task is
+   free again and a retry is possible.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..chain.codec import calldata, to_address
+from ..chain.network import MAINNET, TESTNET, Network, NetworkLike, resolve_network
+from ..errors import InvalidArgumentError, WalletError
+from .confirmation import Confirmation
+from .elsewhere import pending_elsewhere
+from .fees import Plan, check_funds, fee_fields, simulate
+from .flow import read, register, typed
+from .preflight import check, in_flight_error
+from .process import PROCESS
+
+__all__ = [
+    "BROWSER",
+    "BrowserWallet",
+    "WalletRequest",
+    "accept",
+    "chain_parameters",
+    "estimate",
+    "prepare",
+    "release",
+]
+
+#: ``account="browser"``: sign in the page's wallet.
+BROWSER = "browser"
+_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+
+
+class BrowserWallet:
+    """Sign in the page's wallet (MetaMask, Rabby, ...: any EIP-1193 ``window.ethereum``).
+
+    Pass it (or ``"browser"``) as ``account=`` of :class:`~ogpu_widgets.ResponseTable`. The
+    kernel never holds a key: it checks the wallet's account like a kernel key (the task's
+    client or an agent of it), registers the confirmation, and asks the wallet to send exactly
+    the transaction it checked. ``timeout`` is how long, in seconds, the page has to answer
+    each wallet request (the user's approval in the wallet included). ``address`` is the
+    wallet's account once it reported one ("" before).
+    """
+
+    __slots__ = ("address", "timeout")
+
+    #: Recognized by the table and the signer without importing this module.
+    is_browser_wallet = True
+
+    def __init__(self, *, timeout: float = 300.0) -> None:
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not (math.isfinite(timeout) and timeout > 0)
+        ):
+            raise InvalidArgumentError(
+                f"BrowserWallet(timeout={timeout!r}): give the seconds the page has to answer "
+                "a wallet request, a number > 0",
+                argument="timeout",
+            )
+        self.timeout = float(timeout)
+        self.address = ""
+
+    @classmethod
+    def of(cls, account: Any) -> BrowserWallet | None:
+        """``account`` as a :class:`BrowserWallet` when it asks for one (an instance, or the
+        string ``"browser"``), else ``None``. Never raises (``account`` may be a key)."""
+        if isinstance(account, BrowserWallet):
+            return account
+        if isinstance(account, str) and account.strip().lower() == BROWSER:
+            return cls()
+        return None
+
+    def __repr__(self) -> str:
+        address = getattr(self, "address", "")
+        return f"BrowserWallet({address or 'not connected'})"
+
+
+@dataclass(frozen=True)
+class WalletRequest:
+    """A checked, registered confirmation waiting for the wallet.
+
+    ``tx`` is the ``eth_sendTransaction`` parameter object (hex quantities; ``from`` is the
+    account pre-flight checked); ``chain`` the ``wallet_addEthereumChain`` parameters."""
+
+    confirmation: Confirmation
+    tx: dict[str, str]
+    chain: dict[str, Any]
+    plan: Plan
+
+
+def chain_parameters(network: NetworkLike = None) -> dict[str, Any]:
+    """The explicit ``wallet_addEthereumChain`` parameters of ``network`` (some chain
+    registries map 1071 to another chain, so a wallet is never left to guess): chain id, name,
+    the native currency OGPU (18 decimals), the RPC URL and the explorer (when there is one)."""
+    net = resolve_network(network)
+    if net.chain_id == MAINNET.chain_id:
+        name = "OpenGPU"
+    elif net.chain_id == TESTNET.chain_id:
+        name = "OpenGPU Testnet"
+    else:
+        name = f"OpenGPU ({net.name})"
+    params: dict[str, Any] = {
+        "chainId": hex(net.chain_id),
+        "chainName": name,
+        "nativeCurrency": {"name": "OGPU", "symbol": "OGPU", "decimals": 18},
+        "rpcUrls": [net.rpc_url],
+    }
+    if net.explorer_url:
+        params["blockExplorerUrls"] = [net.explorer_url]
+    return params
+
+
+def _tx_fields(net: Network, controller: str, c: Confirmation, plan: Plan) -> dict[str, str]:
+    fields = {
+        "from": c.signer,
+        "to": controller,
+        "data": calldata("Controller", "confirmResponse", c.response),
+        "value": "0x0",
+        "gas": hex(plan.gas_limit),
+        "chainId": hex(net.chain_id),
+    }
+    fields.update({k: hex(v) for k, v in fee_fields(plan).items()})
+    return fields
+
+
+def prepare(
+    response: str,
+    account: str,
+    *,
+    network: NetworkLike = None,
+    on_update: Callable[[Confirmation], Any] | None = None,
+) -> WalletRequest:
+    """Check ``response`` for the wallet account ``account`` exactly as for a kernel key, then
+    register its confirmation (never twice) and price it. Raises the same typed refusals as
+    :func:`~ogpu_widgets.confirm.confirm_response`; a task with a confirmation already in this
+    process (this response's included) is refused with
+    :class:`~ogpu_widgets.errors.ConfirmationInFlightError`. ``on_update`` gets the state
+    changes (signing now; pending, mined or reverted later)."""
+    signer = to_address(account, "wallet account")
+    net = resolve_network(network)
+    address = to_address(response, "response address")
+    with typed(f"preparing the confirmation of {address}"):
+        engine = PROCESS.engine(net)
+        reading = read(engine, [address], signer)
+        elsewhere = pending_elsewhere(engine, reading, signer)
+        joined, refusals, new = register(engine, reading, signer, elsewhere)
+        if joined[0] is not None:  # a wallet request is never joined: it may still be open
+            raise in_flight_error(joined[0], address)
+        if refusals:
+            raise refusals[address]
+        (c,) = new
+        try:
+            plans, refused, balance = simulate(engine, reading.states, signer, reading.block)
+            if refused:
+                raise refused[address]
+            plan = plans[address]
+            check_funds(balance, plan.max_cost, signer, "this confirmation",
+                        response=address, task=c.task)  # fmt: skip
+            request = WalletRequest(c, _tx_fields(net, engine.controller, c, plan),
+                                    chain_parameters(net), plan)  # fmt: skip
+        except BaseException as exc:
+            PROCESS.registry.abandon(c, exc)
+            raise
+        c._add_callback(on_update, now=False)
+        c._notify()  # signing: the wallet is asked next
+        return request
+
+
+def accept(request: WalletRequest, tx_hash: Any) -> Confirmation:
+    """The wallet sent ``request``'s transaction as ``tx_hash``: check it, mark the
+    confirmation pending and hand it to the tracker. A value that is not a transaction hash
+    releases the task and raises :class:`~ogpu_widgets.errors.WalletError`."""
+    c = request.confirmation
+    if not isinstance(tx_hash, str) or not _HASH.fullmatch(tx_hash):
+        shown = repr(tx_hash)[:80]
+        err = WalletError(
+            f"the wallet answered {shown} for the confirmation of {c.response}, which is not "
+            "a transaction hash (0x and 64 hex digits); look in the wallet's activity for a "
+            f"transaction to {request.tx['to']} before confirming again",
+            response=c.response,
+            task=c.task,
+            signer=c.signer,
+        )
+        release(request, err)
+        raise err
+    h = tx_hash.lower()
+    # only the wallet holds the signed transaction: no raw transaction, no nonce of ours
+    c._record(None, h, None, request.plan.gas_limit)  # type: ignore[arg-type]
+    c._set_pending()
+    c._notify()  # pending
+    PROCESS.tracker.add(c)
+    return c
+
+
+def release(request: WalletRequest, exc: BaseException) -> None:
+    """The wallet did not send ``request``: forget its registration (a retry is possible) and
+    fail its waiters with ``exc``."""
+    c = request.confirmation
+    if c.tx_hash is None:
+        PROCESS.registry.abandon(c, exc)
+
+
+def estimate(response: str, sender: str, *, network: NetworkLike = None) -> int:
+    """The expected fee, in wei, of confirming ``response`` from ``sender`` (an address: no
+    key), with the same refusals as pre-flight."""
+    signer = to_address(sender, "sender address")
+    net = resolve_network(network)
+    address = to_address(response, "response address")
+    with typed(f"estimating the confirmation of {address}"):
+        engine = PROCESS.engine(net)
+        reading = read(engine, [address], signer)
+        (s,) = reading.states
+        entry = PROCESS.registry.get(reading.identity, s.task) if s.task else None
+        if entry is not None:
+            raise in_flight_error(entry, address)
+        check(s, signer)
+        plans, refused, _balance = simulate(engine, [s], signer, reading.block)
+        if refused:
+            raise refused[address]
+        return plans[address].fee

@@ -1,0 +1,279 @@
+"""The table side of signing in the browser's wallet (``ResponseTable(account="browser")``):
+the messages to and from the front-end, the open requests by id with their time-outs, and what
+the rows show (mixed into the widget through
+:class:`~ogpu_widgets.table.actions.ConfirmActions`).
+
+A confirmation, on the worker thread of :mod:`.actions`:
+
+1. ``{"type": "wallet", "op": "connect"}``: the page asks the wallet for its account and chain
+   (``eth_requestAccounts``, ``eth_chainId``) and answers with them;
+2. :func:`ogpu_widgets.confirm.wallet.prepare` checks that account like a kernel key and
+   registers the confirmation (a refusal ends here: the wallet is never asked to send);
+3. ``{"type": "wallet", "op": "send", "tx", "chain"}``: the page switches (or adds) the chain
+   if needed, refuses if the wallet's account is not ``tx.from``, sends with
+   ``eth_sendTransaction`` and answers with the hash, or a typed error;
+4. :func:`~ogpu_widgets.confirm.wallet.accept` hands the hash to the tracker; the row then goes
+   pending → mined | reverted like any other. A rejection (4001) releases the task and returns
+   the row to idle with "rejected in wallet".
+
+See ``docs/widget-protocol.md`` ("Browser wallet").
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..chain.codec import to_address
+from ..confirm.wallet import BrowserWallet, accept, estimate, prepare, release
+from ..errors import (
+    NoWalletError,
+    OgpuWidgetsError,
+    ResponseTableError,
+    WalletAccountError,
+    WalletError,
+    WalletRejectedError,
+    WalletTimeoutError,
+)
+from ..records import ConfirmationState
+from . import eligibility
+
+log = logging.getLogger("ogpu_widgets.table")
+
+#: What the row says after the user rejected the request in the wallet.
+REJECTED = "rejected in wallet"
+#: What the row says when the page has no wallet.
+NO_WALLET = "no browser wallet found: install one (e.g. MetaMask, Rabby) or pass account=…"
+#: Longest wallet error text kept (the wallet's words are data, shown as text).
+_TEXT_MAX = 300
+
+
+class _Ask:
+    """One wallet request waiting for the page's answer."""
+
+    __slots__ = ("event", "reply")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.reply: dict[str, Any] = {}
+
+
+class WalletActions:
+    """The browser-wallet side of :class:`~ogpu_widgets.table.ResponseTable`.
+
+    It also answers the review panel's fee estimate when the page's wallet signs (it comes
+    before :class:`~ogpu_widgets.table.messages.FrontEndMessages` in the widget's bases, and
+    hands kernel-key tables on to it)."""
+
+    _lock: Any
+    _df: Any
+    _signer: Any
+    _network: Any
+    _confirmations: dict[str, Any]
+
+    # ---- verdicts ----------------------------------------------------------------------------
+
+    def _wallet_controls(self, df: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Verdicts when the page's wallet signs: each row as if its own client signed (which
+        account the wallet holds, and whether it is the client or an agent of it, is checked by
+        pre-flight at confirm time, before the wallet is asked to send)."""
+        pending = self._pending_tasks()  # type: ignore[attr-defined]
+        n = len(df)
+        can = np.zeros(n, dtype=bool)
+        reasons = np.full(n, "", dtype=object)
+        clients = df["client"].astype(str).to_numpy(dtype=object)
+        for client in dict.fromkeys(clients.tolist()):
+            mask = clients == client
+            ok, why = eligibility.verdicts(df[mask], client, pending)
+            can[mask], reasons[mask] = ok, why
+        return can, reasons
+
+    # ---- requests to the page ----------------------------------------------------------------
+
+    def _wallet_asks(self) -> dict[str, _Ask]:
+        with self._lock:
+            asks = self.__dict__.get("_wallet_open")
+            if asks is None:
+                asks = self.__dict__["_wallet_open"] = {}
+            return asks
+
+    def _wallet_ask(self, op: str, payload: dict[str, Any], address: str) -> dict[str, Any]:
+        """Send the page a wallet request and wait for its answer (typed time-out)."""
+        timeout = self._signer.timeout
+        rid = uuid.uuid4().hex
+        ask = _Ask()
+        asks = self._wallet_asks()
+        with self._lock:
+            asks[rid] = ask
+        try:
+            self.send({"type": "wallet", "id": rid, "op": op, **payload})  # type: ignore[attr-defined]
+            if not ask.event.wait(timeout):
+                raise WalletTimeoutError(
+                    f"the page did not answer the wallet request ({op}) for {address} within "
+                    f"{timeout:g} s: show the table in a browser page with a wallet and answer "
+                    "the wallet's prompt; if the wallet sent it anyway, the row follows the "
+                    "chain",
+                    response=address,
+                    timeout=timeout,
+                )
+            return ask.reply
+        finally:
+            with self._lock:
+                asks.pop(rid, None)
+
+    def _on_wallet_message(self, content: dict[str, Any]) -> None:
+        """A wallet message from the page: an answer to an open request, or an event."""
+        if content.get("event") == "account":
+            self._wallet_account_event(content.get("account"))
+            return
+        rid = content.get("id")
+        if not isinstance(rid, str):
+            log.debug("ignored a wallet message without an id")
+            return
+        with self._lock:
+            ask = self._wallet_asks().get(rid)
+            if ask is None or ask.event.is_set():  # unknown, timed out, or answered already
+                log.debug("ignored a wallet answer to request %r", rid[:80])
+                return
+            ask.reply = content
+            ask.event.set()
+
+    def _wallet_account_event(self, account: Any) -> None:
+        """The wallet's account changed (``accountsChanged``): show it. Nothing is sent on it:
+        the page refuses to send from any account but the one pre-flight checked."""
+        if account in ("", None):
+            self._wallet_connected("")
+            return
+        try:
+            self._wallet_connected(to_address(account, "wallet account"))
+        except OgpuWidgetsError:
+            log.debug("ignored a wallet account event that is not an address")
+
+    def _wallet_connected(self, account: str) -> None:
+        wallet = self._signer
+        if wallet.address == account:
+            return
+        wallet.address = account
+        self.account = account  # type: ignore[attr-defined]
+        label = account or "(not connected)"
+        self._set_banner(f"signer: browser wallet {label}", "info")  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _wallet_answer(reply: dict[str, Any], key: str, address: str, expected: str = "") -> Any:
+        """The ``key`` of a successful answer, or the typed error the page reported."""
+        if reply.get("ok") is True:
+            return reply.get(key)
+        code = reply.get("code")
+        code = code if isinstance(code, int) and not isinstance(code, bool) else None
+        text = reply.get("error")
+        text = text[:_TEXT_MAX] if isinstance(text, str) else ""
+        kind = reply.get("kind")
+        data: dict[str, Any] = {"response": address, "code": code}
+        if kind == "rejected" or code == 4001:
+            raise WalletRejectedError(
+                f"{REJECTED}: the confirmation of {address} was not sent", **data
+            )
+        if kind == "no_wallet":
+            raise NoWalletError(NO_WALLET, **data)
+        if kind == "account_mismatch":
+            current = reply.get("account")
+            current = current[:42] if isinstance(current, str) else ""
+            raise WalletAccountError(
+                f"the wallet's account is now {current or 'none'}, not {expected}, which the "
+                f"kernel checked for {address}; nothing was sent: confirm again to check the "
+                "wallet's current account",
+                expected_account=expected or None,
+                wallet_account=current or None,
+                signer=expected or None,
+                **data,
+            )
+        what = f"{text or 'no reason given'}" + (f" (code {code})" if code is not None else "")
+        raise WalletError(f"the wallet did not send the confirmation of {address}: {what}", **data)
+
+    # ---- one confirmation --------------------------------------------------------------------
+
+    def _wallet_confirm(self, address: str, on_update: Callable[[Any], Any]) -> Any:
+        """Connect, check and register, ask the wallet to send, track the hash. Returns the
+        pending ``Confirmation``; raises typed errors (nothing sent, or the hash refused)."""
+        comm = getattr(self, "comm", None)
+        if (
+            comm is None
+            or type(comm).__name__ == "DummyComm"
+            or (hasattr(comm, "kernel") and comm.kernel is None)
+        ):  # no kernel behind the widget: no page will ever answer
+            raise WalletError(
+                f"the table is not displayed, so no page can ask a wallet to confirm {address}: "
+                "display it in a notebook (or pass account=… with a key)",
+                response=address,
+            )
+        answer = self._wallet_answer(self._wallet_ask("connect", {}, address), "account", address)
+        try:
+            account = to_address(answer, "wallet account")
+        except OgpuWidgetsError:
+            raise WalletError(
+                f"the wallet reported {repr(answer)[:80]} as its account, not an address; "
+                "nothing was sent",
+                response=address,
+            ) from None
+        self._wallet_connected(account)
+        request = prepare(address, account, network=self._network, on_update=on_update)
+        try:
+            reply = self._wallet_ask(
+                "send", {"response": address, "tx": request.tx, "chain": request.chain}, address
+            )
+            tx_hash = self._wallet_answer(reply, "tx_hash", address, expected=account)
+        except BaseException as exc:
+            release(request, exc)
+            raise
+        return accept(request, tx_hash)
+
+    def _wallet_rejected(self, address: str, task: str, request_id: str | None) -> None:
+        """The user said no in the wallet: the row is idle again (and confirmable); the
+        front-end's request, if it asked, is answered as rejected."""
+        if request_id:
+            self._reply = {"id": request_id, "ok": False, "error": REJECTED}  # type: ignore[attr-defined]
+        with self._lock:
+            conf = self._confirmations.get(address)
+            if conf is None or conf.tx_hash is None:
+                self._confirmations.pop(address, None)
+            self._recompute_task(  # type: ignore[attr-defined]
+                task,
+                {address: {"action": ConfirmationState.NONE, "tx_hash": "",
+                           "action_error": REJECTED}},
+            )  # fmt: skip
+        self._set_banner(  # type: ignore[attr-defined]
+            f"The confirmation of {address} was {REJECTED}: nothing was sent", "info"
+        )
+
+    # ---- the review panel's fee estimate -----------------------------------------------------
+
+    def _estimate(self, content: dict[str, Any]) -> None:
+        if not isinstance(self._signer, BrowserWallet):
+            super()._estimate(content)  # type: ignore[misc]
+            return
+        rid = content.get("id")
+        if not isinstance(rid, str) or not rid:
+            self.send({"type": "estimate", "id": "", "fee_ogpu": None,  # type: ignore[attr-defined]
+                       "error": "an estimate request needs a non-empty string id"})  # fmt: skip
+            return
+        try:
+            address = to_address(content.get("response"), "response address")
+            with self._lock:
+                if address not in self._df.index:
+                    raise ResponseTableError(f"{address} is not a row of this table")
+                # before the wallet says who it is, estimate as the task's client would pay
+                sender = self._signer.address or str(self._df.at[address, "client"])
+            fee = estimate(address, sender, network=self._network)
+            reply = {"type": "estimate", "id": rid, "fee_ogpu": fee / 10**18, "error": ""}
+        except OgpuWidgetsError as exc:
+            reply = {"type": "estimate", "id": rid, "fee_ogpu": None, "error": str(exc)}
+        except Exception as exc:
+            log.exception("estimating the fee failed unexpectedly")
+            reply = {"type": "estimate", "id": rid, "fee_ogpu": None,
+                     "error": f"estimating the fee failed ({type(exc).__name__})"}  # fmt: skip
+        self.send(reply)  # type: ignore[attr-defined]

@@ -1,0 +1,425 @@
+"""Signing in the browser's wallet (``ResponseTable(account="browser")``) on the devnet.
+
+The front-end is simulated the way ``js/src/wallet.ts`` behaves: it answers the kernel's
+``connect`` request with the wallet's account and chain, and its ``send`` request by sending
+exactly the requested transaction through anvil's unlocked account (``eth_sendTransaction`` on
+the devnet's RPC), refusing when the wallet's account is not ``tx.from``. Nothing is mocked on
+the chain side; the results are checked on chain."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from test_table import custom_from_js, from_js, row
+
+import ogpu_widgets as ow
+from ogpu_widgets.chain.codec import calldata
+from ogpu_widgets.confirm import wallet as cw
+from ogpu_widgets.confirm.process import PROCESS
+from ogpu_widgets.confirm.tracker import rebroadcast
+from ogpu_widgets.errors import (
+    ConfirmationInFlightError,
+    InvalidArgumentError,
+    InvalidSignerError,
+    NotTaskClientError,
+    NoWalletError,
+    WalletAccountError,
+    WalletError,
+    WalletRejectedError,
+    WalletTimeoutError,
+)
+from ogpu_widgets.table import ResponseTable
+
+WAIT = 60.0
+
+
+class PageWallet:
+    """The page and its wallet: a comm that answers the kernel's wallet requests on its own
+    thread (as the browser does), backed by one of anvil's unlocked accounts."""
+
+    kernel = object()
+    comm_id = "fake-wallet"
+
+    def __init__(self, devnet, table: ResponseTable, account: str) -> None:
+        self.devnet, self.table, self.account = devnet, table, account
+        self.chain_id = hex(devnet.network.chain_id)
+        self.requests: list[dict] = []  # every wallet request the kernel sent
+        self.calls: list[str] = []  # every EIP-1193 method the wallet was asked for
+        self.sent: list[dict] = []  # eth_sendTransaction parameters
+        self.reply_to_send: dict | None = None  # answer sends with this instead
+        self.hold = threading.Event()  # while clear (and holding), sends wait
+        self.holding = False
+        self.waiting = threading.Event()  # a send request is waiting on `hold`
+        self.no_wallet = False
+        self.silent = False
+        self.switch_account_to: str | None = None  # the user switches account after connect
+        self.customs: list[dict] = []
+        table.comm = self
+
+    # the comm's interface
+    def send(self, data=None, buffers=None, **_):
+        if data.get("method") == "custom":
+            content = data["content"]
+            self.customs.append(content)
+            if content.get("type") == "wallet":
+                self.requests.append(content)
+                threading.Thread(target=self._answer, args=(content,), daemon=True).start()
+
+    def close(self, *a, **k):
+        pass
+
+    def on_msg(self, *a, **k):
+        pass
+
+    # the wallet
+    def _answer(self, req: dict) -> None:
+        if self.silent:
+            return
+        reply = {"type": "wallet", "id": req["id"], **self._do(req)}
+        custom_from_js(self.table, reply)
+
+    def _do(self, req: dict) -> dict:
+        if self.no_wallet:
+            return {"ok": False, "kind": "no_wallet", "code": None,
+                    "error": "no browser wallet found", "account": ""}  # fmt: skip
+        if req["op"] == "connect":
+            self.calls += ["eth_requestAccounts", "eth_chainId"]
+            account = self.account
+            if self.switch_account_to:
+                self.account = self.switch_account_to
+            return {"ok": True, "account": account, "chain_id": self.chain_id}
+        tx = req["tx"]
+        self.calls.append("eth_accounts")
+        if tx["from"].lower() != self.account.lower():
+            return {"ok": False, "kind": "account_mismatch", "code": None,
+                    "error": "account changed", "account": self.account}  # fmt: skip
+        if self.holding:
+            self.waiting.set()
+            self.hold.wait(WAIT)
+        if self.reply_to_send is not None:
+            return dict(self.reply_to_send)
+        self.calls.append("eth_sendTransaction")
+        self.sent.append(tx)
+        return {"ok": True, "tx_hash": self.devnet.rpc("eth_sendTransaction", [tx])}
+
+
+@pytest.fixture
+def task3(devnet):
+    src = devnet.publish_source("manual")
+    task = devnet.publish_task(src, payment_ogpu=2)
+    responses = [devnet.respond(task, i) for i in range(3)]
+    df = ow.load_responses(tasks=[task], network=devnet.network, progress=False)
+    return {"task": task, "responses": responses, "df": df}
+
+
+def browser_table(devnet, task3, **kw) -> ResponseTable:
+    return ResponseTable(task3["df"], network=devnet.network, account="browser", live=False, **kw)
+
+
+def nonce(devnet, address):
+    return devnet.w3().eth.get_transaction_count(address)
+
+
+# ---- the happy path ----------------------------------------------------------------------------
+
+
+def test_a_browser_table_holds_no_key_and_is_not_read_only(devnet, task3, monkeypatch):
+    monkeypatch.delenv("CLIENT_PRIVATE_KEY", raising=False)
+    t = browser_table(devnet, task3)
+    assert isinstance(t._signer, ow.BrowserWallet)
+    assert t.read_only is False and t.account == ""
+    assert t.banner["message"] == "signer: browser wallet (not connected)"
+    # confirmable before the wallet said who it is: pre-flight checks the account at confirm time
+    assert all(row(t, r)["can_confirm"] for r in task3["responses"])
+    assert repr(t._signer) == "BrowserWallet(not connected)"
+    same = ResponseTable(task3["df"], network=devnet.network, account=ow.BrowserWallet(),
+                         live=False)  # fmt: skip
+    assert isinstance(same._signer, ow.BrowserWallet) and same.read_only is False
+
+
+def test_confirm_through_the_wallet_pays_on_chain(devnet, task3):
+    t = browser_table(devnet, task3)
+    page = PageWallet(devnet, t, devnet.client.address)
+    seen: list[str] = []
+    t.observe(lambda ch: seen.extend(
+        f.get("action", "") for a, f in ch["new"].get("rows", {}).items() if a == target
+    ), names="_patch")  # fmt: skip
+    target, provider = task3["responses"][1], devnet.providers[1].address
+    before = devnet.call("Vault", devnet.contracts["vault"], "balanceOf", provider)
+
+    from_js(t, _confirm_request={"id": "w-1", "response": target})
+    assert t._reply == {"id": "w-1", "ok": True, "error": ""}
+    assert t.wait_idle(WAIT)
+
+    # on chain, not from our own state
+    assert devnet.call("Task", task3["task"], "getStatus") == 5
+    assert devnet.call("Response", target, "confirmedFinal") is True
+    after = devnet.call("Vault", devnet.contracts["vault"], "balanceOf", provider)
+    assert after - before == 2 * 10**18
+    # the wallet was asked for its account first, then to send exactly the checked transaction
+    assert [r["op"] for r in page.requests] == ["connect", "send"]
+    (tx,) = page.sent
+    assert tx["from"] == devnet.client.address
+    assert tx["to"] == devnet.network.controller
+    assert tx["data"] == calldata("Controller", "confirmResponse", target)
+    assert tx["value"] == "0x0" and tx["chainId"] == hex(devnet.network.chain_id)
+    assert int(tx["gas"], 16) > 21_000
+    assert "maxFeePerGas" in tx or "gasPrice" in tx
+    assert page.requests[1]["chain"]["chainId"] == hex(devnet.network.chain_id)
+    # the row went signing -> pending -> mined, like a kernel-signed one
+    states = [s for s in seen if s]
+    assert states[0] == "signing" and "pending" in states and states[-1] == "mined"
+    conf = t.confirmations[target]
+    assert conf.state == "mined" and conf.signer == devnet.client.address
+    assert conf.raw_transaction is None  # only the wallet ever held the signed transaction
+    assert t.account == devnet.client.address
+    assert "browser wallet" in t.banner["message"]
+
+
+# ---- refusals and wallet errors ----------------------------------------------------------------
+
+
+def test_a_rejection_returns_the_row_to_idle_and_a_retry_works(devnet, task3):
+    t = browser_table(devnet, task3)
+    page = PageWallet(devnet, t, devnet.client.address)
+    target = task3["responses"][0]
+    page.reply_to_send = {"ok": False, "kind": "rejected", "code": 4001,
+                          "error": "rejected in wallet", "account": ""}  # fmt: skip
+    before = nonce(devnet, devnet.client.address)
+    from_js(t, _confirm_request={"id": "rej-1", "response": target})
+    assert t.wait_idle(WAIT)
+    assert t._reply == {"id": "rej-1", "ok": False, "error": "rejected in wallet"}
+    r = row(t, target)
+    assert r["action"] == "" and r["action_error"] == "rejected in wallet"
+    assert r["can_confirm"] is True
+    assert all(row(t, x)["can_confirm"] for x in task3["responses"])
+    # released: nothing registered, nothing sent, the task still open on chain
+    assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
+    assert nonce(devnet, devnet.client.address) == before
+    assert devnet.call("Task", task3["task"], "getStatus") != 5
+    with pytest.raises(WalletRejectedError, match="rejected in wallet") as info:
+        t.confirm(target)
+    assert info.value.code == 4001
+
+    page.reply_to_send = None  # the user accepts this time
+    t.confirm(target, wait=True)
+    assert devnet.call("Response", target, "confirmedFinal") is True
+    assert row(t, target)["action"] == "mined"
+
+
+def test_a_wallet_account_that_is_not_the_client_is_refused_before_any_send(devnet, task3):
+    t = browser_table(devnet, task3)
+    page = PageWallet(devnet, t, devnet.stranger.address)
+    target = task3["responses"][0]
+    with pytest.raises(NotTaskClientError) as info:
+        t.confirm(target)
+    assert info.value.signer == devnet.stranger.address
+    assert [r["op"] for r in page.requests] == ["connect"]  # never asked to send
+    assert "eth_sendTransaction" not in page.calls
+    r = row(t, target)
+    assert r["action"] == "refused" and devnet.stranger.address in r["action_error"]
+    assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
+
+
+def test_a_bad_hash_from_the_front_end_is_a_typed_error(devnet, task3):
+    t = browser_table(devnet, task3)
+    page = PageWallet(devnet, t, devnet.client.address)
+    target = task3["responses"][0]
+    for bad in ["0x1234", "<img src=x>", 12, None, "0x" + "zz" * 32]:
+        page.reply_to_send = {"ok": True, "tx_hash": bad}
+        with pytest.raises(WalletError, match="not a transaction hash"):
+            t.confirm(target)
+        assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
+        assert row(t, target)["action"] == "refused"
+
+
+def test_never_twice_while_a_wallet_request_is_open(devnet, task3):
+    t = browser_table(devnet, task3)
+    page = PageWallet(devnet, t, devnet.client.address)
+    first, second = task3["responses"][0], task3["responses"][1]
+    page.holding = True
+    job = t._start_confirmation(first)
+    assert page.waiting.wait(WAIT)  # the wallet's prompt is open
+    # the table refuses another response of the task, and so does the confirm room
+    with pytest.raises(ConfirmationInFlightError):
+        t.confirm(second)
+    with pytest.raises(ConfirmationInFlightError):
+        t.confirm(first)
+    with pytest.raises(ConfirmationInFlightError):
+        cw.prepare(second, devnet.client.address, network=devnet.network)
+    with pytest.raises(ConfirmationInFlightError):
+        cw.prepare(first, devnet.client.address, network=devnet.network)
+    assert len([r for r in page.requests if r["op"] == "send"]) == 1
+    page.hold.set()
+    assert job.done.wait(WAIT) and job.error is None
+    assert devnet.call("Response", first, "confirmedFinal") is True
+    assert len(page.sent) == 1
+
+
+def test_an_account_changed_after_the_check_is_not_sent(devnet, task3):
+    t = browser_table(devnet, task3)
+    page = PageWallet(devnet, t, devnet.client.address)
+    page.switch_account_to = devnet.stranger.address  # the user switches in the wallet
+    with pytest.raises(WalletAccountError) as info:
+        t.confirm(task3["responses"][0])
+    assert info.value.expected_account == devnet.client.address
+    assert info.value.wallet_account == devnet.stranger.address
+    assert "eth_sendTransaction" not in page.calls
+    assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
+
+
+def test_no_wallet_in_the_page(devnet, task3):
+    t = browser_table(devnet, task3)
+    page = PageWallet(devnet, t, devnet.client.address)
+    page.no_wallet = True
+    target = task3["responses"][0]
+    with pytest.raises(
+        NoWalletError, match=r"install one \(e.g. MetaMask, Rabby\) or pass account="
+    ):
+        t.confirm(target)
+    assert "no browser wallet found" in row(t, target)["action_error"]
+    assert row(t, target)["can_confirm"] is True  # nothing is held: a retry is possible
+
+
+def test_a_page_that_never_answers_times_out_typed(devnet, task3):
+    t = browser_table(devnet, task3)
+    t._signer = ow.BrowserWallet(timeout=0.3)
+    page = PageWallet(devnet, t, devnet.client.address)
+    page.silent = True
+    with pytest.raises(WalletTimeoutError, match="did not answer") as info:
+        t.confirm(task3["responses"][0])
+    assert info.value.timeout == pytest.approx(0.3)
+    # a late answer to the timed-out request is ignored
+    custom_from_js(t, {"type": "wallet", "id": page.requests[0]["id"], "ok": True,
+                       "account": devnet.client.address, "chain_id": "0x1"})  # fmt: skip
+    assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
+
+
+def test_a_table_that_is_not_displayed_says_so(devnet, task3):
+    t = browser_table(devnet, task3)
+    with pytest.raises(WalletError, match="not displayed"):
+        t.confirm(task3["responses"][0])
+
+
+def test_account_events_from_the_page(devnet, task3):
+    t = browser_table(devnet, task3)
+    PageWallet(devnet, t, devnet.client.address)
+    custom_from_js(
+        t, {"type": "wallet", "event": "account", "account": devnet.client.address.lower()}
+    )
+    assert t.account == devnet.client.address
+    assert t.banner["message"] == f"signer: browser wallet {devnet.client.address}"
+    custom_from_js(t, {"type": "wallet", "event": "account", "account": "<b>not an address</b>"})
+    assert t.account == devnet.client.address
+    custom_from_js(t, {"type": "wallet", "event": "account", "account": ""})
+    assert t.account == "" and "not connected" in t.banner["message"]
+    # stray answers are ignored
+    custom_from_js(t, {"type": "wallet", "id": "nobody-asked", "ok": True})
+    custom_from_js(t, {"type": "wallet", "id": 7})
+
+
+def test_the_review_panel_estimate_works_without_a_key(devnet, task3):
+    t = browser_table(devnet, task3)
+    page = PageWallet(devnet, t, devnet.client.address)
+    t._estimate({"type": "estimate", "id": "e1", "response": task3["responses"][0]})
+    (reply,) = [c for c in page.customs if c.get("type") == "estimate"]
+    assert reply["id"] == "e1" and reply["error"] == "" and reply["fee_ogpu"] > 0
+    t._estimate({"type": "estimate", "id": "e2", "response": "0x" + "12" * 20})
+    assert "not a row" in page.customs[-1]["error"]
+
+
+# ---- the confirm room --------------------------------------------------------------------------
+
+
+def test_chain_parameters_are_explicit():
+    assert cw.chain_parameters(ow.MAINNET) == {
+        "chainId": "0x42f",
+        "chainName": "OpenGPU",
+        "nativeCurrency": {"name": "OGPU", "symbol": "OGPU", "decimals": 18},
+        "rpcUrls": ["https://mainnet-rpc.ogpuscan.io"],
+        "blockExplorerUrls": ["https://ogpuscan.io"],
+    }
+    testnet = cw.chain_parameters(ow.TESTNET)
+    assert testnet["chainId"] == hex(ow.TESTNET.chain_id) and "blockExplorerUrls" not in testnet
+    assert testnet["rpcUrls"] == [ow.TESTNET.rpc_url]
+
+
+def test_browser_wallet_arguments():
+    with pytest.raises(InvalidArgumentError, match="timeout"):
+        ow.BrowserWallet(timeout=0)
+    with pytest.raises(InvalidArgumentError, match="timeout"):
+        ow.BrowserWallet(timeout=True)
+    assert ow.BrowserWallet.of(" Browser ") is not None
+    assert ow.BrowserWallet.of("0x" + "11" * 32) is None
+    with pytest.raises(InvalidSignerError, match="ResponseTable"):
+        ow.confirm_response("0x" + "12" * 20, account="browser")
+    with pytest.raises(InvalidSignerError, match="ResponseTable"):
+        ow.confirm_response("0x" + "12" * 20, account=ow.BrowserWallet())
+
+
+def test_a_wallet_hash_is_tracked_and_never_rebroadcast(devnet, task3):
+    target = task3["responses"][2]
+    request = cw.prepare(target, devnet.client.address, network=devnet.network)
+    assert request.tx["from"] == devnet.client.address
+    h = devnet.rpc("eth_sendTransaction", [request.tx])
+    c = cw.accept(request, h.upper().replace("0X", "0x"))
+    assert c.tx_hash == h.lower()
+    c.wait(WAIT)
+    assert c.state == "mined" and devnet.call("Response", target, "confirmedFinal") is True
+    # a hash the node never saw stays pending (nothing to rebroadcast: the wallet holds it)
+    other = devnet.publish_task(devnet.publish_source("manual"), payment_ogpu=1)
+    resp = devnet.respond(other, 0)
+    req2 = cw.prepare(resp, devnet.client.address, network=devnet.network)
+    ghost = cw.accept(req2, "0x" + "ab" * 32)
+    rebroadcast(PROCESS.engine(devnet.network), ghost)
+    assert ghost.state == "pending" and ghost.raw_transaction is None
+    PROCESS.tracker.discard(ghost)
+    PROCESS.registry.abandon(ghost, WalletError("test cleanup"))
+
+
+def test_a_hash_of_another_transaction_is_never_taken_for_the_confirmation(devnet, task3):
+    """The kernel did not sign a wallet's transaction, so it checks what the receipt is: a
+    hash of some other transaction (a transfer, a confirmation of another response) never
+    makes the row "mined"."""
+    target, other = task3["responses"][0], task3["responses"][1]
+    client = devnet.client.address
+    transfer = devnet.rpc("eth_sendTransaction", [{"from": client, "to": client, "value": "0x1"}])
+    request = cw.prepare(target, client, network=devnet.network)
+    c = cw.accept(request, transfer)
+    c.wait(WAIT)
+    assert c.state == "reverted" and "not this confirmation" in (c.error or "")
+    assert devnet.call("Response", target, "confirmedFinal") is False
+    assert devnet.call("Task", task3["task"], "getStatus") != 5
+
+    # a real confirmResponse from the client, but of another response than the one asked for
+    request = cw.prepare(target, client, network=devnet.network)
+    tx = dict(request.tx, data=calldata("Controller", "confirmResponse", other))
+    c = cw.accept(request, devnet.rpc("eth_sendTransaction", [tx]))
+    c.wait(WAIT)
+    assert c.state == "reverted" and "not this confirmation" in (c.error or "")
+    assert devnet.call("Response", target, "confirmedFinal") is False
+
+
+def test_a_wallet_holding_an_authorized_agent_confirms_and_a_revoked_one_is_refused(
+    fresh_devnet,
+):
+    dev = fresh_devnet
+    if not dev.contracts.get("terminal"):
+        pytest.skip("this devnet has no Terminal (agents arrive with it)")
+    src = dev.publish_source("manual")
+    tasks = [dev.publish_task(src, payment_ogpu=1) for _ in range(2)]
+    responses = [dev.respond(t, 0) for t in tasks]
+    df = ow.load_responses(tasks=tasks, network=dev.network, progress=False)
+    t = ResponseTable(df, network=dev.network, account="browser", live=False)
+    page = PageWallet(dev, t, dev.agent.address)
+    dev.set_agent(dev.agent.address, True)
+    t.confirm(responses[0], wait=True)
+    assert dev.call("Response", responses[0], "confirmedFinal") is True
+    assert page.sent[0]["from"] == dev.agent.address
+
+    dev.set_agent(dev.agent.address, False)
+    with pytest.raises(NotTaskClientError):
+        t.confirm(responses[1])
+    assert len(page.sent) == 1  # refused before the wallet was asked to send
+    assert [r["op"] for r in page.requests][-1] == "connect"
