@@ -6,6 +6,7 @@
 import type { ColumnDef } from "./columns";
 import { button, el } from "./dom";
 import { emptyLayout, moveColumn, orderedColumns, setHidden, type ColumnLayout } from "./layout";
+import { Popover } from "./popover";
 
 export interface ColumnMenuHooks {
   /** Every data column (hidden ones included). */
@@ -14,55 +15,33 @@ export interface ColumnMenuHooks {
   onChange(next: ColumnLayout, focusName: string): void;
 }
 
-export class ColumnMenu {
-  readonly el: HTMLElement;
-  readonly trigger: HTMLButtonElement;
+export class ColumnMenu extends Popover {
   private readonly list: HTMLElement;
-  private returnTo: HTMLElement | null = null;
 
   constructor(
-    private readonly doc: Document,
+    doc: Document,
     private readonly hooks: ColumnMenuHooks,
   ) {
-    this.trigger = button(doc, "ogpu-rt-btn ogpu-rt-colbtn", "Columns");
-    this.trigger.setAttribute("aria-haspopup", "dialog");
-    this.trigger.setAttribute("aria-expanded", "false");
-    this.trigger.title = "Show, hide and reorder columns";
-    this.el = el(doc, "div", "ogpu-rt-popover ogpu-rt-colmenu");
-    this.el.setAttribute("role", "dialog");
-    this.el.setAttribute("aria-label", "Columns");
-    this.el.style.display = "none";
-    const head = el(doc, "div", "ogpu-rt-popover-head");
-    const title = el(doc, "span", "", "Columns");
+    super(doc, {
+      className: "ogpu-rt-colmenu",
+      title: "Columns",
+      triggerClass: "ogpu-rt-colbtn",
+      triggerText: "Columns",
+      triggerTitle: "Show, hide and reorder columns",
+    });
     const reset = button(doc, "ogpu-rt-btn", "Reset columns");
     reset.addEventListener("click", () => this.hooks.onChange(emptyLayout(), ""));
     const close = button(doc, "ogpu-rt-btn", "Close");
     close.addEventListener("click", () => this.close(true));
-    head.append(title, reset, close);
+    this.head.append(reset, close);
     this.list = el(doc, "ul", "ogpu-rt-collist");
-    this.el.append(head, this.list);
-    this.trigger.addEventListener("click", () => (this.isOpen ? this.close(true) : this.open(this.trigger)));
+    this.el.append(this.list);
   }
 
-  get isOpen(): boolean {
-    return this.el.style.display !== "none";
-  }
-
-  open(returnTo: HTMLElement): void {
-    this.returnTo = returnTo;
+  override open(returnTo: HTMLElement): void {
+    super.open(returnTo);
     this.render();
-    this.el.style.display = "";
-    this.trigger.setAttribute("aria-expanded", "true");
     this.list.querySelector<HTMLElement>("input")?.focus({ preventScroll: true });
-  }
-
-  close(restoreFocus: boolean): void {
-    if (!this.isOpen) return;
-    this.el.style.display = "none";
-    this.trigger.setAttribute("aria-expanded", "false");
-    const back = this.returnTo;
-    this.returnTo = null;
-    if (restoreFocus && back !== null && back.isConnected) back.focus({ preventScroll: true });
   }
 
   /** Redraw the list (after any layout change), keeping the focus on the same control. */

@@ -7,7 +7,7 @@
  */
 import { setAttr, setText, setTitle } from "./columns";
 import type { ConfirmFlow } from "./confirmflow";
-import { button, el } from "./dom";
+import { button, detailDialog, el } from "./dom";
 import { formatDatetime, shortHex, toText } from "./format";
 import { alignResults, flattenResult, inertLine, resultMark, rowResultState, verificationText } from "./results";
 import { confirmInfo, phaseDetails, phaseText, taskRows } from "./review";
@@ -43,12 +43,9 @@ export class CompareView {
     private readonly flow: ConfirmFlow,
   ) {
     const doc = state.doc;
-    this.el = el(doc, "div", "ogpu-rt-detail ogpu-rt-compare");
-    this.el.setAttribute("role", "dialog");
-    this.el.style.display = "none";
-    const head = el(doc, "div", "ogpu-rt-detail-head");
-    this.title = el(doc, "span");
-    this.closeBtn = button(doc, "ogpu-rt-btn", "Close", "Close the comparison");
+    let head: HTMLElement;
+    ({ el: this.el, head, title: this.title, closeBtn: this.closeBtn } = detailDialog(
+      doc, "ogpu-rt-detail ogpu-rt-compare", "Close the comparison"));
     head.append(this.title, this.closeBtn);
     this.note = el(doc, "div", "ogpu-rt-result-meta");
     const scroll = el(doc, "div", "ogpu-rt-cmp-scroll");

@@ -4,7 +4,7 @@
  */
 import { copyToClipboard } from "./address";
 import { makeLink } from "./columns";
-import { button, el } from "./dom";
+import { detailDialog, el } from "./dom";
 import { safeDataHref, shortHex, toText } from "./format";
 import { listen, type TableState } from "./tablestate";
 
@@ -19,14 +19,11 @@ export class DetailPopover {
 
   constructor(private readonly state: TableState) {
     const doc = state.doc;
-    this.el = el(doc, "div", "ogpu-rt-detail");
-    this.el.setAttribute("role", "dialog");
-    this.el.style.display = "none";
-    const head = el(doc, "div", "ogpu-rt-detail-head");
-    this.title = el(doc, "span");
+    let head: HTMLElement;
+    ({ el: this.el, head, title: this.title, closeBtn: this.closeBtn } = detailDialog(
+      doc, "ogpu-rt-detail", "Close full value"));
     this.link = makeLink(doc);
     this.link.textContent = "Open link";
-    this.closeBtn = button(doc, "ogpu-rt-btn", "Close", "Close full value");
     head.append(this.title, this.link, this.closeBtn);
     this.pre = el(doc, "pre");
     this.el.append(head, this.pre);

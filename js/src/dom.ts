@@ -19,6 +19,22 @@ export function button(doc: Document, className: string, text: string, label?: s
   return b;
 }
 
+/** The frame of a detail dialog (cell value, result, comparison): hidden at first, a head with
+ * a title and a Close button (`closeLabel` names what it closes); callers add the rest. */
+export function detailDialog(
+  doc: Document,
+  className: string,
+  closeLabel: string,
+): { el: HTMLElement; head: HTMLElement; title: HTMLElement; closeBtn: HTMLButtonElement } {
+  const dialog = el(doc, "div", className);
+  dialog.setAttribute("role", "dialog");
+  dialog.style.display = "none";
+  const head = el(doc, "div", "ogpu-rt-detail-head");
+  const title = el(doc, "span");
+  const closeBtn = button(doc, "ogpu-rt-btn", "Close", closeLabel);
+  return { el: dialog, head, title, closeBtn };
+}
+
 /** requestAnimationFrame with a timer fallback (non-visual environments). */
 export function raf(win: Window, cb: () => void): () => void {
   if (typeof win.requestAnimationFrame === "function") {

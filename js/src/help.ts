@@ -3,6 +3,7 @@
  * toolbar "?" button or the ? key. Escape or Close gives the focus back to where it came from.
  */
 import { button, el } from "./dom";
+import { Popover } from "./popover";
 
 /** Every key the grid handles, as shown in the help (and documented in the README). */
 export const SHORTCUTS: readonly (readonly [string, string])[] = [
@@ -23,29 +24,22 @@ export const SHORTCUTS: readonly (readonly [string, string])[] = [
   ["?", "This help"],
 ];
 
-export class HelpPopover {
-  readonly el: HTMLElement;
-  readonly trigger: HTMLButtonElement;
+export class HelpPopover extends Popover {
   private readonly closeBtn: HTMLButtonElement;
-  private returnTo: HTMLElement | null = null;
 
   constructor(doc: Document) {
-    this.trigger = button(doc, "ogpu-rt-btn ogpu-rt-helpbtn", "?", "Keyboard shortcuts");
-    this.trigger.setAttribute("aria-haspopup", "dialog");
-    this.trigger.setAttribute("aria-expanded", "false");
+    super(doc, {
+      className: "ogpu-rt-help",
+      title: "Keyboard shortcuts",
+      triggerClass: "ogpu-rt-helpbtn",
+      triggerText: "?",
+      triggerLabel: "Keyboard shortcuts",
+      triggerTitle: "Keyboard shortcuts (?)",
+    });
     this.trigger.setAttribute("aria-keyshortcuts", "?");
-    this.trigger.title = "Keyboard shortcuts (?)";
-    this.el = el(doc, "div", "ogpu-rt-popover ogpu-rt-help");
-    this.el.setAttribute("role", "dialog");
-    this.el.setAttribute("aria-label", "Keyboard shortcuts");
-    this.el.style.display = "none";
-    const head = el(doc, "div", "ogpu-rt-popover-head");
-    head.append(el(doc, "span", "", "Keyboard shortcuts"));
     this.closeBtn = button(doc, "ogpu-rt-btn", "Close");
     this.closeBtn.addEventListener("click", () => this.close(true));
-    head.append(this.closeBtn);
-    this.el.append(head);
-    this.trigger.addEventListener("click", () => (this.isOpen ? this.close(true) : this.open(this.trigger)));
+    this.head.append(this.closeBtn);
   }
 
   private list(): HTMLElement {
@@ -59,24 +53,9 @@ export class HelpPopover {
     return dl;
   }
 
-  get isOpen(): boolean {
-    return this.el.style.display !== "none";
-  }
-
-  open(returnTo: HTMLElement): void {
+  override open(returnTo: HTMLElement): void {
     if (this.el.childElementCount === 1) this.el.append(this.list()); // built on first use
-    this.returnTo = returnTo;
-    this.el.style.display = "";
-    this.trigger.setAttribute("aria-expanded", "true");
+    super.open(returnTo);
     this.closeBtn.focus({ preventScroll: true });
-  }
-
-  close(restoreFocus: boolean): void {
-    if (!this.isOpen) return;
-    this.el.style.display = "none";
-    this.trigger.setAttribute("aria-expanded", "false");
-    const back = this.returnTo;
-    this.returnTo = null;
-    if (restoreFocus && back !== null && back.isConnected) back.focus({ preventScroll: true });
   }
 }

@@ -5,7 +5,7 @@
  * URL ever set is a Blob (or data:) URL of checked image bytes.
  */
 import { AddressChip } from "./address";
-import { button, el } from "./dom";
+import { button, detailDialog, el } from "./dom";
 import { shortHex } from "./format";
 import { historyOf, historyText } from "./history";
 import { messageBlock, summarize } from "./messages";
@@ -230,15 +230,12 @@ export class ResultDetail {
     private readonly host: DialogHost,
   ) {
     const doc = state.doc;
-    this.el = el(doc, "div", "ogpu-rt-detail ogpu-rt-result-detail");
-    this.el.setAttribute("role", "dialog");
-    this.el.style.display = "none";
-    const head = el(doc, "div", "ogpu-rt-detail-head");
-    this.title = el(doc, "span");
+    let head: HTMLElement;
+    ({ el: this.el, head, title: this.title, closeBtn: this.closeBtn } = detailDialog(
+      doc, "ogpu-rt-detail ogpu-rt-result-detail", "Close the result"));
     this.badge = el(doc, "span", "ogpu-rt-rbadge");
     this.compareBtn = button(doc, "ogpu-rt-btn", "Compare", "Compare this task's responses");
     this.compareBtn.setAttribute("aria-keyshortcuts", "C");
-    this.closeBtn = button(doc, "ogpu-rt-btn", "Close", "Close the result");
     head.append(this.title, this.badge, this.compareBtn, this.closeBtn);
     this.meta = el(doc, "div", "ogpu-rt-result-meta");
     this.facts = el(doc, "div", "ogpu-rt-result-meta ogpu-rt-result-facts");

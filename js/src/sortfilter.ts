@@ -5,7 +5,7 @@
  * (dictionary) value, lowercase strings and sort ranks are computed lazily and cached per
  * column version, and the sort permutes a Uint32Array of indices (stable: ties keep snapshot order).
  */
-import { PackedAddressColumn, StringColumn } from "./arrow";
+import { PackedAddressColumn, StringColumn } from "./textcolumns";
 import type { ColumnDef } from "./columns";
 import { formatDatetime, isTruthy, toNumber, toText } from "./format";
 import type { RowStore } from "./store";

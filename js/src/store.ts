@@ -7,11 +7,10 @@ import {
   appendRows,
   decodeSnapshot,
   EMPTY_SNAPSHOT,
-  PackedAddressColumn,
-  StringColumn,
   type BaseColumn,
   type Snapshot,
 } from "./arrow";
+import { PackedAddressColumn, StringColumn } from "./textcolumns";
 import type { AnyModel } from "@anywidget/types";
 import { onCustomMessage, onTraitChange, sendMessage, type WidgetModel } from "./model";
 import { parseResultAnswer, type ResultAnswer } from "./results";

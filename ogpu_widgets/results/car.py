@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import libipld
 
-from .cid import Cid, cid_from_bytes
+from .cid import Cid, cid_from_bytes, put_uvarint, read_uvarint
 
 __all__ = ["read_car", "write_car"]
 
@@ -21,28 +21,7 @@ _MAX_HEADER = 1 << 20
 
 
 def _uvarint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
-    """An unsigned LEB128 varint (at most 9 bytes, minimally encoded) and the position after."""
-    value = shift = 0
-    for i in range(9):
-        if pos + i >= len(buf):
-            raise ValueError("CAR: truncated varint")
-        b = buf[pos + i]
-        value |= (b & 0x7F) << shift
-        if b < 0x80:
-            if b == 0 and i:
-                raise ValueError("CAR: varint not minimally encoded")
-            return value, pos + i + 1
-        shift += 7
-    raise ValueError("CAR: varint longer than 9 bytes")
-
-
-def _put_uvarint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+    return read_uvarint(buf, pos, "CAR", 9)
 
 
 def _cid_length(buf: memoryview, pos: int, end: int) -> int:
@@ -123,8 +102,8 @@ def write_car(roots: list[Cid], blocks: Iterable[tuple[Cid, bytes]]) -> bytes:
         link = b"\x00" + root.bytes  # a CID link: tag 42 on the multibase-identity binary CID
         header += b"\xd8\x2a" + _cbor_head(2, len(link)) + link
     header += _cbor_head(3, 7) + b"version" + b"\x01"
-    out = bytearray(_put_uvarint(len(header)) + header)
+    out = bytearray(put_uvarint(len(header)) + header)
     for cid, block in blocks:
         cid_bytes = cid.bytes
-        out += _put_uvarint(len(cid_bytes) + len(block)) + cid_bytes + block
+        out += put_uvarint(len(cid_bytes) + len(block)) + cid_bytes + block
     return bytes(out)

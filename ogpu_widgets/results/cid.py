@@ -25,7 +25,39 @@ __all__ = [
     "cid_from_bytes",
     "locate",
     "parse_cid",
+    "put_uvarint",
+    "read_uvarint",
 ]
+
+
+def put_uvarint(n: int) -> bytes:
+    """``n`` as an unsigned LEB128 varint (CAR sections, protobuf fields, multiformats)."""
+    if n < 0:
+        raise ValueError("a varint here is never negative")
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def read_uvarint(buf: bytes | memoryview, pos: int, what: str, max_bytes: int) -> tuple[int, int]:
+    """The unsigned LEB128 varint at ``pos`` (at most ``max_bytes`` bytes, minimally encoded)
+    and the position after it; ``ValueError`` naming ``what`` (``CAR``, ``protobuf``)."""
+    value = shift = 0
+    for i in range(max_bytes):
+        if pos + i >= len(buf):
+            raise ValueError(f"{what}: truncated varint")
+        b = buf[pos + i]
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            if b == 0 and i:
+                raise ValueError(f"{what}: varint not minimally encoded")
+            return value, pos + i + 1
+        shift += 7
+    raise ValueError(f"{what}: varint longer than {max_bytes} bytes")
+
 
 #: The multicodec codes of the codecs a UnixFS file is made of.
 CODECS = {"dag-pb": 0x70, "raw": 0x55}

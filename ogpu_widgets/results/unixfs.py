@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import ResultError, ResultTooLargeError, ResultVerificationError
-from .cid import Cid, block_matches, cid_from_bytes, cid_of
+from .cid import Cid, block_matches, cid_from_bytes, cid_of, put_uvarint, read_uvarint
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -42,34 +42,8 @@ _MAX_DEPTH = 32
 # ---- protobuf wire format --------------------------------------------------------------------
 
 
-def _varint(n: int) -> bytes:
-    if n < 0:
-        raise ValueError("a protobuf varint here is never negative")
-    if n < 0x80:
-        return bytes((n,))
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        if pos >= len(buf):
-            raise ValueError("protobuf: truncated varint")
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if b < 0x80:
-            if b == 0 and shift:
-                raise ValueError("protobuf: varint not minimally encoded")
-            return value, pos
-        shift += 7
-        if shift >= 64:
-            raise ValueError("protobuf: varint longer than 64 bits")
+    return read_uvarint(buf, pos, "protobuf", 10)  # 64 bits
 
 
 def _fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
@@ -115,15 +89,15 @@ def encode_dag_pb(links: Sequence[Link], data: bytes | None) -> bytes:
     out = bytearray()
     for link in links:
         h = link.cid.bytes
-        body = b"\x0a" + _varint(len(h)) + h
+        body = b"\x0a" + put_uvarint(len(h)) + h
         if link.name is not None:
             name = link.name.encode("utf-8")
-            body += b"\x12" + _varint(len(name)) + name
+            body += b"\x12" + put_uvarint(len(name)) + name
         if link.tsize is not None:
-            body += b"\x18" + _varint(link.tsize)
-        out += b"\x12" + _varint(len(body)) + body
+            body += b"\x18" + put_uvarint(link.tsize)
+        out += b"\x12" + put_uvarint(len(body)) + body
     if data is not None:
-        out += b"\x0a" + _varint(len(data)) + data
+        out += b"\x0a" + put_uvarint(len(data)) + data
     return bytes(out)
 
 
@@ -194,13 +168,13 @@ class UnixFs:
 
 
 def encode_unixfs(u: UnixFs) -> bytes:
-    out = bytearray(b"\x08" + _varint(u.type))
+    out = bytearray(b"\x08" + put_uvarint(u.type))
     if u.data is not None:
-        out += b"\x12" + _varint(len(u.data)) + u.data
+        out += b"\x12" + put_uvarint(len(u.data)) + u.data
     if u.filesize is not None:
-        out += b"\x18" + _varint(u.filesize)
+        out += b"\x18" + put_uvarint(u.filesize)
     for size in u.blocksizes:
-        out += b"\x20" + _varint(size)
+        out += b"\x20" + put_uvarint(size)
     return bytes(out)
 
 

@@ -70,10 +70,14 @@ def run_all_cells(page) -> None:
 
 @contextlib.contextmanager
 def lab_page(browser, server, notebook: str, *, init_script: str | None = None,
-             timeout_ms: float = 120_000):  # fmt: skip
+             timeout_ms: float = 120_000, viewport: dict | None = None, wide: bool = False,
+             **context_options):  # fmt: skip
     """``notebook`` open in JupyterLab with every cell run and its first table painted:
-    ``(page, table, kernel)``; ``init_script`` runs in the page before its own scripts."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    ``(page, table, kernel)``; ``init_script`` runs in the page before its own scripts, ``wide``
+    hides the file browser (the table gets the page's width), ``context_options`` go to the
+    browser context (``accept_downloads=True``...)."""
+    context = browser.new_context(viewport=viewport or {"width": 1500, "height": 1000},
+                                  **context_options)  # fmt: skip
     if init_script:
         context.add_init_script(init_script)
     page = context.new_page()
@@ -85,6 +89,11 @@ def lab_page(browser, server, notebook: str, *, init_script: str | None = None,
     table.locator("[data-response]").first.wait_for(timeout=timeout_ms)
     kernel = server.kernel(notebook)
     try:
+        if wide:
+            kernel.wait_for("'table' in globals()", timeout=timeout_ms / 1000)
+            if page.locator("#jp-left-stack").is_visible():
+                page.get_by_role("menuitem", name="View", exact=True).click()
+                page.get_by_role("menuitem", name=re.compile(r"^File Browser")).click()
         yield page, table, kernel
     finally:
         kernel.close()

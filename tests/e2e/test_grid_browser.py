@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from harness import jupyter_server, write_notebook
+from harness import jupyter_server, lab_page, write_notebook
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -42,13 +42,6 @@ FOCUSED_ROW = "() => document.activeElement?.closest('[data-response]')?.dataset
 IN_GRID = "() => !!document.activeElement?.closest('.ogpu-rt-scroll')"
 
 
-def open_table(page, jupyter):
-    page.goto(jupyter.url(f"/lab/tree/notebooks/{NOTEBOOK}"))
-    page.locator(".jp-Notebook").first.wait_for(timeout=LONG)
-    table = page.locator(".ogpu-rt").first
-    return table
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, browser):
     base = tmp_path_factory.mktemp("grid-lab")
@@ -60,25 +53,18 @@ def lab(tmp_path_factory, browser):
         plugin = base / "settings" / "@jupyter-widgets" / "jupyterlab-manager"
         plugin.mkdir(parents=True, exist_ok=True)
         (plugin / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        open_table(page, jupyter)
-        jupyter.wait_kernel_idle(NOTEBOOK, timeout=LONG / 1000)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-        table = page.locator(".ogpu-rt").first
-        table.locator("[data-response]").first.wait_for(timeout=LONG)
-        kernel = jupyter.kernel(NOTEBOOK)
-        kernel.wait_for("'table' in globals()", timeout=LONG / 1000)
-        if page.locator("#jp-left-stack").is_visible():  # give the table the page's width
-            page.get_by_role("menuitem", name="View", exact=True).click()
-            page.get_by_role("menuitem", name=re.compile(r"^File Browser")).click()
-        try:
-            yield page, table, kernel, jupyter
-        finally:
-            kernel.eval("dev.stop() or True")
-            kernel.close()
-            context.close()
+        with lab_page(
+            browser,
+            jupyter,
+            NOTEBOOK,
+            timeout_ms=LONG,
+            wide=True,
+            viewport={"width": 1400, "height": 1000},
+        ) as (page, table, kernel):
+            try:
+                yield page, table, kernel, jupyter
+            finally:
+                kernel.eval("dev.stop() or True")
 
 
 def tab_into_grid(page, table) -> int:

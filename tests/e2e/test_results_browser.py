@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from harness import jupyter_server, write_notebook
+from harness import jupyter_server, lab_page, write_notebook
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -70,27 +70,21 @@ def lab(tmp_path_factory, browser):
     notebooks = base / "nbs"
     notebooks.mkdir()
     write_notebook(notebooks / NOTEBOOK, SETUP, SHOW)
-    with jupyter_server(base, notebooks) as jupyter:
-        context = browser.new_context(viewport={"width": 1500, "height": 1100})
-        page = context.new_page()
-        page.goto(jupyter.url(f"/lab/tree/notebooks/{NOTEBOOK}"))
-        page.locator(".jp-Notebook").first.wait_for(timeout=LONG)
-        jupyter.wait_kernel_idle(NOTEBOOK, timeout=LONG / 1000)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-        table = page.locator(".ogpu-rt").first
-        table.locator("[data-response]").first.wait_for(timeout=LONG)
-        kernel = jupyter.kernel(NOTEBOOK)
-        kernel.wait_for("'table' in globals()", timeout=LONG / 1000)
-        if page.locator("#jp-left-stack").is_visible():  # give the table the page's width
-            page.get_by_role("menuitem", name="View", exact=True).click()
-            page.get_by_role("menuitem", name=re.compile(r"^File Browser")).click()
+    with (
+        jupyter_server(base, notebooks) as jupyter,
+        lab_page(
+            browser,
+            jupyter,
+            NOTEBOOK,
+            timeout_ms=LONG,
+            wide=True,
+            viewport={"width": 1500, "height": 1100},
+        ) as (page, table, kernel),
+    ):
         try:
             yield page, table, kernel
         finally:
             kernel.eval("dev.stop() or True")
-            kernel.close()
-            context.close()
 
 
 def result_cell(table, address: str):
