@@ -385,6 +385,8 @@ def test_a_hash_of_another_transaction_is_never_taken_for_the_confirmation(devne
     target, other = task3["responses"][0], task3["responses"][1]
     client = devnet.client.address
     transfer = devnet.rpc("eth_sendTransaction", [{"from": client, "to": client, "value": "0x1"}])
+    # mined first: a transaction of the client still pending is (rightly) refused as elsewhere
+    devnet.w3().eth.wait_for_transaction_receipt(transfer, timeout=WAIT)
     request = cw.prepare(target, client, network=devnet.network)
     c = cw.accept(request, transfer)
     c.wait(WAIT)
