@@ -15,6 +15,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from . import errors as _errors
+from . import records as _records
 from .chain.network import (
     MAINNET,
     TESTNET,
@@ -23,55 +25,7 @@ from .chain.network import (
     get_default_network,
     set_default_network,
 )
-from .errors import (
-    AgentError,
-    AlreadyConfirmedError,
-    ConfirmationError,
-    ConfirmationInFlightError,
-    ConfirmationPendingElsewhereError,
-    ConfirmationTimeoutError,
-    ConfirmManyError,
-    ConnectionError_,
-    DuplicateTaskError,
-    FirstResponseSourceError,
-    InsufficientFundsError,
-    InvalidAddressError,
-    InvalidAgentError,
-    InvalidArgumentError,
-    InvalidRangeError,
-    InvalidResponseError,
-    InvalidSignerError,
-    MissingSignerError,
-    NetworkConfigError,
-    NodeUnavailableError,
-    NotAContractError,
-    NotAResponseError,
-    NotASourceError,
-    NotATaskError,
-    NotTaskClientError,
-    NoWalletError,
-    OgpuWidgetsError,
-    ReadError,
-    ResponseNotFoundError,
-    ResponseTableError,
-    ResultError,
-    ResultNotFetchedError,
-    ResultTimeoutError,
-    ResultTooLargeError,
-    ResultVerificationError,
-    RpcReplyError,
-    SelectorError,
-    TaskCanceledError,
-    TaskExpiredError,
-    TaskFinalizedError,
-    TransactionRevertedError,
-    WalletAccountError,
-    WalletError,
-    WalletRejectedError,
-    WalletTimeoutError,
-    WatchTimeoutError,
-    WrongChainError,
-)
+from .errors import *  # noqa: F403  (every error class: errors.__all__)
 from .records import (
     ConfirmationState,
     DeliveryMethod,
@@ -154,6 +108,15 @@ if TYPE_CHECKING:
     from .table import ResponseTable
 
 
+def _fetch_one(response: Any, **options: Any) -> Any:
+    from .results import fetch_one  # the results room loads on first use
+
+    return fetch_one(response, **options)
+
+
+_records.set_result_fetcher(_fetch_one)
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
@@ -170,71 +133,24 @@ def __dir__() -> list[str]:
 __all__ = [
     "AccountLike",
     "AgentChange",
-    "AgentError",
-    "AlreadyConfirmedError",
     "BrowserWallet",
-    "ConfirmManyError",
     "Confirmation",
-    "ConfirmationError",
-    "ConfirmationInFlightError",
-    "ConfirmationPendingElsewhereError",
     "ConfirmationState",
-    "ConfirmationTimeoutError",
-    "ConnectionError_",
     "DeliveryMethod",
-    "DuplicateTaskError",
-    "FirstResponseSourceError",
-    "InsufficientFundsError",
-    "InvalidAddressError",
-    "InvalidAgentError",
-    "InvalidArgumentError",
-    "InvalidRangeError",
-    "InvalidResponseError",
-    "InvalidSignerError",
     "MAINNET",
-    "MissingSignerError",
     "Network",
-    "NetworkConfigError",
     "NetworkLike",
-    "NoWalletError",
-    "NodeUnavailableError",
-    "NotAContractError",
-    "NotAResponseError",
-    "NotASourceError",
-    "NotATaskError",
-    "NotTaskClientError",
-    "OgpuWidgetsError",
     "Preflight",
-    "ReadError",
     "ReadPath",
-    "ResponseNotFoundError",
     "ResponseStatus",
     "ResponseTable",
-    "ResponseTableError",
     "ResponseWatcher",
-    "ResultError",
-    "ResultNotFetchedError",
-    "ResultTimeoutError",
-    "ResultTooLargeError",
-    "ResultVerificationError",
     "ResultVerificationWarning",
-    "RpcReplyError",
-    "SelectorError",
     "SourceStatus",
     "TESTNET",
-    "TaskCanceledError",
-    "TaskExpiredError",
-    "TaskFinalizedError",
     "TaskInfo",
     "TaskResponse",
     "TaskStatus",
-    "TransactionRevertedError",
-    "WalletAccountError",
-    "WalletError",
-    "WalletRejectedError",
-    "WalletTimeoutError",
-    "WatchTimeoutError",
-    "WrongChainError",
     "authorize_agent",
     "confirm_many",
     "confirm_response",
@@ -259,3 +175,4 @@ __all__ = [
     "wait_for_responses",
     "watch_responses",
 ]
+__all__ += _errors.__all__  # every error class

@@ -1,7 +1,12 @@
-"""Typed records and the protocol's enums, as Python values."""
+"""Typed records and the protocol's enums, as Python values.
+
+This module sits just above :mod:`.chain` and imports nothing else of the library: what a
+record does with another room (``TaskResponse.fetch_data`` fetches through the results room)
+is handed to it by the package (:func:`set_result_fetcher`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -18,9 +23,19 @@ __all__ = [
     "TaskInfo",
     "TaskResponse",
     "TaskStatus",
+    "set_result_fetcher",
 ]
 
 WEI_PER_OGPU = 10**18
+
+#: What ``TaskResponse.fetch_data`` calls: ``fetch(response, **options)``.
+_result_fetcher: list[Callable[..., Any]] = []
+
+
+def set_result_fetcher(fetch: Callable[..., Any]) -> None:
+    """Make ``fetch(response, **options)`` what :meth:`TaskResponse.fetch_data` calls (the
+    package sets the results room's ``fetch_one``)."""
+    _result_fetcher[:] = [fetch]
 
 
 class TaskStatus(IntEnum):
@@ -134,9 +149,8 @@ class TaskResponse:
         Raises the typed :class:`~ogpu_widgets.errors.ResultError` when there is no result
         (``ResultVerificationError``, ``ResultNotFetchedError``, ``ResultTooLargeError``,
         ``ResultTimeoutError``)."""
-        from .results import fetch_one
-
-        return fetch_one(self, **options)
+        (fetch,) = _result_fetcher
+        return fetch(self, **options)
 
 
 @dataclass(frozen=True, slots=True)

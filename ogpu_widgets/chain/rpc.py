@@ -33,7 +33,7 @@ from typing import Any
 
 import requests
 
-from ..errors import NodeUnavailableError, RpcReplyError
+from ..errors import NodeUnavailableError, RpcError
 from .policy import CAPABILITIES, Capabilities, RetryPolicy, is_transient
 
 __all__ = [
@@ -54,39 +54,7 @@ Call = tuple[str, Sequence[Any]]
 #: HTTP statuses that refuse a batch request (as opposed to failing it for now).
 BATCH_REFUSED_STATUS = frozenset({400, 404, 405, 413, 415, 501})
 
-# ---- errors --------------------------------------------------------------------------------------
-
-
-class RpcError(RpcReplyError):
-    """A JSON-RPC error reply to ``method``: ``code``, ``message`` and ``data`` of its error."""
-
-    def __init__(self, method: str, error: Any) -> None:
-        if isinstance(error, dict):
-            code, message, data = (
-                error.get("code"),
-                str(error.get("message", "")),
-                error.get("data"),
-            )
-        else:
-            code, message, data = None, str(error), None
-        super().__init__(
-            f"{method}: {message} (code {code})",
-            method=method,
-            code=code,
-            rpc_message=message,
-            rpc_data=data,
-        )
-        self.message = message
-
-    @property
-    def data(self) -> Any:  # type: ignore[override]
-        """The ``data`` of the error reply (revert data, for a revert)."""
-        return self.rpc_data
-
-    def __reduce__(self):
-        return (RpcError, (self.method, {"code": self.code, "message": self.message,
-                                         "data": self.data}))  # fmt: skip
-
+# ---- errors (RpcError lives in ogpu_widgets.errors with the others; re-exported here) ------------
 
 #: The node gave no usable answer (see :class:`~ogpu_widgets.errors.NodeUnavailableError`).
 Unreachable = NodeUnavailableError

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..chain.codec import to_address
-from ..errors import InvalidAddressError, OgpuWidgetsError
+from ..errors import BadRequest, InvalidAddressError, OgpuWidgetsError
 
 __all__ = [
     "BadRequest",
@@ -24,12 +24,6 @@ __all__ = [
 
 #: Longest request id accepted (ids are UUIDs in practice).
 MAX_ID = 200
-
-
-class BadRequest(OgpuWidgetsError, ValueError):
-    """A front-end request that cannot be handled; ``rid`` is the id to answer with."""
-
-    rid: Any
 
 
 @dataclass(frozen=True)

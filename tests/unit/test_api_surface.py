@@ -74,6 +74,11 @@ def test_rooms_import_one_way():
             for other in banned:
                 pattern = rf"^\s*(from|import)\s+(ogpu_widgets\.|\.\.)({other})\b"
                 assert not re.search(pattern, source, re.M), f"{path} imports {other}"
+    # records sits just above chain: it imports no room but chain (nor the package's top)
+    source = (pkg / "records.py").read_text()
+    for other in ("read", "confirm", "table", "devnet", "live", "results"):
+        pattern = rf"^\s*(from|import)\s+(ogpu_widgets\.|\.)({other})\b"
+        assert not re.search(pattern, source, re.M), f"records.py imports {other}"
     for path in pkg.glob("*.py"):
         if path.name != "__main__.py":
             assert "devnet" not in re.findall(r"^\s*from\s+\.(\w+)", path.read_text(), re.M)
