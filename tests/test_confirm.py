@@ -25,8 +25,8 @@ from ogpu_widgets.confirm import (
     Confirmation,
     confirm_response,
     estimate_fee,
-    flow,
     pending_confirmation,
+    pipeline,
     preflight,
     resolve_signer,
 )
@@ -269,13 +269,13 @@ def test_refuses_a_node_on_another_chain(devnet):
 
 def _race_after_checks(monkeypatch, action):
     """Run ``action`` after the pre-flight checks passed and before the simulation."""
-    original = flow.check
+    original = pipeline.check
 
     def racing(state, signer):
         original(state, signer)
         action()
 
-    monkeypatch.setattr(flow, "check", racing)
+    monkeypatch.setattr(pipeline, "check", racing)
 
 
 def test_simulation_maps_expired(fresh_devnet, monkeypatch):
@@ -472,7 +472,7 @@ def test_the_key_never_appears_in_logs_errors_or_reprs(devnet, monkeypatch, capl
     for exc, k in failures:
         assert_exception_clean(exc, k)
     # no object but the signer holds the key: not the confirmation, nor the connection behind it
-    texts += [repr(vars(c)), repr(vars(c._engine)), repr(vars(c._engine.rpc))]
+    texts += [repr(vars(c)), repr(vars(c.engine)), repr(vars(c.engine.rpc))]
     assert not any(isinstance(v, BaseAccount) for v in vars(c).values())
     for k in (key, stranger):
         assert_no_key(caplog.text, k)

@@ -173,7 +173,7 @@ def test_a_forgotten_transaction_is_rebroadcast_unchanged(fresh_devnet, monkeypa
     wait_for(
         lambda: dev.rpc("eth_getTransactionByHash", [tx_hash]), what="the rebroadcast transaction"
     )
-    assert c._broadcasts >= 2 and c.raw_transaction == raw and c.tx_hash == tx_hash
+    assert c.broadcasts >= 2 and c.raw_transaction == raw and c.tx_hash == tx_hash
 
     dev.mine()
     assert c.wait(timeout=30).state == "mined"

@@ -17,7 +17,6 @@ import ogpu_widgets as ow
 from ogpu_widgets.chain.codec import calldata
 from ogpu_widgets.confirm import wallet as cw
 from ogpu_widgets.confirm.process import PROCESS
-from ogpu_widgets.confirm.tracker import rebroadcast
 from ogpu_widgets.errors import (
     ConfirmationInFlightError,
     InvalidArgumentError,
@@ -372,7 +371,7 @@ def test_a_wallet_hash_is_tracked_and_never_rebroadcast(devnet, task3):
     resp = devnet.respond(other, 0)
     req2 = cw.prepare(resp, devnet.client.address, network=devnet.network)
     ghost = cw.accept(req2, "0x" + "ab" * 32)
-    rebroadcast(PROCESS.engine(devnet.network), ghost)
+    ghost.rebroadcast()
     assert ghost.state == "pending" and ghost.raw_transaction is None
     PROCESS.tracker.discard(ghost)
     PROCESS.registry.abandon(ghost, WalletError("test cleanup"))

@@ -4,34 +4,41 @@ an outcome (mined, reverted with the contract's reason, or still pending).
     c = confirm_response("0xRESPONSE", account=key)      # or CLIENT_PRIVATE_KEY
     c.state, c.tx_hash, c.block_number, c.error
 
-What happens, in order (module by module):
+What happens, in order (one pipeline, :mod:`.pipeline`, for every call that checks):
 
-1. **Pre-flight** (:mod:`.preflight`; nothing is signed): one batched JSON-RPC read of the
-   response, its task, the task's client and the signer's pending/latest nonces. The response
-   -> task -> source links never change, so they are cached per chain and role
-   (:mod:`.process`); later reads of the same response take one batch. The refusals follow
-   THE one set of rules (:mod:`.rules`, shared with the table), each raised as a typed,
-   data-carrying error. A confirmation of the same task pending on the node from another
-   process is refused (:mod:`.elsewhere`).
-2. **Simulation** (:mod:`.fees`): ``eth_call`` and ``eth_estimateGas`` at the ``pending`` block,
-   with the signer's balance and the current fees, in one batch; revert strings map to the same
-   typed refusals, and a signer who cannot pay for the gas is refused.
-3. **Sending** (:mod:`.broadcast`): EIP-1559 fees when the latest block has ``baseFeePerGas``, a
-   legacy gas price otherwise; gas is the estimate times :data:`GAS_MARGIN`. Nonces are tracked
-   per (chain, account) under a lock held from reservation to broadcast. The signed raw
-   transaction and its hash are recorded before broadcast; "already known" or a lost reply
-   mean *in flight*.
-4. **Watching** (:mod:`.tracker`): one background thread polls receipts in batches and
-   rebroadcasts the *same* raw transaction when the node has forgotten it.
-5. **Never twice** (:mod:`.process`): a process-wide registry keyed by (chain, task). A second
-   request for the same response returns the same :class:`Confirmation`; a request for another
-   response of a task with a pending or mined confirmation is refused with
-   :class:`~ogpu_widgets.errors.ConfirmationInFlightError`. A remembered confirmation is
-   re-checked against the chain before it is reused.
+1. **Read** (:mod:`.preflight`; nothing is signed): one batched JSON-RPC read of the
+   responses, their tasks, the tasks' clients (``Terminal.isAgentOf`` when the signer is not
+   the client) and the signer's pending/latest nonces. The response -> task -> source links
+   never change, so they are cached per chain and role (:mod:`.process`); later reads of the
+   same response take one batch.
+2. **Pending elsewhere** (:mod:`.elsewhere`): a confirmation of the same task from the same
+   key waiting in the node's pool, not sent by this process, is refused.
+3. **Rules and registration** (:mod:`.rules`, :mod:`.process`): a confirmation of the task
+   already in this process is joined (same response) or refused
+   (:class:`~ogpu_widgets.errors.ConfirmationInFlightError`); then THE one set of rules
+   (shared with the table), each refusal a typed, data-carrying error. Nothing refused: each
+   confirmation is registered, never twice per (chain, task).
+4. **Simulation and fee plan** (:mod:`.fees`): ``eth_call`` and ``eth_estimateGas`` at the
+   ``pending`` block with the current fees, in one batch; revert strings map to the same
+   typed refusals. EIP-1559 fees when the latest block has ``baseFeePerGas``, a legacy gas
+   price otherwise; gas is the estimate times :data:`GAS_MARGIN`.
+5. **Funds**: a signer who cannot pay the most the gas can cost is refused.
+6. **Sending** (:func:`.pipeline.dispatch`, :mod:`.broadcast`): nonces per (chain, account)
+   under a lock held from reservation to broadcast. The signed raw transaction and its hash
+   are recorded on the :class:`Confirmation` before broadcast; "already known" or a lost
+   reply mean *in flight*.
+7. **Watching** (:mod:`.tracker`): one background thread polls receipts in batches and has a
+   transaction the node forgot rebroadcast, the *same* raw transaction
+   (:mod:`.confirmation`, :mod:`.outcome`).
+
+``preflight``/``estimate_fee`` (and the wallet's ``estimate``) run steps 1-5 without
+registering; ``confirm_response``/``confirm_many`` (and the wallet's ``prepare``) all of
+them. ``authorize_agent``/``revoke_agent`` (:mod:`.agents`) read and check their own call,
+then are priced, registered, sent and watched the same way.
 
 In a :class:`~ogpu_widgets.ResponseTable` with ``account="browser"`` (:class:`BrowserWallet`,
-:mod:`.wallet`), steps 1-2 and 5 run for the wallet's account, the page's wallet signs and
-sends exactly the transaction checked, and its hash is watched as in step 4.
+:mod:`.wallet`), steps 1-5 run for the wallet's account, the page's wallet signs and sends
+exactly the transaction checked, and its hash is watched as in step 7.
 
 Only :class:`~ogpu_widgets.errors.OgpuWidgetsError` subclasses leave the public calls. The
 private key lives only in the signer (:mod:`.signer`): it is never logged, put in a message,

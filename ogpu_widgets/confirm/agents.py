@@ -6,41 +6,42 @@ kernel can hold a revocable agent key instead of the key of the client's funds.
     revoke_agent("0xAGENT", account=client_key)      # one call takes it back
     is_agent_of("0xCLIENT", "0xAGENT")                # -> bool
 
-``authorize_agent``/``revoke_agent`` send through the confirmations' send path: the same
-signer (:mod:`.signer`), fee plan and funds check (:mod:`.fees`), nonces under the same lock
-per (chain, account) (:mod:`.broadcast`; an agent change and a confirmation from one account
-take consecutive nonces) and the same classification of the node's replies. Never twice: the
-current state is read first (nothing is sent when the agent is already in the requested
-state), a change already waiting in the node's pool is not sent again, and a change in flight
-from this process is joined, not repeated.
+``authorize_agent``/``revoke_agent`` send through the confirmations' path: the same signer
+(:mod:`.signer`), fee plan and funds check (:mod:`.fees`), the same registry, nonces and
+sending (:func:`.pipeline.dispatch`: an agent change and a confirmation from one account take
+consecutive nonces) and the same tracker. The change is a :class:`~.confirmation.Confirmation`
+of ``Terminal.setAgent`` (registered under (account, agent)); :class:`AgentChange` is its
+public record. Never twice: under the account's nonce lock, a change in flight from this
+process is joined (its opposite refused), else the current state is read (nothing is sent
+when the agent is already in the requested state) and a change already waiting in the node's
+pool is not sent again.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..chain.codec import ZERO_ADDRESS, calldata, to_address
 from ..chain.network import Network, NetworkLike, resolve_network
 from ..chain.revert import revert_reason
-from ..chain.rpc import RpcError
 from ..errors import (
     AgentError,
+    ConfirmationTimeoutError,
     InvalidAgentError,
     InvalidArgumentError,
     NetworkConfigError,
-    ReadError,
+    RpcError,
     TransactionRevertedError,
 )
-from .broadcast import broadcast, tx_known
+from ..records import ConfirmationState
+from .broadcast import Call
+from .confirmation import Confirmation
 from .engine import Calls, Engine, Undecodable, decoded, must
-from .fees import check_funds, fee_fields, plan_fees
-from .flow import typed
+from .fees import Plan, Prices, check_funds
+from .pipeline import dispatch, typed
 from .process import PROCESS
-from .signer import AccountLike, Signer, sign
-from .tracker import POLL_INTERVAL, REBROADCAST_INTERVAL
+from .signer import AccountLike, Signer, resolves_account
 
 __all__ = ["AgentChange", "agent_relations", "authorize_agent", "is_agent_of", "revoke_agent"]
 
@@ -67,6 +68,9 @@ class AgentChange:
     status: int | None = None
     gas_used: int | None = None
     fee_paid: int | None = None
+    #: The transaction, followed by the one tracker (``None`` when nothing was sent).
+    _transaction: Confirmation | None = field(default=None, init=False, repr=False,
+                                              compare=False)  # fmt: skip
 
     @property
     def done(self) -> bool:
@@ -78,29 +82,19 @@ class AgentChange:
         :class:`~ogpu_widgets.errors.AgentError` (still in flight, not failed)."""
         return _finish(self, True, timeout)
 
+    def _follow(self, c: Confirmation) -> None:
+        """``c``'s state changes, as this record's fields (an ``on_update`` callback)."""
+        state = c.state
+        if state == ConfirmationState.SIGNING:
+            return
+        self.tx_hash, self.nonce, self.block_number = c.tx_hash, c.nonce, c.block_number
+        self.gas_used, self.fee_paid = c.gas_used, c.fee_paid
+        if state.done and c.block_number is not None:
+            self.status = 1 if state == ConfirmationState.MINED else 0
+        self.state = str(state.value)
+
     def __str__(self) -> str:
         return self.tx_hash or ""
-
-
-class _Job:
-    """What :func:`~.broadcast.broadcast` needs to word and carry its errors."""
-
-    response = task = None
-
-    def __init__(self, signer: str, agent: str, value: bool) -> None:
-        self.signer = signer
-        self.what = f"Terminal.setAgent({agent}, {value}) from {signer}"
-
-
-# never twice within this process: the change in flight per (chain, account, agent)
-_LOCK = threading.Lock()
-_KEY_LOCKS: dict[tuple, threading.Lock] = {}
-_IN_FLIGHT: dict[tuple, tuple[AgentChange, str, Engine]] = {}
-
-
-def _key_lock(key: tuple) -> threading.Lock:
-    with _LOCK:
-        return _KEY_LOCKS.setdefault(key, threading.Lock())
 
 
 def _terminal(net: Network) -> str:
@@ -147,18 +141,30 @@ def is_agent_of(client: str, agent: str, *, network: NetworkLike = None) -> bool
             agent=address,
             argument="agent",
         )
+    return agent_relations(network, [principal], address)[principal]
+
+
+def agent_relations(network: NetworkLike, clients: Any, agent: str) -> dict[str, bool]:
+    """``isAgentOf(client, agent)`` for each distinct client (other than ``agent``) in one
+    batch: what the table reads about its signer. Raises like :func:`is_agent_of`."""
     net = resolve_network(network)
+    address = to_address(agent, "agent address")
+    todo = [c for c in dict.fromkeys(to_address(x, "client address") for x in clients)
+            if c != address]  # fmt: skip
+    if not todo:
+        return {}
     terminal = _terminal(net)
-    with typed(f"checking whether {address} is an agent of {principal}"):
+    with typed(f"checking whom {address} is an agent of"):
         engine = PROCESS.engine(net)
         c = Calls()
         i_chain, i_genesis = c.add("eth_chainId"), c.add("eth_getBlockByNumber", "0x0", False)
-        i = c.call(terminal, "Terminal", "isAgentOf", principal, address)
+        index = {x: c.call(terminal, "Terminal", "isAgentOf", x, address) for x in todo}
         res = engine.rpc.batch(c.calls)
         engine.set_identity(res[i_chain], res[i_genesis])
-        return _answer(res[i], terminal, net)
+        return {x: _answer(res[i], terminal, net) for x, i in index.items()}
 
 
+@resolves_account
 def authorize_agent(
     agent: str,
     *,
@@ -172,28 +178,15 @@ def authorize_agent(
     responses; its own balance pays the gas, the client's escrow still pays the providers.
     Nothing is sent when it is already authorized (``changed`` False). With ``wait``, returns
     once mined (a revert raises :class:`~ogpu_widgets.errors.TransactionRevertedError`)."""
-    try:
-        signer = Signer.resolve(account)
-    finally:
-        del account
-    return _set_agent(signer, agent, True, network, wait, timeout)
+    return _set_agent(account, agent, True, network, wait, timeout)  # type: ignore[arg-type]
 
 
-def revoke_agent(
-    agent: str,
-    *,
-    account: AccountLike = None,
-    network: NetworkLike = None,
-    wait: bool = True,
-    timeout: float = 120,
-) -> AgentChange:
+@resolves_account
+def revoke_agent(agent: str, *, account: AccountLike = None, network: NetworkLike = None,
+                 wait: bool = True, timeout: float = 120) -> AgentChange:  # fmt: skip
     """Take back ``agent``'s authorization from ``account`` (the client): sends
     ``Terminal.setAgent(agent, false)``; nothing is sent when it is not authorized."""
-    try:
-        signer = Signer.resolve(account)
-    finally:
-        del account
-    return _set_agent(signer, agent, False, network, wait, timeout)
+    return _set_agent(account, agent, False, network, wait, timeout)  # type: ignore[arg-type]
 
 
 def _set_agent(
@@ -219,25 +212,22 @@ def _set_agent(
     with typed(f"{verb} agent {address}"):
         engine = PROCESS.engine(net)
         identity = engine.current_identity()
-        key = (identity, me, address)
-        with _key_lock(key):
-            change = _joined(key, value)
+        call = Call(terminal, calldata("Terminal", "setAgent", address, value),
+                    ("agent", me, address), f"Terminal.setAgent({address}, {value}) from {me}")  # fmt: skip
+        # one change per account at a time, from the read to the send: the nonce lock that
+        # every transaction from the account takes (re-entered by dispatch)
+        with PROCESS.nonces.lock((identity, me)):
+            change = _joined(PROCESS.registry.get(identity, call.key), value)
             if change is None:
-                change, raw = _send_change(engine, signer, terminal, address, value)
-                if change.state == "pending":
-                    with _LOCK:
-                        _IN_FLIGHT[key] = (change, raw, engine)
+                change = _send_change(engine, signer, call, value)
         return _finish(change, wait, timeout)
 
 
-def _joined(key: tuple, value: bool) -> AgentChange | None:
-    """The change in flight from this process for ``key``, if any (refused if it asks the
-    opposite)."""
-    with _LOCK:
-        entry = _IN_FLIGHT.get(key)
-    if entry is None or entry[0].done:
+def _joined(entry: Confirmation | None, value: bool) -> AgentChange | None:
+    """The change in flight from this process (refused if it asks the opposite)."""
+    if entry is None or entry.done or not isinstance(entry.view, AgentChange):
         return None
-    change = entry[0]
+    change = entry.view
     if change.authorized != value:
         raise AgentError(
             f"a change of agent {change.agent} to authorized={change.authorized} from "
@@ -251,14 +241,11 @@ def _joined(key: tuple, value: bool) -> AgentChange | None:
     return change
 
 
-def _send_change(
-    engine: Engine, signer: Signer, terminal: str, agent: str, value: bool
-) -> tuple[AgentChange, str]:
-    """Read, check, simulate and price in one batch; then sign and broadcast (or not). Returns
-    the change and its signed raw transaction ("" when nothing was sent; it holds no key)."""
-    me, net = signer.address, engine.network
-    data = calldata("Terminal", "setAgent", agent, value)
-    tx = {"from": me, "to": terminal, "data": data}
+def _send_change(engine: Engine, signer: Signer, call: Call, value: bool) -> AgentChange:
+    """Read, check, simulate and price in one batch; then register and send it (or not)."""
+    me, net, terminal = signer.address, engine.network, call.to
+    agent = call.key[2]
+    tx = {"from": me, "to": terminal, "data": call.data}
     c = Calls()
     i_chain, i_genesis = c.add("eth_chainId"), c.add("eth_getBlockByNumber", "0x0", False)
     i_block = c.add("eth_getBlockByNumber", "latest", False)
@@ -266,8 +253,7 @@ def _send_change(
     i_pend = c.call(terminal, "Terminal", "isAgentOf", me, agent, tag="pending")
     i_code = c.add("eth_getCode", agent, "latest")
     i_call, i_gas = c.add("eth_call", tx, "pending"), c.add("eth_estimateGas", tx, "pending")
-    i_balance = c.add("eth_getBalance", me, "pending")
-    i_price, i_tip = c.add("eth_gasPrice"), c.add("eth_maxPriorityFeePerGas")
+    prices = Prices(c, me)
     res = engine.rpc.batch(c.calls)
     identity = engine.set_identity(res[i_chain], res[i_genesis])
     ids = {"account": me, "agent": agent, "signer": me}
@@ -280,9 +266,8 @@ def _send_change(
             **ids,
         )
     now = _answer(res[i_now], terminal, net)
-    result = AgentChange(me, agent, value, False, "unchanged", net.name)
     if now == value:
-        return result, ""
+        return AgentChange(me, agent, value, False, "unchanged", net.name)
     try:
         pending = bool(decoded(res[i_pend], "Terminal", "isAgentOf"))
     except (Undecodable, RpcError):
@@ -298,81 +283,40 @@ def _send_change(
     if failure is not None:
         reason = revert_reason(failure)
         raise TransactionRevertedError(
-            f"simulating Terminal.setAgent({agent}, {value}) from {me} "
+            f"simulating {call.what} "
             + (f"reverted with {reason}" if reason else f"failed ({failure.message})")
             + "; nothing was sent",
             reason=reason,
             signer=me,
         )
-    block = must(res[i_block], "reading the latest block")
-    base_fee = block.get("baseFeePerGas") if isinstance(block, dict) else None
-    tip = res[i_tip]
-    plan = plan_fees(
-        int(must(res[i_gas], "eth_estimateGas"), 16),
-        gas_price=int(must(res[i_price], "eth_gasPrice"), 16),
-        base_fee=None if base_fee is None else int(base_fee, 16),
-        priority_fee=int(tip, 16) if isinstance(tip, str) else None,
-        block_gas_limit=int(block.get("gasLimit") or "0x0", 16),
-    )
-    balance = int(must(res[i_balance], f"eth_getBalance({me})"), 16)
-    check_funds(balance, plan.max_cost, me, f"Terminal.setAgent({agent}, {value})")
-    fields = {"chainId": net.chain_id, "to": terminal, "data": data, "value": 0,
-              "gas": plan.gas_limit, **fee_fields(plan)}  # fmt: skip
-    job, nkey = _Job(me, agent, value), (identity, me)
-    with PROCESS.nonces.lock(nkey):
-        for _attempt in range(3):
-            nonce = PROCESS.nonces.reserve(engine.rpc, nkey)
-            signed = sign(signer, {**fields, "nonce": nonce})
-            raw, tx_hash = signed.raw_transaction.to_0x_hex(), signed.hash.to_0x_hex()
-            del signed
-            outcome = broadcast(engine, job, raw, tx_hash)  # type: ignore[arg-type]
-            if outcome == "nonce":  # never taken and its nonce used: it can never be mined
-                PROCESS.nonces.resync(nkey)
-                continue
-            PROCESS.nonces.commit(nkey, nonce)
-            result.changed, result.state = True, "pending"
-            result.tx_hash, result.nonce = tx_hash, nonce
-            return result, raw
-    raise AgentError(
-        f"the node kept refusing the nonce of {me} for Terminal.setAgent({agent}, {value}); "
-        "another wallet may be sending from this account at the same time (nothing was sent)",
-        **ids,
-    )
+    prices.read(res, must(res[i_block], "reading the latest block"))
+    plan: Plan = prices.plan(res[i_gas])
+    check_funds(prices.balance, plan.max_cost, me, f"Terminal.setAgent({agent}, {value})")
+    sent = Confirmation(engine, identity, None, me, call=call)
+    change = AgentChange(me, agent, value, True, "pending", net.name)
+    change._transaction, sent.view = sent, change
+    sent.add_callback(change._follow, now=False)
+    PROCESS.registry.add(sent)
+    dispatch(engine, [sent], signer, [plan])
+    return change
 
 
 def _finish(change: AgentChange, wait: bool, timeout: float) -> AgentChange:
-    """Wait for ``change``'s receipt (rebroadcasting the same transaction if the node forgot
-    it); a revert raises."""
-    if not wait or change.done:
+    """Wait for ``change``'s transaction (the tracker follows it, rebroadcasting the same
+    transaction if the node forgot it); a revert raises."""
+    c = change._transaction
+    if not wait or change.done or c is None:
         return change
-    with _LOCK:
-        entry = next((e for e in _IN_FLIGHT.values() if e[0] is change), None)
-    if entry is None:
-        return change
-    _, raw, engine = entry
-    deadline = time.monotonic() + timeout
-    interval, seen = POLL_INTERVAL[0], time.monotonic()
-    while change.state == "pending":
-        receipt = engine.rpc.call("eth_getTransactionReceipt", [change.tx_hash])
-        if receipt:
-            _apply(change, receipt)
-            break
-        if time.monotonic() - seen >= REBROADCAST_INTERVAL:
-            seen = time.monotonic()
-            if tx_known(engine.rpc, change.tx_hash) is False:  # type: ignore[arg-type]
-                broadcast(engine, _Job(change.account, change.agent, change.authorized), raw,
-                          change.tx_hash)  # type: ignore[arg-type]  # fmt: skip
-        if time.monotonic() >= deadline:
-            raise AgentError(
-                f"Terminal.setAgent({change.agent}, {change.authorized}) (tx {change.tx_hash}) "
-                f"is still pending after {timeout} s: in flight, not failed; check "
-                "is_agent_of() later",
-                account=change.account,
-                agent=change.agent,
-                tx_hash=change.tx_hash,
-            )
-        time.sleep(interval)
-        interval = min(interval * 1.5, POLL_INTERVAL[1])
+    try:
+        c.wait(timeout)
+    except ConfirmationTimeoutError:
+        raise AgentError(
+            f"{c.call.what} (tx {change.tx_hash}) is still pending after {timeout} s: in "
+            "flight, not failed; check is_agent_of() later",
+            account=change.account,
+            agent=change.agent,
+            tx_hash=change.tx_hash,
+        ) from None
     if change.state == "reverted":
         raise TransactionRevertedError(
             f"Terminal.setAgent({change.agent}, {change.authorized}) from {change.account} "
@@ -381,39 +325,3 @@ def _finish(change: AgentChange, wait: bool, timeout: float) -> AgentChange:
             tx_hash=change.tx_hash,
         )
     return change
-
-
-def _apply(change: AgentChange, receipt: Any) -> None:
-    try:
-        status = int(receipt.get("status") or "0x0", 16)
-        change.block_number = int(receipt["blockNumber"], 16)
-        change.gas_used = int(receipt.get("gasUsed") or "0x0", 16)
-        change.fee_paid = change.gas_used * int(receipt.get("effectiveGasPrice") or "0x0", 16)
-    except (AttributeError, KeyError, TypeError, ValueError):
-        raise ReadError(f"the node returned a malformed receipt for {change.tx_hash}; check "
-                        "is_agent_of() later") from None  # fmt: skip
-    change.status = status
-    change.state = "mined" if status == 1 else "reverted"
-    with _LOCK:
-        for k in [k for k, e in _IN_FLIGHT.items() if e[0] is change]:
-            del _IN_FLIGHT[k]
-
-
-def agent_relations(network: NetworkLike, clients: Any, agent: str) -> dict[str, bool]:
-    """``isAgentOf(client, agent)`` for each distinct client (other than ``agent``) in one
-    batch: what the table reads about its signer. Raises like :func:`is_agent_of`."""
-    net = resolve_network(network)
-    address = to_address(agent, "agent address")
-    todo = [c for c in dict.fromkeys(to_address(x, "client address") for x in clients)
-            if c != address]  # fmt: skip
-    if not todo:
-        return {}
-    terminal = _terminal(net)
-    with typed(f"checking whom {address} is an agent of"):
-        engine = PROCESS.engine(net)
-        c = Calls()
-        i_chain, i_genesis = c.add("eth_chainId"), c.add("eth_getBlockByNumber", "0x0", False)
-        index = {x: c.call(terminal, "Terminal", "isAgentOf", x, address) for x in todo}
-        res = engine.rpc.batch(c.calls)
-        engine.set_identity(res[i_chain], res[i_genesis])
-        return {x: _answer(res[i], terminal, net) for x, i in index.items()}

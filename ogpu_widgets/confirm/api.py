@@ -15,20 +15,13 @@ from typing import Any
 
 from ..chain.codec import to_address
 from ..chain.network import NetworkLike, resolve_network
-from ..errors import (
-    ConfirmationTimeoutError,
-    ConfirmManyError,
-    DuplicateTaskError,
-    InvalidArgumentError,
-)
+from ..errors import ConfirmationTimeoutError, DuplicateTaskError, InvalidArgumentError
 from ..records import WEI_PER_OGPU, DeliveryMethod, TaskStatus
 from .confirmation import Confirmation
-from .elsewhere import pending_elsewhere
-from .fees import check_funds, simulate
-from .flow import join, many_message, prepare_and_send, read, register, typed
-from .preflight import check, in_flight_error
+from .fees import Plan
+from .pipeline import dispatch, join, quote, run, typed
 from .process import PROCESS
-from .signer import AccountLike, Signer
+from .signer import AccountLike, Signer, resolves_account
 
 __all__ = [
     "Preflight",
@@ -73,12 +66,13 @@ class Preflight:
     agent: bool = False
 
     @property
-    def fee(self) -> int:
-        return self.gas * self.fee_per_gas
+    def plan(self) -> Plan:
+        """The fee plan pre-flight priced (its ``fee`` and ``max_cost`` are these)."""
+        return Plan(self.gas, self.gas_limit, self.eip1559, self.max_fee_per_gas, None,
+                    self.fee_per_gas)  # fmt: skip
 
-    @property
-    def max_cost(self) -> int:
-        return self.gas_limit * self.max_fee_per_gas
+    fee = property(lambda self: self.plan.fee, doc="The expected fee, wei.")
+    max_cost = property(lambda self: self.plan.max_cost, doc="The most it can cost, wei.")
 
     @property
     def payment_ogpu(self) -> float:
@@ -89,6 +83,7 @@ class Preflight:
         return f"Preflight({shown})"
 
 
+@resolves_account
 def confirm_response(
     response_address: str,
     *,
@@ -109,28 +104,31 @@ def confirm_response(
     called at each state change (signing, pending, mined or reverted), from the thread doing the
     work. Calling again for the same response returns the same :class:`Confirmation`.
     """
-    try:
-        signer = Signer.resolve(account)
-    finally:
-        del account  # the key (if one was passed) leaves this frame before anything can raise
+    (c,) = _confirm([response_address], account, network, on_update, many=False)
+    if wait:
+        c.wait(timeout)
+    return c
+
+
+def _confirm(
+    addrs: list[str], signer: Signer, network: NetworkLike, on_update: OnUpdate | None, many: bool
+) -> list[Confirmation]:
+    """The pipeline with registration, then the new confirmations signed and sent in order;
+    the confirmations in input order (joined ones included)."""
     net = resolve_network(network)
-    response = to_address(response_address, "response address")
-    with typed(f"confirming {response}"):
+    addrs = [to_address(a, "response address") for a in addrs]
+    with typed(f"confirming {addrs[0]}" if not many else "confirming several responses"):
         engine = PROCESS.engine(net)
-        reading = read(engine, [response], signer.address)
-        elsewhere = pending_elsewhere(engine, reading, signer.address)
-        joined, refusals, new = register(engine, reading, signer.address, elsewhere)
-        if joined[0] is not None:
-            c = join(joined[0], on_update, engine)
-        elif refusals:
-            raise refusals[response]
-        else:
-            (c,) = new
-            c._add_callback(on_update, now=False)
-            prepare_and_send(engine, [c], reading.states, signer, reading.block)
-        if wait:
-            c.wait(timeout)
-        return c
+        r = run(engine, addrs, signer.address, register=True, many=many)
+        if r.error is not None:
+            raise r.error
+        for c in r.new:
+            c.add_callback(on_update, now=False)
+        if r.new:
+            plans = [q.plan for q in r.quotes if q.confirmation is not None]
+            dispatch(engine, r.new, signer, plans)  # type: ignore[arg-type]
+        fresh = iter(r.new)
+        return [join(q.joined, on_update, engine) if q.joined else next(fresh) for q in r.quotes]
 
 
 def _response_list(responses: Any) -> list[str]:
@@ -148,6 +146,7 @@ def _response_list(responses: Any) -> list[str]:
     return [to_address(r, "response address") for r in items]
 
 
+@resolves_account
 def confirm_many(
     responses: Iterable[str] | str,
     *,
@@ -167,11 +166,6 @@ def confirm_many(
     ``wait``, once all are mined or reverted (else :class:`ConfirmationTimeoutError` with
     ``.confirmations``). A single address string counts as one response.
     """
-    try:
-        signer = Signer.resolve(account)
-    finally:
-        del account
-    net = resolve_network(network)
     addrs = _response_list(responses)
     if not addrs:
         return []
@@ -181,34 +175,10 @@ def confirm_many(
             f"response(s) {', '.join(repeated)} appear more than once; pass each once "
             "(nothing was sent)"
         )
-    with typed("confirming several responses"):
-        engine = PROCESS.engine(net)
-        reading = read(engine, addrs, signer.address)
-        by_task: dict[str, list[str]] = {}
-        for s in reading.states:
-            if s.task:
-                by_task.setdefault(s.task, []).append(s.response)
-        dupes = {t: rs for t, rs in by_task.items() if len(rs) > 1}
-        if dupes:
-            raise DuplicateTaskError(
-                "a task pays one response, but these tasks got several; keep one response per "
-                "task (nothing was sent): "
-                + "; ".join(f"task {t}: {', '.join(rs)}" for t, rs in dupes.items())
-            )
-        elsewhere = pending_elsewhere(engine, reading, signer.address)
-        joined, refusals, new = register(engine, reading, signer.address, elsewhere)
-        if refusals:
-            raise ConfirmManyError(many_message(refusals, "refused"), refusals)
-        for c in new:
-            c._add_callback(on_update, now=False)
-        new_states = [s for s, j in zip(reading.states, joined, strict=True) if j is None]
-        if new:
-            prepare_and_send(engine, new, new_states, signer, reading.block)
-        fresh = iter(new)
-        out = [join(j, on_update, engine) if j is not None else next(fresh) for j in joined]
-        if wait:
-            _wait_all(out, timeout)
-        return out
+    out = _confirm(addrs, account, network, on_update, many=True)  # type: ignore[arg-type]
+    if wait:
+        _wait_all(out, timeout)
+    return out
 
 
 def _wait_all(out: list[Confirmation], timeout: float) -> None:
@@ -227,6 +197,7 @@ def _wait_all(out: list[Confirmation], timeout: float) -> None:
         )
 
 
+@resolves_account
 def preflight(
     response: str, *, account: AccountLike = None, network: NetworkLike = None
 ) -> Preflight:
@@ -234,36 +205,20 @@ def preflight(
     the typed refusals (including a confirmation already pending in this process, or pending
     on the node from elsewhere), the simulation and the gas funds check. Returns a
     :class:`Preflight` record."""
-    try:
-        signer = Signer.resolve(account)
-    finally:
-        del account
+    signer: str = account.address  # type: ignore[union-attr]  # a Signer (resolves_account)
     net = resolve_network(network)
     address = to_address(response, "response address")
     with typed(f"checking {address}"):
-        engine = PROCESS.engine(net)
-        reading = read(engine, [address], signer.address)
-        (s,) = reading.states
-        entry = PROCESS.registry.get(reading.identity, s.task) if s.task else None
-        if entry is not None:
-            raise in_flight_error(entry, address)
-        check(s, signer.address)
-        elsewhere = pending_elsewhere(engine, reading, signer.address)
-        if address in elsewhere:
-            raise elsewhere[address]
-        plans, refusals, balance = simulate(engine, [s], signer.address, reading.block)
-        if refusals:
-            raise refusals[address]
-        plan = plans[address]
-        check_funds(balance, plan.max_cost, signer.address, "this confirmation",
-                    response=address, task=s.task)  # fmt: skip
+        q, r = quote(net, address, signer)
+        s, plan = q.state, q.plan
+        assert plan is not None
         return Preflight(
             response=address,
             task=s.task,
             provider=s.provider,
             payment=s.payment,
             client=s.client,
-            signer=signer.address,
+            signer=signer,
             source=s.source,
             delivery_method=s.delivery,  # type: ignore[arg-type]
             task_status=s.task_status,  # type: ignore[arg-type]
@@ -275,19 +230,16 @@ def preflight(
             fee_per_gas=plan.fee_per_gas,
             max_fee_per_gas=plan.max_fee_per_gas,
             eip1559=plan.eip1559,
-            balance=balance,
+            balance=r.balance,
             agent=bool(s.agent),
         )
 
 
+@resolves_account
 def estimate_fee(response: str, *, account: AccountLike = None, network: NetworkLike = None) -> int:
     """The expected fee of confirming ``response``, in wei (gas estimate x current fee per gas).
     Raises the same typed refusals as :func:`preflight`."""
-    try:
-        signer = Signer.resolve(account)
-    finally:
-        del account
-    return preflight(response, account=signer, network=network).fee
+    return preflight(response, account=account, network=network).fee
 
 
 def pending_confirmation(task: str, network: NetworkLike = None) -> Confirmation | None:

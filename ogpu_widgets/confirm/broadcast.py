@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..chain.codec import calldata
-from ..chain.rpc import RpcClient, RpcError, Unreachable
+from ..chain.rpc import RpcClient, Unreachable
 from ..errors import (
     ConfirmationError,
     ConnectionError_,
     InsufficientFundsError,
+    RpcError,
     TransactionRevertedError,
 )
 from .engine import Engine
@@ -27,7 +28,7 @@ from .signer import Signer, sign
 if TYPE_CHECKING:
     from .confirmation import Confirmation
 
-__all__ = ["Nonces", "broadcast", "send"]
+__all__ = ["Call", "Nonces", "broadcast", "send"]
 
 logger = logging.getLogger("ogpu_widgets.confirm")
 
@@ -52,6 +53,17 @@ _NONCE = (
     "replacement transaction underpriced",
     "replacement underpriced",
 )
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a transaction calls: ``data`` sent ``to`` a contract. ``key`` is what *never twice*
+    is about in the registry (a task; an (account, agent) pair); ``what`` names it in messages."""
+
+    to: str
+    data: str
+    key: Any
+    what: str
 
 
 class Nonces:
@@ -121,8 +133,8 @@ def broadcast(engine: Engine, c: Confirmation, raw: str, tx_hash: str) -> str:
             if known is None:  # cannot tell: it may be ours, mined; never sign a second one
                 return "in flight"
             return "known" if known else "nonce"
-        data = {"response": c.response, "task": c.task, "signer": c.signer}
-        what = getattr(c, "what", "") or f"the confirmation of {c.response}"  # agents.py's
+        data = {"response": c.response or None, "task": c.task or None, "signer": c.signer}
+        what = c.call.what
         if "insufficient funds" in msg:
             raise InsufficientFundsError(
                 f"the node refused {what}: {c.signer} cannot pay "
@@ -137,20 +149,18 @@ def broadcast(engine: Engine, c: Confirmation, raw: str, tx_hash: str) -> str:
         if not err.maybe_sent:
             raise
         logger.warning(
-            "no reply to broadcasting the confirmation of %s (tx %s): treating it as in flight",
-            c.response,
-            tx_hash,
+            "no reply to broadcasting %s (tx %s): treating it as in flight", c.call.what, tx_hash
         )
         return "in flight"
 
 
 def send(engine: Engine, c: Confirmation, signer: Signer, plan: Plan, nonces: Nonces) -> None:
     """Sign and broadcast ``c``; the caller holds the nonce lock of (chain, signer)."""
-    key = (c._identity, c.signer)
+    key = (c.identity, c.signer)
     fields = {
         "chainId": engine.network.chain_id,
-        "to": engine.controller,
-        "data": calldata("Controller", "confirmResponse", c.response),
+        "to": c.call.to,
+        "data": c.call.data,
         "value": 0,
         "gas": plan.gas_limit,
         **fee_fields(plan),
@@ -160,10 +170,10 @@ def send(engine: Engine, c: Confirmation, signer: Signer, plan: Plan, nonces: No
         signed = sign(signer, {**fields, "nonce": nonce})
         raw, tx_hash = signed.raw_transaction.to_0x_hex(), signed.hash.to_0x_hex()
         del signed
-        c._record(raw, tx_hash, nonce, plan.gas_limit)
+        c.signed(raw, tx_hash, nonce, plan.gas_limit)
         logger.debug(
-            "signed the confirmation of %s: tx %s, nonce %d, gas %d; broadcasting",
-            c.response,
+            "signed %s: tx %s, nonce %d, gas %d; broadcasting",
+            c.call.what,
             tx_hash,
             nonce,
             plan.gas_limit,
@@ -176,15 +186,13 @@ def send(engine: Engine, c: Confirmation, signer: Signer, plan: Plan, nonces: No
             nonces.resync(key)
             continue
         nonces.commit(key, nonce)
-        c._set_pending()
-        logger.info(
-            "sent the confirmation of %s: tx %s (nonce %d, %s)", c.response, tx_hash, nonce, outcome
-        )
+        c.sent()
+        logger.info("sent %s: tx %s (nonce %d, %s)", c.call.what, tx_hash, nonce, outcome)
         return
     raise ConfirmationError(
-        f"the node kept refusing the nonce of {c.signer} for the confirmation of {c.response}; "
-        "another wallet may be sending from this account at the same time (nothing was sent)",
-        response=c.response,
-        task=c.task,
+        f"the node kept refusing the nonce of {c.signer} for {c.call.what}; another wallet "
+        "may be sending from this account at the same time (nothing was sent)",
+        response=c.response or None,
+        task=c.task or None,
         signer=c.signer,
     )

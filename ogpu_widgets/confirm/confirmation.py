@@ -1,48 +1,59 @@
-"""The :class:`Confirmation` object: one ``Controller.confirmResponse`` transaction and what
-became of it, and how a receipt is applied to it."""
+"""The :class:`Confirmation` object: one transaction of the confirm path and what became of it
+(a ``Controller.confirmResponse``; an agent change's ``Terminal.setAgent``, as its ``call`` says).
+It owns its transitions, as methods; nothing else writes its fields: ``signed`` -> ``sent``
+(pending) -> ``apply_receipt`` (mined or reverted), ``rebroadcast`` (nonce refusals: ``drop``),
+and ``abandon`` (never sent)."""
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..chain.codec import calldata
 from ..chain.network import Network
-from ..chain.revert import revert_reason
-from ..chain.rpc import RpcError
 from ..errors import (
     ConfirmationError,
     ConfirmationTimeoutError,
+    ConnectionError_,
     OgpuWidgetsError,
-    ReadError,
     TransactionRevertedError,
 )
 from ..records import ConfirmationState
+from . import outcome, tracker
+from .broadcast import Call, broadcast
+from .outcome import copy_error
 from .process import PROCESS
 
 if TYPE_CHECKING:
     from .engine import Engine, Identity
     from .preflight import State
 
-__all__ = ["Confirmation", "copy_error"]
+__all__ = ["Confirmation"]
 
 logger = logging.getLogger("ogpu_widgets.confirm")
 _DONE = (ConfirmationState.MINED, ConfirmationState.REVERTED)
+T = TypeVar("T")
+_PUBLIC = ("response", "task", "provider", "payment", "signer", "state", "tx_hash", "nonce",
+           "block_number", "gas_used", "fee_paid", "error")  # fmt: skip
 
 
-def copy_error(exc: BaseException) -> BaseException:
-    """A fresh copy of ``exc`` with its data (re-raised to each waiter); anything that is not
-    an :class:`OgpuWidgetsError` becomes a :class:`ConfirmationError` saying what it was."""
-    if isinstance(exc, OgpuWidgetsError):
-        try:
-            return copy.copy(exc)
-        except Exception:  # a subclass that cannot be rebuilt: keep its class's message
-            pass
-    return ConfirmationError(f"the confirmation failed: {type(exc).__name__}: {exc}")
+class _Locked(Generic[T]):
+    """A read-only attribute of a :class:`Confirmation`, read under its lock from ``_<name>``."""
+
+    def __init__(self, doc: str = "") -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.field = "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> T:
+        if obj is None:
+            return self  # type: ignore[return-value]  # the class attribute: the descriptor
+        with obj._cond:
+            return getattr(obj, self.field)
 
 
 class Confirmation:
@@ -54,14 +65,22 @@ class Confirmation:
     hash, as the SDK's ``confirm_response`` returns.
     """
 
-    def __init__(self, engine: Engine, identity: Identity, s: State, signer: str) -> None:
-        self._engine = engine
-        self._identity = identity
-        self.response: str = s.response
-        self.task: str = s.task
-        self.provider: str = s.provider
-        self.payment: int = s.payment
+    def __init__(self, engine: Engine, identity: Identity, s: State | None, signer: str, *,
+                 call: Call | None = None) -> None:  # fmt: skip
+        self.engine = engine
+        self.identity = identity
+        self.response: str = s.response if s else ""
+        self.task: str = s.task if s else ""
+        self.provider: str = s.provider if s else ""
+        self.payment: int = s.payment if s else 0
         self.signer: str = signer
+        #: The public record a caller built on this transaction (an agent change's
+        #: :class:`~.agents.AgentChange`), handed to whoever joins it.
+        self.view: Any = None
+        self.call = call or Call(
+            engine.controller, calldata("Controller", "confirmResponse", self.response),
+            self.task, f"the confirmation of {self.response}",
+        )  # fmt: skip
         self._cond = threading.Condition(threading.RLock())
         self._notify_lock = threading.Lock()
         self._callbacks: list[Callable[[Confirmation], Any]] = []
@@ -72,54 +91,27 @@ class Confirmation:
         self._block_number: int | None = None
         self._gas_used: int | None = None
         self._fee_paid: int | None = None
-        self._error: str | None = None
+        self._error: str | None = None  # the revert reason
         self._failure: BaseException | None = None
         # recorded before broadcast; public (a signed transaction reveals no key)
         self._raw: str | None = None
         self._signed_hash: str | None = None
         self._nonce: int | None = None
         self._gas_limit: int | None = None
-        self._broadcast_at = 0.0
-        self._broadcasts = 0
-        self._nonce_refusals = 0
+        self._broadcast_at, self._broadcasts, self._nonce_refusals = 0.0, 0, 0
 
     # ---- public view -------------------------------------------------------------------------
 
     @property
     def network(self) -> Network:
-        return self._engine.network
+        return self.engine.network
 
-    @property
-    def state(self) -> ConfirmationState:
-        with self._cond:
-            return self._state
-
-    @property
-    def tx_hash(self) -> str | None:
-        with self._cond:
-            return self._tx_hash
-
-    @property
-    def block_number(self) -> int | None:
-        with self._cond:
-            return self._block_number
-
-    @property
-    def gas_used(self) -> int | None:
-        with self._cond:
-            return self._gas_used
-
-    @property
-    def fee_paid(self) -> int | None:
-        """Wei paid for gas, once mined or reverted."""
-        with self._cond:
-            return self._fee_paid
-
-    @property
-    def error(self) -> str | None:
-        """The revert reason (or why the transaction was dropped); ``None`` otherwise."""
-        with self._cond:
-            return self._error
+    state = _Locked[ConfirmationState]()
+    tx_hash = _Locked[str | None]()
+    block_number = _Locked[int | None]()
+    gas_used = _Locked[int | None]()
+    fee_paid = _Locked[int | None]("Wei paid for gas, once mined or reverted.")
+    error = _Locked[str | None]("The revert reason (or why it was dropped); else ``None``.")
 
     @property
     def nonce(self) -> int | None:
@@ -144,21 +136,8 @@ class Confirmation:
 
     def to_dict(self) -> dict[str, Any]:
         """A consistent snapshot of the public fields."""
-        with self._cond:
-            return {
-                "response": self.response,
-                "task": self.task,
-                "provider": self.provider,
-                "payment": self.payment,
-                "signer": self.signer,
-                "state": self._state,
-                "tx_hash": self._tx_hash,
-                "nonce": self._nonce if self._tx_hash else None,
-                "block_number": self._block_number,
-                "gas_used": self._gas_used,
-                "fee_paid": self._fee_paid,
-                "error": self._error,
-            }
+        with self._cond:  # re-entrant: the properties take it again
+            return {k: getattr(self, k) for k in _PUBLIC}
 
     def __str__(self) -> str:
         return getattr(self, "_tx_hash", None) or ""
@@ -175,9 +154,10 @@ class Confirmation:
             parts.append(f"error={get('_error')!r}")
         return f"<Confirmation {' '.join(parts)}>"
 
-    def _data(self) -> dict[str, Any]:
-        return {"response": self.response, "task": self.task, "signer": self.signer,
-                "tx_hash": self.tx_hash, "confirmation": self}  # fmt: skip
+    def error_data(self) -> dict[str, Any]:
+        """What the typed errors about this transaction carry."""
+        return {"response": self.response or None, "task": self.task or None,
+                "signer": self.signer, "tx_hash": self.tx_hash, "confirmation": self}  # fmt: skip
 
     # ---- waiting and refreshing --------------------------------------------------------------
 
@@ -203,14 +183,14 @@ class Confirmation:
         if state in _DONE:
             return self
         raise ConfirmationTimeoutError(
-            f"the confirmation of {self.response} is still {state} after {timeout} s: "
+            f"{self.call.what} is still {state} after {timeout} s: "
             + (
                 f"transaction {tx_hash} (nonce {nonce}) is in flight, not failed; call "
                 ".wait() again later or .refresh()"
                 if tx_hash
                 else "it has not been sent yet"
             ),
-            **self._data(),
+            **self.error_data(),
         )
 
     def refresh(self) -> Confirmation:
@@ -220,9 +200,9 @@ class Confirmation:
         tx_hash = self.tx_hash
         if tx_hash is None:
             return self
-        receipt = self._engine.rpc.call("eth_getTransactionReceipt", [tx_hash])
+        receipt = self.engine.rpc.call("eth_getTransactionReceipt", [tx_hash])
         if receipt:
-            self._apply_receipt(receipt)
+            self.apply_receipt(receipt)
         else:
             with self._cond:
                 changed = self._state.done and self._error is None
@@ -232,7 +212,7 @@ class Confirmation:
                     self._fee_paid = None
             if changed:
                 logger.info("confirmation %s lost its receipt (reorg); watching again", tx_hash)
-                self._notify()
+                self.announce()
             if self.state == ConfirmationState.PENDING:
                 PROCESS.tracker.add(self)
         return self
@@ -245,27 +225,29 @@ class Confirmation:
             return self
         if state == ConfirmationState.REVERTED:
             raise TransactionRevertedError(
-                f"the confirmation of {self.response} (tx {self.tx_hash}) reverted: {self.error}",
+                f"{self.call.what} (tx {self.tx_hash}) reverted: {self.error}",
                 reason=self.error,
-                **self._data(),
+                **self.error_data(),
             )
         raise ConfirmationTimeoutError(
-            f"the confirmation of {self.response} is still {state} (tx {self.tx_hash})",
-            **self._data(),
+            f"{self.call.what} is still {state} (tx {self.tx_hash})",
+            **self.error_data(),
         )
 
-    # ---- internal ----------------------------------------------------------------------------
+    # ---- transitions (the confirm path calls these; nothing else writes the fields) -------------
 
-    def _add_callback(self, callback: Callable[[Confirmation], Any] | None, now: bool) -> None:
+    def add_callback(self, callback: Callable[[Confirmation], Any] | None, now: bool) -> None:
+        """Call ``callback(self)`` at each state change (and at once when ``now``)."""
         if callback is None:
             return
         with self._cond:
             if callback not in self._callbacks:
                 self._callbacks.append(callback)
         if now:
-            self._notify(only=callback)
+            self.announce(only=callback)
 
-    def _notify(self, only: Callable[[Confirmation], Any] | None = None) -> None:
+    def announce(self, only: Callable[[Confirmation], Any] | None = None) -> None:
+        """Give the callbacks (or ``only``) the current state, one delivery at a time."""
         with self._notify_lock:  # one delivery at a time, in order of state changes
             with self._cond:
                 callbacks = [only] if only else list(self._callbacks)
@@ -284,12 +266,23 @@ class Confirmation:
                         self._announced = state
                     self._cond.notify_all()
 
-    def _record(self, raw: str, tx_hash: str, nonce: int, gas_limit: int) -> None:
+    @property
+    def failed(self) -> bool:
+        """Abandoned before it was sent (:meth:`abandon`)."""
+        with self._cond:
+            return self._failure is not None
+
+    signed_hash = _Locked[str | None]("The signed transaction's hash, known before broadcast.")
+
+    def signed(self, raw: str | None, tx_hash: str, nonce: int | None, gas_limit: int) -> None:
+        """Signing: the raw transaction (``None``: only a wallet holds it) and its hash are
+        recorded before the broadcast."""
         with self._cond:
             self._raw, self._signed_hash, self._nonce = raw, tx_hash, nonce
             self._gas_limit = gas_limit
 
-    def _set_pending(self) -> None:
+    def sent(self) -> None:
+        """Signing -> pending: the transaction may have reached the node."""
         with self._cond:
             self._tx_hash = self._signed_hash
             self._state = ConfirmationState.PENDING
@@ -297,12 +290,15 @@ class Confirmation:
             self._broadcasts += 1
             self._cond.notify_all()
 
-    def _fail(self, exc: BaseException) -> None:
+    broadcasts = _Locked[int]("How many times the transaction was broadcast.")
+
+    def abandon(self, exc: BaseException) -> None:
+        """Never sent: its waiters get a copy of ``exc``."""
         with self._cond:
             self._failure = exc
             self._cond.notify_all()
 
-    def _wait_sent(self, timeout: float) -> None:
+    def wait_sent(self, timeout: float) -> None:
         """Wait until the owner has sent (or given up); re-raise its error if it gave up."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -310,12 +306,57 @@ class Confirmation:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ConfirmationTimeoutError(
-                        f"another thread is still preparing the confirmation of {self.response}",
-                        **self._data(),
+                        f"another thread is still preparing {self.call.what}",
+                        **self.error_data(),
                     )
                 self._cond.wait(remaining)
-            if self._state == ConfirmationState.SIGNING:
-                raise copy_error(self._failure)  # type: ignore[arg-type]
+            failure = self._failure
+        if failure is not None and self.state == ConfirmationState.SIGNING:
+            raise copy_error(failure)
+
+    def unseen(self, now: float, interval: float) -> bool:
+        """Whether the node has not shown (or been sent) the transaction for ``interval`` s;
+        if so, the clock restarts as the node is asked about it."""
+        with self._cond:
+            due = now - self._broadcast_at >= interval
+            if due:
+                self._broadcast_at = now
+            return due
+
+    def rebroadcast(self) -> None:
+        """The node forgot the transaction: send the same raw transaction again. Refused for
+        its nonce :data:`~.tracker.DROPPED_AFTER` times in a row with no receipt, it was
+        replaced by another transaction of that nonce: dropped."""
+        with self._cond:
+            raw, tx_hash = self._raw, self._tx_hash
+        if raw is None or tx_hash is None:  # sent by a wallet: only the wallet holds it
+            return
+        try:
+            outcome = broadcast(self.engine, self, raw, tx_hash)
+        except ConfirmationError as err:
+            logger.warning("rebroadcasting %s was refused: %s", tx_hash, err)
+            return
+        except ConnectionError_:
+            logger.debug("rebroadcasting %s: node unreachable; will retry", tx_hash)
+            return
+        with self._cond:
+            self._broadcasts += 1
+            self._nonce_refusals = self._nonce_refusals + 1 if outcome == "nonce" else 0
+            replaced = self._nonce_refusals >= tracker.DROPPED_AFTER
+        logger.info("rebroadcast %s (tx %s): %s", self.call.what, tx_hash, outcome)
+        if not replaced:
+            return
+        try:
+            receipt = self.engine.rpc.call("eth_getTransactionReceipt", [tx_hash])
+        except OgpuWidgetsError:
+            return
+        if receipt:
+            self.apply_receipt(receipt)
+            return
+        self.drop(
+            f"dropped: nonce {self._nonce} of {self.signer} was used by another transaction, so "
+            "this transaction can never be mined (nothing was paid)"
+        )
 
     def _finish(self, state: ConfirmationState, block: int | None, gas_used: int, fee: int,
                 error: str | None) -> bool:  # fmt: skip
@@ -327,30 +368,21 @@ class Confirmation:
         if not same:
             PROCESS.tracker.discard(self)
             if state == ConfirmationState.MINED:
-                logger.info("confirmation of %s mined in block %d (tx %s)", self.response, block,
-                            self.tx_hash)  # fmt: skip
+                logger.info("%s mined in block %d (tx %s)", self.call.what, block, self.tx_hash)
             else:
-                logger.warning("confirmation of %s %s (tx %s): %s", self.response, state,
-                               self.tx_hash, error)  # fmt: skip
-            self._notify()
+                logger.warning("%s %s (tx %s): %s", self.call.what, state, self.tx_hash, error)
+            self.announce()
         return not same
 
-    def _drop(self, why: str) -> None:
+    def drop(self, why: str) -> None:
         """The transaction can never be mined: reverted without a block, nothing paid."""
         self._finish(ConfirmationState.REVERTED, None, 0, 0, why)
 
-    def _apply_receipt(self, receipt: Any) -> None:
-        try:
-            status = int(receipt.get("status") or "0x0", 16)
-            block = int(receipt["blockNumber"], 16)
-            gas_used = int(receipt.get("gasUsed") or "0x0", 16)
-            fee = gas_used * int(receipt.get("effectiveGasPrice") or "0x0", 16)
-        except (AttributeError, KeyError, TypeError, ValueError):
-            raise ReadError(
-                f"the node returned a malformed receipt for {self.tx_hash}; try .refresh() again"
-            ) from None
-        if self._raw is None and not self._is_ours(receipt, status):
-            self._drop(  # a wallet's hash: the kernel did not sign it, so it checks what it is
+    def apply_receipt(self, receipt: Any) -> None:
+        """Pending -> mined or reverted (with the reason replayed from the chain)."""
+        status, block, gas_used, fee = outcome.numbers(receipt, self.tx_hash)
+        if self._raw is None and not outcome.is_ours(self, receipt, status):
+            self.drop(  # a wallet's hash: the kernel did not sign it, so it checks what it is
                 f"the wallet reported transaction {self.tx_hash}, which is not this "
                 f"confirmation (not confirmResponse({self.response}) from {self.signer} to "
                 "the Controller); nothing was paid for this response by it"
@@ -363,40 +395,5 @@ class Confirmation:
             known = self._state == ConfirmationState.REVERTED and self._block_number == block
             reason = self._error if known and self._error else None
         if reason is None:
-            reason = self._mined_revert_reason(block, gas_used)
+            reason = outcome.replay_reason(self, block, gas_used, self._gas_limit)
         self._finish(ConfirmationState.REVERTED, block, gas_used, fee, reason)
-
-    def _is_ours(self, receipt: Any, status: int) -> bool:
-        """Whether a receipt is this confirmation's: from the signer to the Controller and,
-        when it succeeded, with a log naming the response (its ``ResponseStatusChanged``)."""
-        sender, to = str(receipt.get("from") or "").lower(), str(receipt.get("to") or "").lower()
-        if sender != self.signer.lower() or to != self._engine.controller.lower():
-            return False
-        if status != 1:
-            return True
-        word = self.response[2:].lower().rjust(64, "0")
-        logs = receipt.get("logs") or []
-        return any(
-            word in str(log.get("data", "")).lower() for log in logs if isinstance(log, dict)
-        )
-
-    def _mined_revert_reason(self, block: int, gas_used: int) -> str:
-        """Why a mined transaction reverted: replay it before and at its block."""
-        tx = {
-            "from": self.signer,
-            "to": self._engine.controller,
-            "data": calldata("Controller", "confirmResponse", self.response),
-            "gas": hex(self._gas_limit or gas_used),
-        }
-        for at in (hex(max(block - 1, 0)), hex(block)):
-            try:
-                self._engine.rpc.call("eth_call", [tx, at])
-            except RpcError as err:
-                reason = revert_reason(err)
-                if reason:
-                    return reason
-            except Exception:
-                logger.debug("replaying %s at block %s failed", self.tx_hash, at, exc_info=True)
-        if self._gas_limit and gas_used >= self._gas_limit:
-            return f"out of gas (used all {gas_used})"
-        return "reverted without a reason the node could reproduce"

@@ -75,7 +75,7 @@ def pending_elsewhere(
     gap = pending - latest
     if gap <= len(own):
         return {}  # every transaction in flight is one of ours
-    own_hashes = {c._signed_hash for c in own}
+    own_hashes = {c.signed_hash for c in own}
     block = engine.rpc.single("eth_getBlockByNumber", ["pending", True])
     txs = block.get("transactions") if isinstance(block, dict) else None
     if isinstance(block, RpcError) or not isinstance(txs, list):

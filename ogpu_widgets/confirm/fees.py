@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from ..chain.codec import calldata
 from ..chain.network import Network
 from ..chain.revert import revert_reason
-from ..chain.rpc import RpcError
 from ..errors import (
     AlreadyConfirmedError,
     ConfirmationError,
@@ -28,6 +27,7 @@ from ..errors import (
     InvalidResponseError,
     NotTaskClientError,
     OgpuWidgetsError,
+    RpcError,
     TaskCanceledError,
     TaskExpiredError,
     TaskFinalizedError,
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GAS_MARGIN",
     "Plan",
+    "Prices",
     "check_funds",
     "fee_fields",
     "plan_fees",
@@ -108,6 +109,39 @@ def fee_fields(plan: Plan) -> dict[str, int]:
             "maxPriorityFeePerGas": plan.priority_fee_per_gas or 0,
         }
     return {"gasPrice": plan.max_fee_per_gas}
+
+
+class Prices:
+    """The fee inputs one batch reads with a simulation: the signer's balance (at ``pending``),
+    the gas price and the node's suggested tip. Add to the batch, send it, :meth:`read`, then
+    price each gas estimate with :meth:`plan`."""
+
+    def __init__(self, c: Calls, signer: str) -> None:
+        self.signer = signer
+        self._i = (c.add("eth_getBalance", signer, "pending"), c.add("eth_gasPrice"),
+                   c.add("eth_maxPriorityFeePerGas"))  # fmt: skip
+        self.balance = self._gas_price = self._gas_limit = 0
+        self._base_fee: int | None = None
+        self._tip: int | None = None
+
+    def read(self, res: list[Any], block: dict) -> int:
+        """Take the answers from ``res`` (and the base fee from the latest ``block``); returns
+        the balance."""
+        i_balance, i_price, i_tip = self._i
+        self.balance = int(must(res[i_balance], f"eth_getBalance({self.signer})"), 16)
+        self._gas_price = int(must(res[i_price], "eth_gasPrice"), 16)
+        base_fee = block.get("baseFeePerGas")
+        self._base_fee = None if base_fee is None else int(base_fee, 16)
+        tip = res[i_tip]
+        self._tip = int(tip, 16) if isinstance(tip, str) else None
+        self._gas_limit = int(block.get("gasLimit") or "0x0", 16)
+        return self.balance
+
+    def plan(self, gas: Any) -> Plan:
+        """The plan of an ``eth_estimateGas`` answer."""
+        return plan_fees(int(must(gas, "eth_estimateGas"), 16), gas_price=self._gas_price,
+                         base_fee=self._base_fee, priority_fee=self._tip,
+                         block_gas_limit=self._gas_limit)  # fmt: skip
 
 
 def check_funds(balance: int, cost: int, signer: str, what: str, **data: Any) -> None:
@@ -187,27 +221,16 @@ def simulate(
         sims.append((s, c.add("eth_call", tx, "pending"), c.add("eth_estimateGas", tx, "pending"),
                      c.call(s.task, "Task", "getStatus"),
                      c.call(s.response, "Response", "confirmedFinal")))  # fmt: skip
-    i_balance = c.add("eth_getBalance", signer, "pending")
-    i_price = c.add("eth_gasPrice")
-    i_tip = c.add("eth_maxPriorityFeePerGas")
+    prices = Prices(c, signer)
     res = engine.rpc.batch(c.calls)
-    balance = int(must(res[i_balance], f"eth_getBalance({signer})"), 16)
-    gas_price = int(must(res[i_price], "eth_gasPrice"), 16)
-    base_fee = block.get("baseFeePerGas")
-    tip = res[i_tip]
+    balance = prices.read(res, block)
 
     plans: dict[str, Plan] = {}
     refusals: dict[str, ConfirmationError] = {}
     for s, i_call, i_gas, i_status, i_flag in sims:
         failure = next((x for x in (res[i_call], res[i_gas]) if isinstance(x, RpcError)), None)
         if failure is None:
-            plans[s.response] = plan_fees(
-                int(must(res[i_gas], "eth_estimateGas"), 16),
-                gas_price=gas_price,
-                base_fee=None if base_fee is None else int(base_fee, 16),
-                priority_fee=int(tip, 16) if isinstance(tip, str) else None,
-                block_gas_limit=int(block.get("gasLimit") or "0x0", 16),
-            )
+            plans[s.response] = prices.plan(res[i_gas])
             continue
         reason = revert_reason(failure)
         data = {"response": s.response, "task": s.task, "signer": signer}

@@ -6,12 +6,13 @@ Everything that outlives a call lives here, and only here:
 * ``links``: the response -> task and task -> source links read so far, which never change on
   a chain, keyed by (chain identity, role, address): an address read as a task is never taken
   for a response;
-* ``registry``: *never twice*: the latest confirmation per (chain identity, task). A second
-  request for the same response joins it; one for another response of the task is refused;
+* ``registry``: *never twice*: the latest transaction per (chain identity, key): a task for a
+  confirmation (a second request for the same response joins it; one for another response of
+  the task is refused), (account, agent) for an agent change;
 * ``nonces``: the next nonce per (chain identity, account), under a lock held from reservation
   to broadcast, so concurrent confirmations from one process take consecutive nonces;
-* ``tracker``: the one background thread that polls receipts of pending confirmations and
-  rebroadcasts the same raw transaction when the node forgot it.
+* ``tracker``: the one background thread that polls receipts of pending transactions and
+  has the node-forgotten ones rebroadcast.
 
 :meth:`ProcessState.forget_chain` drops what is remembered about one chain identity (when the
 node behind a URL turned out to be another chain with the same identity: a restarted devnet).
@@ -62,45 +63,47 @@ class Registry:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self._by_task: dict[tuple[Any, str], Confirmation] = {}
+        self._by_key: dict[tuple[Any, Any], Confirmation] = {}
 
     @staticmethod
     def blocking(c: Confirmation | None) -> bool:
-        return c is not None and c._failure is None and c.state != "reverted"
+        return c is not None and not c.failed and c.state != "reverted"
 
-    def get(self, identity: Identity | None, task: str) -> Confirmation | None:
+    def get(self, identity: Identity | None, key: Any) -> Confirmation | None:
+        """The entry of ``key`` (a task, or another call's key) unless it failed or reverted."""
         with self.lock:
-            c = self._by_task.get((identity, task))
+            c = self._by_key.get((identity, key))
             return c if self.blocking(c) else None
 
     def add(self, c: Confirmation) -> None:
         with self.lock:
-            self._by_task[(c._identity, c.task)] = c
+            self._by_key[(c.identity, c.call.key)] = c
 
     def remove(self, c: Confirmation) -> bool:
-        """Forget ``c`` (if it is still the task's entry)."""
+        """Forget ``c`` (if it is still its key's entry)."""
         with self.lock:
-            key = (c._identity, c.task)
-            if self._by_task.get(key) is c:
-                del self._by_task[key]
+            key = (c.identity, c.call.key)
+            if self._by_key.get(key) is c:
+                del self._by_key[key]
                 return True
             return False
 
     def abandon(self, c: Confirmation, exc: BaseException) -> None:
         self.remove(c)
-        c._fail(exc)
+        c.abandon(exc)
 
     def all(self, identity: Identity | None) -> list[Confirmation]:
+        """The confirmations of responses (not agent changes) on ``identity``."""
         with self.lock:
-            return [c for (ident, _), c in self._by_task.items() if ident == identity]
+            return [c for (ident, _), c in self._by_key.items() if ident == identity and c.response]
 
     def in_flight(self, identity: Identity | None, signer: str) -> list[Confirmation]:
-        """This process's confirmations from ``signer`` that were signed and are not done."""
+        """This process's transactions from ``signer`` that were signed and are not done."""
         with self.lock:
-            entries = list(self._by_task.values())
+            entries = list(self._by_key.values())
         return [
             c for c in entries
-            if c._identity == identity and c.signer == signer and c._signed_hash and not c.done
+            if c.identity == identity and c.signer == signer and c.signed_hash and not c.done
         ]  # fmt: skip
 
 

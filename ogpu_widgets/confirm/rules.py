@@ -1,8 +1,8 @@
 """THE one set of refusal rules: whether a response can be confirmed now, and if not, why.
 
-Both the confirmation path (one response, in :func:`~ogpu_widgets.confirm.preflight`) and the
-table (every row at once) ask :func:`verdicts`; each label maps to the typed error
-(:data:`LABELS`) that the confirmation path raises with its detailed message.
+Both the confirmation path (one response, :func:`check`, in the pipeline) and the table (every
+row at once) ask :func:`verdicts`; each label maps to the typed error (:data:`LABELS`) that
+:func:`check` raises with its detailed message and data.
 
     v = verdicts(Facts(...), signer=account.address, now=time.time())
     ok = v == ""
@@ -11,7 +11,8 @@ table (every row at once) ask :func:`verdicts`; each label maps to the typed err
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,12 +28,18 @@ from ..errors import (
     TaskFinalizedError,
 )
 
+if TYPE_CHECKING:
+    from .confirmation import Confirmation
+    from .preflight import State
+
 __all__ = [
     "LABELS",
     "NOT_CLIENT",
     "OPEN_STATUSES",
     "ORDER",
     "Facts",
+    "check",
+    "in_flight_error",
     "not_client_message",
     "verdicts",
 ]
@@ -172,3 +179,94 @@ def not_client_message(
         "sign with the client's account (account=... or $CLIENT_PRIVATE_KEY), or have the "
         f"client authorize this signer once: authorize_agent({signer!r}, account=<client key>)"
     )
+
+
+# ---- the typed refusal of one response -------------------------------------------------------------
+
+
+def _when(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def in_flight_error(entry: Confirmation, response: str) -> ConfirmationInFlightError:
+    """The refusal for ``response`` while ``entry`` holds its task in this process."""
+    state = entry.state
+    what = {"signing": "being signed", "pending": "pending", "mined": "mined"}.get(state, state)
+    tx = f" (tx {entry.tx_hash})" if entry.tx_hash else ""
+    return ConfirmationInFlightError(
+        f"task {entry.task} already has a confirmation {what} from this process: response "
+        f"{entry.response}{tx}; a task pays one response, so {response} is refused"
+        if entry.response != response
+        else f"a confirmation of {response} is already {what}{tx}; follow it with "
+        "pending_confirmation(task) instead of sending another",
+        response=response,
+        task=entry.task,
+        signer=entry.signer,
+        tx_hash=entry.tx_hash,
+        confirmation=entry,
+    )
+
+
+def check(s: State, signer: str, entry: Confirmation | None = None) -> None:
+    """Raise the typed refusal for ``s``: a problem found while reading, else the first failing
+    rule of :func:`~.rules.verdicts`, with its detailed message and data."""
+    if s.problem:
+        raise s.problem
+    facts = Facts.one(
+        confirmed=s.confirmed,
+        task_status=s.task_status.label if s.task_status is not None else "",
+        delivery=s.delivery.label if s.delivery is not None else "",
+        expiry=s.expiry,
+        client=s.client,
+        pending=entry is not None,
+        agent=s.agent,
+    )
+    label = verdicts(facts, signer=signer, now=s.block_time)[0]
+    if not label:
+        return
+    if label == "confirmation pending":
+        raise in_flight_error(entry, s.response)  # type: ignore[arg-type]
+    data = {"response": s.response, "task": s.task, "signer": signer}
+    if label == "first-response source":
+        raise LABELS[label](
+            f"task {s.task} belongs to source {s.source}, which delivers FIRST_RESPONSE: the "
+            "chain confirms the first response by itself, so there is nothing to confirm"
+            + (f" (it confirmed provider {s.winner}'s response)" if s.winner else ""),
+            source=s.source,
+            **data,
+        )
+    if label == "confirmed":
+        raise LABELS[label](
+            f"response {s.response} is already confirmed and its task {s.task} finalized; "
+            "the provider has been paid and there is nothing left to do",
+            **data,
+        )
+    if label == "task finalized":
+        won = f"provider {s.winner}'s response" if s.winner else "another response"
+        raise LABELS[label](
+            f"task {s.task} is already finalized: {won} was confirmed, so response "
+            f"{s.response} (provider {s.provider}) can no longer be confirmed",
+            winner=s.winner,
+            **data,
+        )
+    if label == "task canceled":
+        raise LABELS[label](
+            f"task {s.task} was canceled by its client; its payment was returned and none of "
+            f"its responses, {s.response} included, can be confirmed",
+            **data,
+        )
+    if label == "task expired":
+        raise LABELS[label](
+            f"task {s.task} expired at {_when(s.expiry)} (unix {s.expiry}) before a response "
+            f"was confirmed; the chain refuses to confirm {s.response} now",
+            expiry=s.expiry,
+            **data,
+        )
+    if label == NOT_CLIENT:
+        raise LABELS[label](
+            not_client_message(signer, s.client, s.task, unchecked=s.agent_unchecked),
+            expected_client=s.client,
+            is_agent=None if s.agent_unchecked else False,
+            **data,
+        )
+    raise LABELS[label](f"{s.response} cannot be confirmed: {label}", **data)

@@ -9,16 +9,18 @@ delete their references before raising).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from typing import Any, TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
 
 from eth_account import Account
 from eth_account.signers.base import BaseAccount
 
 from ..errors import ConfirmationError, InvalidSignerError, MissingSignerError
 
-__all__ = ["SIGNER_ENV", "AccountLike", "Signer", "resolve_signer"]
+__all__ = ["SIGNER_ENV", "AccountLike", "Signer", "resolve_signer", "resolves_account"]
 
 #: The environment variable holding the client's key when no ``account`` is given (the SDK's).
 SIGNER_ENV = "CLIENT_PRIVATE_KEY"
@@ -144,3 +146,22 @@ def sign(signer: Signer, tx: dict[str, Any]) -> Any:
     raise ConfirmationError(
         f"signing the confirmation failed ({problem}); nothing was sent", signer=signer.address
     )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def resolves_account(fn: F) -> F:
+    """Decorate a public call taking ``account=``: the wrapper resolves it into a
+    :class:`Signer` (``fn`` gets that as ``account``) and drops its reference to the caller's
+    key before anything can raise."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, account: Any = None, **kwargs: Any) -> Any:
+        try:
+            signer = Signer.resolve(account)
+        finally:
+            del account  # the key (if one was passed) leaves this frame before anything raises
+        return fn(*args, account=signer, **kwargs)
+
+    return call  # type: ignore[return-value]

@@ -1,5 +1,6 @@
-"""The watcher: one daemon thread polling the receipts of every pending confirmation in
-batches, and rebroadcasting the *same* raw transaction when the node has forgotten it."""
+"""The watcher: one daemon thread polling the receipts of every pending transaction of the
+confirm path (confirmations and agent changes) in batches, and asking a transaction the node has
+forgotten to rebroadcast itself (:meth:`~.confirmation.Confirmation.rebroadcast`)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,13 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from ..chain.rpc import RpcError
-from ..errors import ConfirmationError, ConnectionError_, OgpuWidgetsError
-from .broadcast import broadcast
+from ..errors import RpcError
 from .engine import Engine
 
 if TYPE_CHECKING:
     from .confirmation import Confirmation
 
-__all__ = ["DROPPED_AFTER", "POLL_INTERVAL", "REBROADCAST_INTERVAL", "Tracker"]
+__all__ = ["DROPPED_AFTER", "POLL_INTERVAL", "REBROADCAST_INTERVAL", "Tracker", "poll"]
 
 logger = logging.getLogger("ogpu_widgets.confirm")
 
@@ -67,10 +66,10 @@ class Tracker:
                     return
             groups: dict[int, list[Confirmation]] = {}
             for c in items:
-                groups.setdefault(id(c._engine), []).append(c)
+                groups.setdefault(id(c.engine), []).append(c)
             for group in groups.values():
                 try:
-                    poll(group[0]._engine, group)
+                    poll(group[0].engine, group)
                 except Exception:
                     logger.debug("polling confirmations failed; retrying", exc_info=True)
             if self._wake.wait(interval):
@@ -93,47 +92,12 @@ def poll(engine: Engine, items: list[Confirmation]) -> None:
         if isinstance(receipt, RpcError):
             continue
         if receipt:
-            c._apply_receipt(receipt)
-        elif now - c._broadcast_at >= REBROADCAST_INTERVAL:
+            c.apply_receipt(receipt)
+        elif c.unseen(now, REBROADCAST_INTERVAL):
             stale.append(c)
     if not stale:
         return
     known = rpc.batch([("eth_getTransactionByHash", [c.tx_hash]) for c in stale])
     for c, tx in zip(stale, known, strict=True):
-        c._broadcast_at = now
-        if tx or isinstance(tx, RpcError):
-            continue
-        rebroadcast(engine, c)
-
-
-def rebroadcast(engine: Engine, c: Confirmation) -> None:
-    """The node forgot ``c``'s transaction: send the same raw transaction again."""
-    if c._raw is None:  # sent by the browser's wallet: only the wallet holds it; keep watching
-        return
-    try:
-        outcome = broadcast(engine, c, c._raw, c.tx_hash)  # type: ignore[arg-type]
-    except ConfirmationError as err:
-        logger.warning("rebroadcasting %s was refused: %s", c.tx_hash, err)
-        return
-    except ConnectionError_:
-        logger.debug("rebroadcasting %s: node unreachable; will retry", c.tx_hash)
-        return
-    with c._cond:
-        c._broadcasts += 1
-    logger.info("rebroadcast the confirmation of %s (tx %s): %s", c.response, c.tx_hash, outcome)
-    if outcome != "nonce":
-        c._nonce_refusals = 0
-        return
-    c._nonce_refusals += 1
-    if c._nonce_refusals >= DROPPED_AFTER:
-        try:
-            receipt = engine.rpc.call("eth_getTransactionReceipt", [c.tx_hash])
-        except OgpuWidgetsError:
-            return
-        if receipt:
-            c._apply_receipt(receipt)
-            return
-        c._drop(
-            f"dropped: nonce {c._nonce} of {c.signer} was used by another transaction, so this "
-            "confirmation can never be mined (nothing was paid)"
-        )
+        if not tx and not isinstance(tx, RpcError):
+            c.rebroadcast()

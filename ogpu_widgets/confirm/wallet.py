@@ -3,9 +3,9 @@ transaction; the page's wallet signs and sends exactly that; the kernel tracks i
 
 No key exists in the kernel in this mode. The steps, each one call:
 
-1. :func:`prepare` with the wallet's account: the same pre-flight as for a kernel key
-   (:func:`.flow.read`, :func:`.elsewhere.pending_elsewhere`, the one set of rules through
-   :func:`.flow.register`, :func:`.fees.simulate` and :func:`.fees.check_funds`). The task is
+1. :func:`prepare` with the wallet's account: the same pipeline as for a kernel key
+   (:func:`.pipeline.run`: read, pending elsewhere, the one set of rules and registration,
+   simulation and fee plan, funds). The task is
    registered (never twice) before anything is asked of the wallet; the result is a
    :class:`WalletRequest`: the ``eth_sendTransaction`` fields (``from`` = the checked account)
    and the ``wallet_addEthereumChain`` parameters of the network.
@@ -24,14 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..chain.codec import calldata, to_address
+from ..chain.codec import to_address
 from ..chain.network import MAINNET, TESTNET, Network, NetworkLike, resolve_network
 from ..errors import InvalidArgumentError, WalletError
 from .confirmation import Confirmation
-from .elsewhere import pending_elsewhere
-from .fees import Plan, check_funds, fee_fields, simulate
-from .flow import read, register, typed
-from .preflight import check, in_flight_error
+from .fees import Plan, fee_fields
+from .pipeline import quote, run, typed
 from .process import PROCESS
 
 __all__ = [
@@ -130,11 +128,11 @@ def chain_parameters(network: NetworkLike = None) -> dict[str, Any]:
     return params
 
 
-def _tx_fields(net: Network, controller: str, c: Confirmation, plan: Plan) -> dict[str, str]:
+def _tx_fields(net: Network, c: Confirmation, plan: Plan) -> dict[str, str]:
     fields = {
         "from": c.signer,
-        "to": controller,
-        "data": calldata("Controller", "confirmResponse", c.response),
+        "to": c.call.to,
+        "data": c.call.data,
         "value": "0x0",
         "gas": hex(plan.gas_limit),
         "chainId": hex(net.chain_id),
@@ -156,34 +154,31 @@ def prepare(
     process (this response's included) is refused with
     :class:`~ogpu_widgets.errors.ConfirmationInFlightError`. ``on_update`` gets the state
     changes (signing now; pending, mined or reverted later)."""
-    signer = to_address(account, "wallet account")
-    net = resolve_network(network)
-    address = to_address(response, "response address")
+    signer, net, address = _wallet_args(response, account, network)
     with typed(f"preparing the confirmation of {address}"):
         engine = PROCESS.engine(net)
-        reading = read(engine, [address], signer)
-        elsewhere = pending_elsewhere(engine, reading, signer)
-        joined, refusals, new = register(engine, reading, signer, elsewhere)
-        if joined[0] is not None:  # a wallet request is never joined: it may still be open
-            raise in_flight_error(joined[0], address)
-        if refusals:
-            raise refusals[address]
-        (c,) = new
+        # a wallet request is never joined: the one in this process may still be open
+        r = run(engine, [address], signer, register=True, join=False)
+        if r.error is not None:
+            raise r.error
+        (q,) = r.quotes
+        c, plan = q.confirmation, q.plan
+        assert c is not None and plan is not None
         try:
-            plans, refused, balance = simulate(engine, reading.states, signer, reading.block)
-            if refused:
-                raise refused[address]
-            plan = plans[address]
-            check_funds(balance, plan.max_cost, signer, "this confirmation",
-                        response=address, task=c.task)  # fmt: skip
-            request = WalletRequest(c, _tx_fields(net, engine.controller, c, plan),
-                                    chain_parameters(net), plan)  # fmt: skip
+            request = WalletRequest(c, _tx_fields(net, c, plan), chain_parameters(net), plan)
         except BaseException as exc:
             PROCESS.registry.abandon(c, exc)
             raise
-        c._add_callback(on_update, now=False)
-        c._notify()  # signing: the wallet is asked next
+        c.add_callback(on_update, now=False)
+        c.announce()  # signing: the wallet is asked next
         return request
+
+
+def _wallet_args(
+    response: str, account: str, network: NetworkLike, what: str = "wallet account"
+) -> tuple[str, Network, str]:
+    return (to_address(account, what), resolve_network(network),
+            to_address(response, "response address"))  # fmt: skip
 
 
 def accept(request: WalletRequest, tx_hash: Any) -> Confirmation:
@@ -203,11 +198,10 @@ def accept(request: WalletRequest, tx_hash: Any) -> Confirmation:
         )
         release(request, err)
         raise err
-    h = tx_hash.lower()
     # only the wallet holds the signed transaction: no raw transaction, no nonce of ours
-    c._record(None, h, None, request.plan.gas_limit)  # type: ignore[arg-type]
-    c._set_pending()
-    c._notify()  # pending
+    c.signed(None, tx_hash.lower(), None, request.plan.gas_limit)
+    c.sent()
+    c.announce()  # pending
     PROCESS.tracker.add(c)
     return c
 
@@ -222,19 +216,10 @@ def release(request: WalletRequest, exc: BaseException) -> None:
 
 def estimate(response: str, sender: str, *, network: NetworkLike = None) -> int:
     """The expected fee, in wei, of confirming ``response`` from ``sender`` (an address: no
-    key), with the same refusals as pre-flight."""
-    signer = to_address(sender, "sender address")
-    net = resolve_network(network)
-    address = to_address(response, "response address")
+    key): the same pipeline and refusals as :func:`~ogpu_widgets.confirm.estimate_fee` for a
+    key of that address (pending elsewhere and funds included)."""
+    signer, net, address = _wallet_args(response, sender, network, "sender address")
     with typed(f"estimating the confirmation of {address}"):
-        engine = PROCESS.engine(net)
-        reading = read(engine, [address], signer)
-        (s,) = reading.states
-        entry = PROCESS.registry.get(reading.identity, s.task) if s.task else None
-        if entry is not None:
-            raise in_flight_error(entry, address)
-        check(s, signer)
-        plans, refused, _balance = simulate(engine, [s], signer, reading.block)
-        if refused:
-            raise refused[address]
-        return plans[address].fee
+        q, _ = quote(net, address, signer)
+        assert q.plan is not None
+        return q.plan.fee
