@@ -38,7 +38,15 @@ def set_result_fetcher(fetch: Callable[..., Any]) -> None:
     _result_fetcher[:] = [fetch]
 
 
-class TaskStatus(IntEnum):
+class _Labelled(IntEnum):
+    """A protocol enum whose ``label`` is its name in lower case (``"responded"``)."""
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class TaskStatus(_Labelled):
     """``Task.getStatus()``."""
 
     NEW = 0
@@ -48,42 +56,26 @@ class TaskStatus(IntEnum):
     EXPIRED = 4
     FINALIZED = 5
 
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
-
-class ResponseStatus(IntEnum):
+class ResponseStatus(_Labelled):
     """``Response.getStatus()``."""
 
     SUBMITTED = 0
     CONFIRMED = 1
 
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
-
-class DeliveryMethod(IntEnum):
+class DeliveryMethod(_Labelled):
     """A source's ``deliveryMethod``."""
 
     MANUAL_CONFIRMATION = 0
     FIRST_RESPONSE = 1
 
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
-
-class SourceStatus(IntEnum):
+class SourceStatus(_Labelled):
     """``Source.getStatus()``."""
 
     ACTIVE = 0
     INACTIVE = 1
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
 
 class ConfirmationState(StrEnum):

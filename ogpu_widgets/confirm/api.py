@@ -212,26 +212,18 @@ def preflight(
         q, r = quote(net, address, signer)
         s, plan = q.state, q.plan
         assert plan is not None
+        read = ("task", "provider", "payment", "client", "source", "expiry", "block_number")
+        priced = ("gas", "gas_limit", "fee_per_gas", "max_fee_per_gas", "eip1559")
         return Preflight(
             response=address,
-            task=s.task,
-            provider=s.provider,
-            payment=s.payment,
-            client=s.client,
             signer=signer,
-            source=s.source,
             delivery_method=s.delivery,  # type: ignore[arg-type]
             task_status=s.task_status,  # type: ignore[arg-type]
-            expiry=s.expiry,
             chain_id=net.chain_id,
-            block_number=s.block_number,
-            gas=plan.gas,
-            gas_limit=plan.gas_limit,
-            fee_per_gas=plan.fee_per_gas,
-            max_fee_per_gas=plan.max_fee_per_gas,
-            eip1559=plan.eip1559,
             balance=r.balance,
             agent=bool(s.agent),
+            **{f: getattr(s, f) for f in read},
+            **{f: getattr(plan, f) for f in priced},
         )
 
 

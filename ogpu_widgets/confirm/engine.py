@@ -56,32 +56,33 @@ def decoded(result: Any, contract: str, fn: str) -> Any:
 
 
 def decoded_all(result: Any, contract: str, fn: str) -> tuple[Any, ...]:
-    if isinstance(result, RpcError):
-        if is_revert(result):
-            raise Undecodable(fn)
-        raise result
-    if not isinstance(result, str) or not result.startswith("0x"):
-        raise ReadError(f"the node answered {contract}.{fn}() with {type(result).__name__}, "
-                        "not return data; try again")  # fmt: skip
+    data = _return_data(result, f"{contract}.{fn}")
     try:
-        return decode_output(contract, fn, result)
+        return decode_output(contract, fn, data)
     except ValueError:
         raise Undecodable(fn) from None
 
 
 def raw_result(result: Any, fn: str) -> bytes:
     """The return data of an ``eth_call`` as bytes, with the same rules as :func:`decoded`."""
-    if isinstance(result, RpcError):
-        if is_revert(result):
-            raise Undecodable(fn)
-        raise result
-    if not isinstance(result, str) or not result.startswith("0x"):
-        raise ReadError(f"the node answered {fn}() with {type(result).__name__}, not return "
-                        "data; try again")  # fmt: skip
+    data = _return_data(result, fn)
     try:
-        return bytes.fromhex(result[2:])
+        return bytes.fromhex(data[2:])
     except ValueError:
         raise Undecodable(fn) from None
+
+
+def _return_data(result: Any, what: str) -> str:
+    """The hex return data of an ``eth_call`` result; a revert raises :class:`Undecodable`,
+    any other error reply the typed error it is."""
+    if isinstance(result, RpcError):
+        if is_revert(result):
+            raise Undecodable(what.rsplit(".", 1)[-1])
+        raise result
+    if not isinstance(result, str) or not result.startswith("0x"):
+        raise ReadError(f"the node answered {what}() with {type(result).__name__}, not return "
+                        "data; try again")  # fmt: skip
+    return result
 
 
 class Calls:

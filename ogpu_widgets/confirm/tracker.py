@@ -55,6 +55,11 @@ class Tracker:
     def poke(self) -> None:
         self._wake.set()
 
+    def watching(self) -> list[Confirmation]:
+        """The transactions being watched now."""
+        with self._lock:
+            return list(self._items.values())
+
     def _run(self) -> None:
         interval = POLL_INTERVAL[0]
         while True:
