@@ -4,6 +4,8 @@ and an agent change goes through the same registry, nonces and tracker as a conf
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from eth_account import Account
 from test_confirm_faults import _send_elsewhere
@@ -97,6 +99,7 @@ def test_an_agent_change_shares_the_nonces_registry_and_tracker_of_confirmations
         wait_for(lambda: change.state == "mined" and c.state == "mined", what="both mined")
         assert change.block_number == c.block_number and change.status == 1
         assert change.fee_paid and change.gas_used
+        assert dataclasses.asdict(change)["state"] == "mined"  # the record, not its transaction
         # an agent change is not a confirmation of a response
         assert [x.response for x in ow.confirmations(net)] == [r0]
     finally:

@@ -19,7 +19,7 @@ pool is not sent again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..chain.codec import ZERO_ADDRESS, calldata, to_address
@@ -68,9 +68,11 @@ class AgentChange:
     status: int | None = None
     gas_used: int | None = None
     fee_paid: int | None = None
-    #: The transaction, followed by the one tracker (``None`` when nothing was sent).
-    _transaction: Confirmation | None = field(default=None, init=False, repr=False,
-                                              compare=False)  # fmt: skip
+
+    def __post_init__(self) -> None:
+        #: The transaction the one tracker follows (``None`` when nothing was sent); not a
+        #: field, so ``dataclasses.asdict`` and ``==`` see the record only.
+        self._transaction: Confirmation | None = None
 
     @property
     def done(self) -> bool:
