@@ -41,7 +41,7 @@ from .engine import Calls, Engine, Undecodable, decoded, must
 from .fees import Plan, Prices, check_funds
 from .pipeline import dispatch, typed
 from .process import PROCESS
-from .signer import AccountLike, Signer, resolves_account
+from .signer import AccountLike, Signer, resolved, resolves_account
 
 __all__ = ["AgentChange", "agent_relations", "authorize_agent", "is_agent_of", "revoke_agent"]
 
@@ -180,7 +180,7 @@ def authorize_agent(
     responses; its own balance pays the gas, the client's escrow still pays the providers.
     Nothing is sent when it is already authorized (``changed`` False). With ``wait``, returns
     once mined (a revert raises :class:`~ogpu_widgets.errors.TransactionRevertedError`)."""
-    return _set_agent(account, agent, True, network, wait, timeout)  # type: ignore[arg-type]
+    return _set_agent(resolved(account), agent, True, network, wait, timeout)
 
 
 @resolves_account
@@ -188,7 +188,7 @@ def revoke_agent(agent: str, *, account: AccountLike = None, network: NetworkLik
                  wait: bool = True, timeout: float = 120) -> AgentChange:  # fmt: skip
     """Take back ``agent``'s authorization from ``account`` (the client): sends
     ``Terminal.setAgent(agent, false)``; nothing is sent when it is not authorized."""
-    return _set_agent(account, agent, False, network, wait, timeout)  # type: ignore[arg-type]
+    return _set_agent(resolved(account), agent, False, network, wait, timeout)
 
 
 def _set_agent(

@@ -21,7 +21,7 @@ from .confirmation import Confirmation
 from .fees import Plan
 from .pipeline import dispatch, join, quote, run, typed
 from .process import PROCESS
-from .signer import AccountLike, Signer, resolves_account
+from .signer import AccountLike, Signer, resolved, resolves_account
 
 __all__ = [
     "Preflight",
@@ -104,7 +104,7 @@ def confirm_response(
     called at each state change (signing, pending, mined or reverted), from the thread doing the
     work. Calling again for the same response returns the same :class:`Confirmation`.
     """
-    (c,) = _confirm([response_address], account, network, on_update, many=False)
+    (c,) = _confirm([response_address], resolved(account), network, on_update, many=False)
     if wait:
         c.wait(timeout)
     return c
@@ -125,8 +125,8 @@ def _confirm(
         for c in r.new:
             c.add_callback(on_update, now=False)
         if r.new:
-            plans = [q.plan for q in r.quotes if q.confirmation is not None]
-            dispatch(engine, r.new, signer, plans)  # type: ignore[arg-type]
+            plans = [q.plan for q in r.quotes if q.confirmation is not None and q.plan]
+            dispatch(engine, r.new, signer, plans)
         fresh = iter(r.new)
         return [join(q.joined, on_update, engine) if q.joined else next(fresh) for q in r.quotes]
 
@@ -175,7 +175,7 @@ def confirm_many(
             f"response(s) {', '.join(repeated)} appear more than once; pass each once "
             "(nothing was sent)"
         )
-    out = _confirm(addrs, account, network, on_update, many=True)  # type: ignore[arg-type]
+    out = _confirm(addrs, resolved(account), network, on_update, many=True)
     if wait:
         _wait_all(out, timeout)
     return out
@@ -205,7 +205,7 @@ def preflight(
     the typed refusals (including a confirmation already pending in this process, or pending
     on the node from elsewhere), the simulation and the gas funds check. Returns a
     :class:`Preflight` record."""
-    signer: str = account.address  # type: ignore[union-attr]  # a Signer (resolves_account)
+    signer = resolved(account).address
     net = resolve_network(network)
     address = to_address(response, "response address")
     with typed(f"checking {address}"):

@@ -20,7 +20,7 @@ from eth_account.signers.base import BaseAccount
 
 from ..errors import ConfirmationError, InvalidSignerError, MissingSignerError
 
-__all__ = ["SIGNER_ENV", "AccountLike", "Signer", "resolve_signer", "resolves_account"]
+__all__ = ["SIGNER_ENV", "AccountLike", "Signer", "resolve_signer", "resolved", "resolves_account"]
 
 #: The environment variable holding the client's key when no ``account`` is given (the SDK's).
 SIGNER_ENV = "CLIENT_PRIVATE_KEY"
@@ -165,3 +165,9 @@ def resolves_account(fn: F) -> F:
         return fn(*args, account=signer, **kwargs)
 
     return call  # type: ignore[return-value]
+
+
+def resolved(account: Any) -> Signer:
+    """The :class:`Signer` a :func:`resolves_account` call got as ``account``."""
+    assert isinstance(account, Signer), "call through resolves_account"
+    return account
