@@ -1,5 +1,5 @@
-"""Helpers shared by several test modules: a fault-injecting RPC proxy and the official SDK
-pointed at a devnet."""
+"""Helpers shared by several test modules: waiting on a condition, a fault-injecting RPC proxy
+and the official SDK pointed at a devnet."""
 
 from __future__ import annotations
 
@@ -7,10 +7,24 @@ import contextlib
 import http.server
 import json
 import threading
+import time
 
 import requests
 
 from ogpu_widgets.devnet import Devnet
+
+
+def until(condition, timeout: float = 60.0, what: str = "the condition", every: float = 0.02):
+    """Poll ``condition()`` until it returns something truthy, and return that (AssertionError
+    naming ``what`` after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(every)
 
 
 class Proxy:
