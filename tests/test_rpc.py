@@ -16,12 +16,7 @@ from ogpu_widgets.chain.revert import revert_reason
 from ogpu_widgets.chain.rpc import CAPABILITIES, BatchRefused, RpcClient, RpcError, Unreachable
 from ogpu_widgets.errors import ConnectionError_, NodeUnavailableError, OgpuWidgetsError
 
-
-@pytest.fixture(autouse=True)
-def _forget():
-    CAPABILITIES.forget()
-    yield
-    CAPABILITIES.forget()
+pytestmark = pytest.mark.usefixtures("forget_capabilities")
 
 
 def client(url: str, **kw) -> RpcClient:
