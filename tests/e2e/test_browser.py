@@ -95,7 +95,7 @@ def test_confirm_in_the_browser_pays_on_chain(lab):
     # hostile provider data is inert text
     hostile = table.get_by_text('<img src=x onerror="alert(1)">', exact=False)
     expect(hostile.first).to_be_visible()
-    assert table.locator("img[src='x']").count() == 0
+    expect(table.locator("img[src='x']")).to_have_count(0)
 
 
 def test_selection_reaches_the_kernel(lab):

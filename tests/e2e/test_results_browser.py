@@ -170,7 +170,7 @@ def test_hostile_payloads_stay_inert(lab):
         if i == 4:  # the PNG, drawn from its bytes
             img = dialog.locator("img")
             expect(img).to_have_attribute("alt", "Result image 48×48")
-            assert re.match(r"^(blob:|data:image/png;base64,)", img.get_attribute("src") or "")
+            expect(img).to_have_attribute("src", re.compile(r"^(blob:|data:image/png;base64,)"))
         # the payload never widens the table
         box = dialog.bounding_box()
         assert box["width"] <= width + 1, (i, box, width)
