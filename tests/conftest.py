@@ -1,12 +1,17 @@
-"""Shared fixtures: real anvil devnets (never a mocked provider)."""
+"""Shared fixtures: real anvil devnets (never a mocked provider), reads that retry at once,
+and the check that a test leaves no event poller running."""
 
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import pytest
 
+from ogpu_widgets.chain.rpc import CAPABILITIES, RetryPolicy
 from ogpu_widgets.devnet import Devnet
+from ogpu_widgets.live import POLLERS
+from ogpu_widgets.read import session
 from ogpu_widgets.table.livescope import TICKER
 
 
@@ -35,3 +40,27 @@ def fresh_devnet():
     with Devnet() as dev:
         yield dev
         _close_tables_of(dev)
+
+
+@pytest.fixture
+def forget_capabilities():
+    """What nodes refused (batches, the read lens) is forgotten before and after the test."""
+    CAPABILITIES.forget()
+    yield
+    CAPABILITIES.forget()
+
+
+@pytest.fixture
+def fast_retries(monkeypatch, forget_capabilities):
+    """Reads give up after three attempts without back-off to sit through (a test of faults
+    need not wait for a real node's patience)."""
+    monkeypatch.setattr(session, "RETRY", RetryPolicy(attempts=3, backoff=0.001))
+
+
+@pytest.fixture
+def no_poller_left():
+    """After the test every event poller is closed and no poller thread is left running."""
+    yield
+    POLLERS.close_all()
+    assert POLLERS.pollers() == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("ogpu-live-")]

@@ -1,5 +1,5 @@
-"""Helpers shared by several test modules: a fault-injecting RPC proxy and the official SDK
-pointed at a devnet."""
+"""Helpers shared by several test modules: waiting on a condition, a fault-injecting RPC proxy
+and its rules, and the official SDK pointed at a devnet."""
 
 from __future__ import annotations
 
@@ -7,10 +7,24 @@ import contextlib
 import http.server
 import json
 import threading
+import time
 
 import requests
 
 from ogpu_widgets.devnet import Devnet
+
+
+def until(condition, timeout: float = 60.0, what: str = "the condition", every: float = 0.02):
+    """Poll ``condition()`` until it returns something truthy, and return that (AssertionError
+    naming ``what`` after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(every)
 
 
 class Proxy:
@@ -89,6 +103,39 @@ def sdk_on_devnet(monkeypatch):
             yield dev
         finally:
             Web3Manager._web3_instances.clear()
+
+
+def calls_of(payload) -> list:
+    """The calls of a JSON-RPC request (a batch, or one call)."""
+    return payload if isinstance(payload, list) else [payload]
+
+
+def is_deployless(call) -> bool:
+    """An ``eth_call`` of code without a contract (the read lens)."""
+    return call.get("method") == "eth_call" and "to" not in call["params"][0]
+
+
+def per_call(upstream: str, fault):
+    """A :class:`Proxy` rule answering the calls ``fault(call)`` gives an error (a dict) for
+    with that error, and forwarding the others to ``upstream``, spliced back in order (a batch
+    stays a batch)."""
+    session = requests.Session()
+
+    def rule(payload, n):
+        calls = calls_of(payload)
+        errors = [fault(c) for c in calls]
+        if not any(errors):
+            return None
+        forward = [c for c, e in zip(calls, errors, strict=True) if not e]
+        replies = session.post(upstream, json=forward, timeout=60).json() if forward else []
+        by_id = {r["id"]: r for r in replies}
+        out = [
+            {"jsonrpc": "2.0", "id": c["id"], "error": e} if e else by_id[c["id"]]
+            for c, e in zip(calls, errors, strict=True)
+        ]
+        return 200, out if isinstance(payload, list) else out[0]
+
+    return rule
 
 
 class LaggingNode:

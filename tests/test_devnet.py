@@ -7,10 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from support import until
 
 from ogpu_widgets.devnet import AnvilNotFoundError, Devnet, DevnetError, find_anvil
 
@@ -27,15 +27,6 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split()[2] == "Z")
 
 
-def _wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 def test_context_manager_stops_anvil():
     with Devnet() as dev:
         pid = dev.pid
@@ -43,7 +34,7 @@ def test_context_manager_stops_anvil():
         assert dev.w3().eth.chain_id == 31337
         assert set(dev.contracts) == {"nexus", "controller", "vault", "terminal"}
     assert not dev.running and dev.pid is None
-    assert _wait_until(lambda: not _alive(pid))
+    until(lambda: not _alive(pid), 20, "anvil to exit")
 
 
 def test_anvil_missing_gives_one_clear_error(monkeypatch, tmp_path):
@@ -84,7 +75,8 @@ def test_simulator_submits_responses(fresh_devnet):
     task = fresh_devnet.publish_task(src)
     sim = fresh_devnet.simulate(rate=50, tasks=[task])
     try:
-        assert _wait_until(lambda: len(sim.submitted) >= 3, timeout=30), sim.errors
+        until(lambda: len(sim.submitted) >= 3 or sim.errors, 30, "three simulated responses")
+        assert len(sim.submitted) >= 3, sim.errors
     finally:
         sim.stop()
     assert not sim.running
@@ -104,12 +96,12 @@ def test_no_orphan_when_the_python_process_is_killed(tmp_path):
     )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
     try:
-        assert _wait_until(lambda: state.exists() and state.read_text(), timeout=30)
+        until(lambda: state.exists() and state.read_text(), 30, "the child to write its state")
         anvil_pid = int(state.read_text())
         assert _alive(anvil_pid)
         proc.kill()
         proc.wait(10)
-        assert _wait_until(lambda: not _alive(anvil_pid)), "anvil outlived its parent"
+        until(lambda: not _alive(anvil_pid), 20, "anvil to die with its parent")
     finally:
         proc.kill()
 
@@ -141,7 +133,7 @@ def test_cli_seeds_writes_state_and_stops_on_interrupt(tmp_path):
         assert Web3(Web3.HTTPProvider(data["rpc_url"])).eth.chain_id == data["chain_id"]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
-        assert _wait_until(lambda: not _port_open(data["rpc_url"]))
+        until(lambda: not _port_open(data["rpc_url"]), 20, "the port to close")
     finally:
         proc.kill()
 

@@ -14,6 +14,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
+from support import until
 
 from ogpu_widgets.devnet import Devnet
 from ogpu_widgets.devnet.ipfs import (
@@ -233,7 +234,7 @@ def test_stop_closes_the_port_and_ends_slow_answers():
     got = []
     t = threading.Thread(target=lambda: got.append(_try(gw.url_of(cid))), daemon=True)
     t.start()
-    time.sleep(0.2)
+    until(lambda: gw.hits >= 1, 10, "the request to reach the gateway")  # now in its slow answer
     began = time.monotonic()
     gw.stop()
     t.join(10)

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ogpu_widgets.chain.codec import calldata, checksum
 from ogpu_widgets.chain.rpc import RpcClient
 from ogpu_widgets.devnet import DevnetError
-from ogpu_widgets.devnet.contracts import creation_data, decode_logs, normalize
+from ogpu_widgets.devnet.contracts import decode_logs
 
 ROOT = Path(__file__).resolve().parents[1]
 ZERO = "0x" + "00" * 20
@@ -87,18 +86,6 @@ def test_events_decoded_from_receipts(devnet):
     assert decode_logs(receipt["logs"], "Nexus", "ResponseSubmitted", address=task) == []
     seen = devnet.events("ResponseSubmitted", from_block=int(receipt["blockNumber"], 16))
     assert [e["args"] for e in seen] == [{"response": response, "task": task}]
-
-
-def test_normalize_and_creation_data():
-    assert normalize("address[]", ("0x" + "ab" * 20,)) == [checksum(bytes.fromhex("ab" * 20))]
-    addr = normalize("address", "0x52908400098527886e0f7030069857d2e4169ee7")
-    assert addr == "0x52908400098527886E0F7030069857D2E4169EE7"
-    nested = normalize("(address,uint256[])[]", [("0x" + "00" * 20, (1, 2))])
-    assert nested == [(ZERO, [1, 2])]
-    assert creation_data("Vault", ZERO, ZERO, ZERO).endswith("00" * 96)
-    with pytest.raises(TypeError, match="3 arguments"):
-        creation_data("Vault", ZERO)
-    assert calldata("Task", "getStatus").startswith("0x")
 
 
 def test_the_devnet_needs_no_web3():

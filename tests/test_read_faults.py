@@ -6,18 +6,16 @@ arguments of the wrong type get typed errors (8)."""
 from __future__ import annotations
 
 import logging
-import time
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-import requests
 from eth_abi import encode as abi_encode
-from support import Proxy
+from support import Proxy, calls_of, is_deployless, per_call, until
 
 from ogpu_widgets import read
 from ogpu_widgets.chain.codec import function
-from ogpu_widgets.chain.rpc import CAPABILITIES, RetryPolicy
+from ogpu_widgets.chain.rpc import CAPABILITIES
 from ogpu_widgets.errors import (
     InvalidAddressError,
     InvalidArgumentError,
@@ -29,7 +27,8 @@ from ogpu_widgets.errors import (
     ReadError,
     SelectorError,
 )
-from ogpu_widgets.read import session
+
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 PATHS = ("lens", "batch", "call")
 RAW = b"ok \xff\xfe not utf-8 \xc3( \xe2\x82 end"  # invalid UTF-8 in three ways
@@ -56,50 +55,11 @@ def world(devnet):
     return w
 
 
-@pytest.fixture(autouse=True)
-def _fast_retries(monkeypatch):
-    CAPABILITIES.forget()
-    monkeypatch.setattr(session, "RETRY", RetryPolicy(attempts=3, backoff=0.001))
-    yield
-    CAPABILITIES.forget()
-
-
 # ---- proxy rules -------------------------------------------------------------------------------
-
-
-def calls_of(payload):
-    return payload if isinstance(payload, list) else [payload]
-
-
-def is_deployless(call) -> bool:
-    return call.get("method") == "eth_call" and "to" not in call["params"][0]
 
 
 def is_getter(call) -> bool:
     return call.get("method") == "eth_call" and "to" in call["params"][0]
-
-
-def replying(upstream: str, error_for):
-    """A rule answering the calls ``error_for(call)`` gives an error for with that error, and
-    forwarding the others to anvil (spliced back in order)."""
-
-    def rule(payload, n):
-        calls = calls_of(payload)
-        errors = [error_for(c) for c in calls]
-        if not any(errors):
-            return None
-        forward = [c for c, e in zip(calls, errors, strict=True) if e is None]
-        got = {}
-        if forward:
-            replies = requests.post(upstream, json=forward, timeout=30).json()
-            got = {r["id"]: r for r in replies}
-        out = [
-            {"jsonrpc": "2.0", "id": c["id"], "error": e} if e else got[c["id"]]
-            for c, e in zip(calls, errors, strict=True)
-        ]
-        return 200, out if isinstance(payload, list) else out[0]
-
-    return rule
 
 
 def whole_request(matches, answer):
@@ -149,7 +109,7 @@ def every_public_read(w, net, path="auto"):
 
 FAULTS = {
     # a JSON-RPC error reply that is neither transient nor a revert
-    "error reply": lambda up: replying(
+    "error reply": lambda up: per_call(
         up,
         lambda c: (
             {"code": -32601, "message": "the method is not available"}
@@ -212,10 +172,10 @@ def test_garbage_in_logs_and_block_times_is_a_read_error(world):
 TRANSIENT = {
     "HTTP 429": lambda up, m: whole_request(m, (429, {"error": "slow down"})),
     "HTTP 503": lambda up, m: whole_request(m, (503, b"upstream busy")),
-    "internal error": lambda up, m: replying(
+    "internal error": lambda up, m: per_call(
         up, lambda c: {"code": -32603, "message": "internal error"} if m(c) else None
     ),
-    "rate limit": lambda up, m: replying(
+    "rate limit": lambda up, m: per_call(
         up, lambda c: {"code": -32005, "message": "rate limit exceeded"} if m(c) else None
     ),
     "truncated body": lambda up, m: whole_request(m, (200, b'{"jsonrpc":"2.0","id":1,"res')),
@@ -291,7 +251,7 @@ def test_an_odd_error_reply_on_a_plain_getter_is_not_a_verdict(world, path):
             return {"code": -32000, "message": "state is pruned for this block"}
         return None
 
-    proxy, net = proxied(w, replying(w.dev.rpc_url, odd))
+    proxy, net = proxied(w, per_call(w.dev.rpc_url, odd))
     with proxy:
         with pytest.raises(ReadError, match="state is pruned") as info:
             read.load_tasks(tasks=[w.task], network=net, read_path=path)
@@ -325,8 +285,8 @@ def test_one_refused_batch_does_not_disable_batching_for_good(world, monkeypatch
         assert seen["refused"]
         pd.testing.assert_frame_equal(got, reference)
         assert not CAPABILITIES.allowed("batch", proxy.url)  # remembered for now
-        time.sleep(0.6)
-        assert CAPABILITIES.allowed("batch", proxy.url)  # and probed again after the ttl
+        # and probed again once the ttl has passed
+        until(lambda: CAPABILITIES.allowed("batch", proxy.url), 10, "the batch refusal to expire")
         seen["batches"] = 0
         CAPABILITIES.refuse("lens", (proxy.url, net.call_gas_cap))
         got = read.load_responses(tasks=[w.task], network=net, progress=False)
@@ -349,7 +309,7 @@ def test_one_internal_error_on_a_lens_call_is_retried_not_a_refusal(world, caplo
             return {"code": -32603, "message": "internal error"}
         return None
 
-    proxy, net = proxied(w, replying(w.dev.rpc_url, one_internal_error))
+    proxy, net = proxied(w, per_call(w.dev.rpc_url, one_internal_error))
     with proxy:
         got = read.load_responses(tasks=[w.task], network=net, progress=False)
         pd.testing.assert_frame_equal(got, reference)
@@ -362,7 +322,7 @@ def test_one_internal_error_on_a_lens_call_is_retried_not_a_refusal(world, caplo
 
 def test_a_persistent_internal_error_on_the_lens_does_not_mark_it_refused(world):
     w = world
-    rule = replying(
+    rule = per_call(
         w.dev.rpc_url,
         lambda c: {"code": -32603, "message": "internal error"} if is_deployless(c) else None,
     )
@@ -386,7 +346,7 @@ def test_a_refused_lens_is_remembered_then_probed_again(world, monkeypatch, capl
             return {"code": -32000, "message": "contract creation is not allowed in eth_call"}
         return None
 
-    proxy, net = proxied(w, replying(w.dev.rpc_url, refuse))
+    proxy, net = proxied(w, per_call(w.dev.rpc_url, refuse))
     with proxy:
         pd.testing.assert_frame_equal(
             read.load_responses(tasks=[w.task], network=net, progress=False), reference
@@ -395,7 +355,8 @@ def test_a_refused_lens_is_remembered_then_probed_again(world, monkeypatch, capl
         assert not CAPABILITIES.allowed("lens", (proxy.url, net.call_gas_cap))
         read.load_responses(tasks=[w.task], network=net, progress=False)
         assert seen["lens"] == 1  # not asked again while remembered
-        time.sleep(0.6)
+        lens_at = (proxy.url, net.call_gas_cap)
+        until(lambda: CAPABILITIES.allowed("lens", lens_at), 10, "the lens refusal to expire")
         pd.testing.assert_frame_equal(
             read.load_responses(tasks=[w.task], network=net, progress=False), reference
         )

@@ -8,12 +8,11 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from support import Proxy, sdk_on_devnet
+from support import Proxy, calls_of, is_deployless, sdk_on_devnet
 
 import ogpu_widgets as ow
 from ogpu_widgets import read
 from ogpu_widgets.chain.network import Network
-from ogpu_widgets.chain.rpc import CAPABILITIES, RetryPolicy
 from ogpu_widgets.devnet import Devnet
 from ogpu_widgets.errors import (
     InvalidAddressError,
@@ -32,6 +31,8 @@ from ogpu_widgets.errors import (
 from ogpu_widgets.read import RESPONSE_COLUMNS, TASK_COLUMNS, calls, lens, session
 from ogpu_widgets.read.rows import Range
 from ogpu_widgets.records import TaskResponse
+
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 PATHS = ("lens", "batch", "call")
 LONG = 5_000  # bytes of data of a "long" response: a few of them overflow one lens output
@@ -100,14 +101,6 @@ def world():
         w.bulk = bulk["tasks"]
         w.client_tasks = w.manual_tasks + w.first_tasks + w.bulk
         yield w
-
-
-@pytest.fixture(autouse=True)
-def _forget_refusals(monkeypatch):
-    CAPABILITIES.forget()
-    monkeypatch.setattr(session, "RETRY", RetryPolicy(attempts=4, backoff=0.001))
-    yield
-    CAPABILITIES.forget()
 
 
 def load(w, path="auto", **selector):
@@ -399,14 +392,6 @@ def test_source_and_nexus_paging(world, monkeypatch):
 # ---- refusals, fallbacks, retries ---------------------------------------------------------------
 
 
-def calls_of(payload):
-    return payload if isinstance(payload, list) else [payload]
-
-
-def is_deployless(call) -> bool:
-    return call.get("method") == "eth_call" and "to" not in call["params"][0]
-
-
 def refuse_deployless(payload, n):
     if not any(is_deployless(c) for c in calls_of(payload)):
         return None
@@ -486,7 +471,7 @@ def test_a_chunk_that_keeps_failing_raises_and_returns_nothing(world):
 
     with Proxy(w.dev.rpc_url, dies_after_three) as proxy:
         net = w.net.with_settings(rpc_url=proxy.url)
-        with pytest.raises(NodeUnavailableError, match="4 attempts") as info:
+        with pytest.raises(NodeUnavailableError, match="3 attempts") as info:
             load(w, tasks=w.bulk, network=net)
         assert isinstance(info.value, ReadError)
 

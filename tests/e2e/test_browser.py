@@ -2,52 +2,35 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from harness import run_all_cells
+from harness import lab_page, screenshot, wait_in_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 LONG = 240_000  # ms: running the whole quickstart (devnet start and seeding included)
+QUICKSTART = "quickstart.ipynb"
 
 
-def wait_for_kernel_idle(page, jupyter, notebook: str = "quickstart.ipynb") -> None:
-    page.locator(".jp-Notebook").first.wait_for(timeout=LONG)
-    jupyter.wait_kernel_idle(notebook, timeout=LONG / 1000)
-
-
-def screenshot(page, name: str, target) -> None:
-    out = (
-        DOCS
-        if os.environ.get("OGPU_UPDATE_SCREENSHOTS")
-        else Path(os.environ.get("TMPDIR", "/tmp"))
-    )
-    target.screenshot(path=str(out / name))
+#: The element's own background is dark (its channels average below half).
+DARK = """(e) => {
+  const channels = (getComputedStyle(e).backgroundColor.match(/\\d+/g) ?? []).slice(0, 3);
+  return channels.length === 3 && channels.reduce((a, c) => a + Number(c), 0) < 3 * 128;
+}"""
 
 
 @pytest.fixture(scope="module")
 def lab(jupyter, browser):
     """The quickstart notebook, run to the end in JupyterLab; the page and its kernel."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    page = context.new_page()
-    page.goto(jupyter.url("/lab/tree/notebooks/quickstart.ipynb"))
-    wait_for_kernel_idle(page, jupyter)
-    run_all_cells(page)
-    table = page.locator(".ogpu-rt").first
-    table.locator("[data-response]").first.wait_for(timeout=LONG)
-    kernel = jupyter.kernel("quickstart.ipynb")
-    # the last section has run (nothing was confirmed: the notebook's paying cell waits for PAY)
-    kernel.wait_for("'fr_task' in globals()", timeout=LONG / 1000)
-    jupyter.wait_kernel_idle("quickstart.ipynb", timeout=LONG / 1000)
-    assert kernel.eval("len(table.confirmations)") == 0
-    yield page, table, kernel
-    kernel.close()
-    context.close()
+    with lab_page(browser, jupyter, QUICKSTART, timeout_ms=LONG) as (page, table, kernel):
+        # the last section has run (nothing was confirmed: the notebook's paying cell waits for
+        # PAY)
+        kernel.wait_for("'fr_task' in globals()", timeout=LONG / 1000)
+        jupyter.wait_kernel_idle(QUICKSTART, timeout=LONG / 1000)
+        assert kernel.eval("len(table.confirmations)") == 0
+        yield page, table, kernel
 
 
 def test_rows_match_the_dataframe(lab):
@@ -112,7 +95,7 @@ def test_confirm_in_the_browser_pays_on_chain(lab):
     # hostile provider data is inert text
     hostile = table.get_by_text('<img src=x onerror="alert(1)">', exact=False)
     expect(hostile.first).to_be_visible()
-    assert table.locator("img[src='x']").count() == 0
+    expect(table.locator("img[src='x']")).to_have_count(0)
 
 
 def test_selection_reaches_the_kernel(lab):
@@ -136,7 +119,7 @@ def test_screenshots_light_and_dark(lab):
         page.get_by_role("menuitem", name="View", exact=True).click()
         page.get_by_role("menuitem", name=re.compile(r"^File Browser")).click()
     table.scroll_into_view_if_needed()
-    screenshot(page, "screenshot-light.png", page)
+    screenshot(page, "screenshot-light.png")
     page.get_by_role("menuitem", name="View", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Activate Command Palette")).click()
     page.locator(".lm-CommandPalette-input").fill("Use Theme: JupyterLab Dark")
@@ -145,24 +128,16 @@ def test_screenshots_light_and_dark(lab):
     ).click()
     expect(page.locator("body[data-jp-theme-light='false']")).to_have_count(1, timeout=30_000)
     table.scroll_into_view_if_needed()
-    screenshot(page, "screenshot-dark.png", page)
-    # dark mode is right: the table's background follows the theme
-    bg = table.evaluate("e => getComputedStyle(e).backgroundColor")
-    channels = [int(c) for c in re.findall(r"\d+", bg)[:3]]
-    assert sum(channels) < 3 * 128, bg
+    # dark mode is right: the table's background follows the theme (once its styles apply)
+    wait_in_page(table, DARK, what="a dark background for the table")
+    screenshot(page, "screenshot-dark.png")
 
 
 def test_notebook7_renders_the_table(jupyter, browser):
     jupyter.shutdown_kernels()
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
     try:
-        page.goto(jupyter.url("/notebooks/notebooks/quickstart.ipynb"))
-        wait_for_kernel_idle(page, jupyter)
-        run_all_cells(page)
-        table = page.locator(".ogpu-rt").first
-        table.locator("[data-response]").first.wait_for(timeout=LONG)
-        expect(table.locator(".ogpu-rt-count").first).to_have_text(re.compile(r"^Showing \d"))
+        with lab_page(browser, jupyter, QUICKSTART, timeout_ms=LONG, app="notebooks",
+                      viewport={"width": 1400, "height": 1000}) as (page, table, _):  # fmt: skip
+            expect(table.locator(".ogpu-rt-count").first).to_have_text(re.compile(r"^Showing \d"))
     finally:
         jupyter.shutdown_kernels()
-        context.close()

@@ -11,21 +11,14 @@ import re
 from pathlib import Path
 
 import pytest
-from harness import jupyter_server, lab_page, write_notebook
+from harness import devnet_lab, wait_for_rows
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-LONG = 240_000  # ms
 NOTEBOOK = "export.ipynb"
 
 SETUP = r"""
-import ogpu_widgets as ow
-from ogpu_widgets.devnet import Devnet
-
-dev = Devnet().start()
-ow.set_default_network(dev.network)
-src = dev.publish_source("manual")
 tasks = [dev.publish_task(src, payment_ogpu=p) for p in (1.234567890123456, 2, 0.000001)]
 DATA = ["=HYPERLINK(\"http://evil\")", "+1+1", 'a "quoted", value', "line\nbreak", "-2", "@x"]
 responses = [dev.respond(tasks[i % 3], i // 3, data=d) for i, d in enumerate(DATA)]
@@ -34,45 +27,30 @@ confirm_tx = str(done["transactionHash"]).lower()
 df = ow.load_responses(tasks=tasks, progress=False)
 """
 
-SHOW = """
-table = ow.ResponseTable(df, account=dev.client.private_key)
-table
-"""
-
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, browser):
-    base = tmp_path_factory.mktemp("export-lab")
-    notebooks = base / "nbs"
-    notebooks.mkdir()
-    write_notebook(notebooks / NOTEBOOK, SETUP, SHOW)
-    with (
-        jupyter_server(base, notebooks) as jupyter,
-        lab_page(
-            browser,
-            jupyter,
-            NOTEBOOK,
-            timeout_ms=LONG,
-            wide=True,
-            viewport={"width": 1400, "height": 1000},
-            accept_downloads=True,
-        ) as (page, table, kernel),
-    ):
-        try:
-            yield page, table, kernel
-        finally:
-            kernel.eval("dev.stop() or True")
+    with devnet_lab(
+        browser,
+        tmp_path_factory.mktemp("export-lab"),
+        SETUP,
+        notebook=NOTEBOOK,
+        viewport={"width": 1400, "height": 1000},
+        accept_downloads=True,
+    ) as (page, table, kernel, _):
+        yield page, table, kernel
 
 
 def test_download_csv_is_the_view_with_exact_wei(lab):
     page, table, k = lab
-    # a view that is not the table's order: sort by payment, highest first
+    # a view that is not the table's order: sort by payment, highest first (ties keep the
+    # table's order), as the kernel computes it on its own
+    want = k.eval("list(table.df.sort_values('payment', ascending=False, kind='stable').index)")
+    assert len(want) == 6
     sort = table.locator('[data-sort="payment_ogpu"]')
     sort.click()
     sort.click()
-    shown = table.locator("[data-response]")
-    expect(shown).to_have_count(6)
-    keys = [shown.nth(i).get_attribute("data-response") for i in range(6)]
+    keys = wait_for_rows(table, want, sort=("payment_ogpu", "descending"))
     k.wait_for(f"list(table.view.index) == {keys!r}", timeout=30)
     with page.expect_download(timeout=60_000) as info:
         table.get_by_role("button", name="Download CSV").click()
@@ -85,7 +63,7 @@ def test_download_csv_is_the_view_with_exact_wei(lab):
         "[{'address': a, 'task': r.task, 'provider': r.provider, 'data': r.data,"
         " 'payment': str(int(r.payment))} for a, r in table.view.iterrows()]"
     )
-    assert [r["Response"] for r in rows] == [v["address"] for v in view]
+    assert [r["Response"] for r in rows] == [v["address"] for v in view] == keys
     assert [r["Payment (wei)"] for r in rows] == [v["payment"] for v in view]
     assert [r["Task"] for r in rows] == [v["task"] for v in view]
     assert [r["Provider"] for r in rows] == [v["provider"] for v in view]

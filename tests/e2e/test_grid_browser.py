@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-from harness import jupyter_server, lab_page, write_notebook
+from harness import devnet_lab, wait_in_page
 from playwright.sync_api import expect
+from support import until
 
 pytestmark = pytest.mark.e2e
 
@@ -20,22 +21,11 @@ LONG = 240_000  # ms
 NOTEBOOK = "grid.ipynb"
 
 SETUP = r"""
-import ogpu_widgets as ow
-from ogpu_widgets.devnet import Devnet
-
-dev = Devnet().start()
-ow.set_default_network(dev.network)
-src = dev.publish_source("manual")
 task = dev.publish_task(src, payment_ogpu=1.25)
 responses = [dev.respond(task, i, data=f"answer {i} " + "x" * 80) for i in range(3)]
 other = dev.publish_task(src, payment_ogpu=2)
 more = [dev.respond(other, i, data=f"other {i}") for i in range(4)]
 df = ow.load_responses(tasks=[task, other], progress=False)
-"""
-
-SHOW = """
-table = ow.ResponseTable(df, account=dev.client.private_key)
-table
 """
 
 FOCUSED_ROW = "() => document.activeElement?.closest('[data-response]')?.dataset.response ?? null"
@@ -44,27 +34,16 @@ IN_GRID = "() => !!document.activeElement?.closest('.ogpu-rt-scroll')"
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, browser):
-    base = tmp_path_factory.mktemp("grid-lab")
-    notebooks = base / "nbs"
-    notebooks.mkdir()
-    write_notebook(notebooks / NOTEBOOK, SETUP, SHOW)
-    with jupyter_server(base, notebooks) as jupyter:
+    with devnet_lab(
+        browser,
+        tmp_path_factory.mktemp("grid-lab"),
+        SETUP,
+        notebook=NOTEBOOK,
         # save the widget state with the notebook (what "a saved notebook reopens with it" needs)
-        plugin = base / "settings" / "@jupyter-widgets" / "jupyterlab-manager"
-        plugin.mkdir(parents=True, exist_ok=True)
-        (plugin / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
-        with lab_page(
-            browser,
-            jupyter,
-            NOTEBOOK,
-            timeout_ms=LONG,
-            wide=True,
-            viewport={"width": 1400, "height": 1000},
-        ) as (page, table, kernel):
-            try:
-                yield page, table, kernel, jupyter
-            finally:
-                kernel.eval("dev.stop() or True")
+        settings={"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}},
+        viewport={"width": 1400, "height": 1000},
+    ) as lab:
+        yield lab
 
 
 def tab_into_grid(page, table) -> int:
@@ -75,6 +54,11 @@ def tab_into_grid(page, table) -> int:
         if page.evaluate(IN_GRID):
             return n
     raise AssertionError("Tab never reached the grid")
+
+
+def focus_on_row(page, target: str) -> None:
+    """Wait until the focus is in the row of the response ``target``."""
+    page.wait_for_function(f"() => ({FOCUSED_ROW})() === {json.dumps(target)}", timeout=30_000)
 
 
 def active_cell_index(page) -> int:
@@ -123,10 +107,10 @@ def test_keyboard_only_confirmation_lands_on_chain_and_keeps_the_focus(lab):
     row = table.locator(f'[data-response="{target}"]')
     expect(row).to_contain_text("confirmed", timeout=60_000)
     # the focus stays on the row (by its address) once the confirmation completes
-    page.wait_for_function(f"() => ({FOCUSED_ROW})() === {json.dumps(target)}", timeout=30_000)
+    focus_on_row(page, target)
     page.keyboard.press("Escape")
     expect(review).to_be_hidden()
-    assert page.evaluate(FOCUSED_ROW) == target
+    focus_on_row(page, target)
     # a truncated cell shows its full text on focus (keyboard users get no hover title)
     page.keyboard.press("Home")
     for _ in range(12):
@@ -141,6 +125,22 @@ def test_keyboard_only_confirmation_lands_on_chain_and_keeps_the_focus(lab):
     done = table.locator(f'[data-response="{k.eval("responses[0]")}"]')
     expect(done.locator("button.ogpu-rt-confirm")).to_be_hidden()
     expect(done.locator(".ogpu-rt-status")).to_be_visible()
+
+
+#: The table's headers are ``names`` and its task column is ``width`` wide (within 2 px).
+LAID_OUT = """(table, {names, width}) => {
+  const got = Array.from(table.querySelectorAll(".ogpu-rt-hrow .ogpu-rt-th[data-col]"),
+                         (e) => e.dataset.col);
+  const task = table.querySelector('.ogpu-rt-th[data-col="task"]');
+  return got.join() === names.join() && task !== null
+    && Math.abs(task.getBoundingClientRect().width - width) <= 2;
+}"""
+
+#: ``button`` (an argument) lies within the table's width.
+WITHIN = """(table, button) => {
+  const t = table.getBoundingClientRect(), b = button.getBoundingClientRect();
+  return b.width > 0 && b.left >= t.left - 1 && b.right <= t.right + 1;
+}"""
 
 
 def header_names(table) -> list[str]:
@@ -177,6 +177,7 @@ def test_layout_is_saved_with_the_notebook_and_survives_a_reload(lab):
     page.keyboard.press("Escape")
     expect(menu).to_be_hidden()
     k.wait_for("table.column_layout.get('hidden') == ['data']")
+    expect(table.locator('.ogpu-rt-th[data-col="data"]')).to_have_count(0)
     shown = header_names(table)
     assert "data" not in shown and "provider" in shown
 
@@ -184,20 +185,21 @@ def test_layout_is_saved_with_the_notebook_and_survives_a_reload(lab):
     page.get_by_role("menuitem", name="File", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Save Notebook")).first.click()
     path = jupyter.root / "notebooks" / NOTEBOOK
-    layouts: list = []
-    for _ in range(150):  # the save is asynchronous: wait for the file to hold the state
+
+    def saved_layouts() -> list:
         saved = json.loads(path.read_text())
         meta = saved["metadata"].get("widgets", {})
         state = meta.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
-        layouts = [m["state"].get("column_layout") for m in state.values()]
-        if layouts:
-            break
-        page.wait_for_timeout(200)
+        return [m["state"].get("column_layout") for m in state.values()]
+
+    # the save is asynchronous: wait for the file to hold the widget state
+    layouts = until(saved_layouts, timeout=30, what="the notebook saved with the widget state")
     assert {"order": [], "hidden": ["data"], "widths": {"task": width}} in layouts
 
     page.reload()
     table = page.locator(".ogpu-rt").first
     table.locator("[data-response]").first.wait_for(timeout=LONG)
+    wait_in_page(table, LAID_OUT, {"names": shown, "width": width}, what="the saved layout")
     assert header_names(table) == shown
     th = table.locator('.ogpu-rt-th[data-col="task"]')
     assert abs(th.bounding_box()["width"] - width) <= 2
@@ -229,7 +231,9 @@ def test_usable_at_800px(lab):
             assert b["x"] >= box["x"] - 1 and b["x"] + b["width"] <= box["x"] + box["width"] + 1
         # scrolled fully to the right, the pinned checkbox and Confirm columns stay in view
         table.locator(".ogpu-rt-scroll").evaluate("e => { e.scrollLeft = e.scrollWidth; }")
-        page.wait_for_timeout(0)
+        button = confirm.element_handle()
+        wait_in_page(table, WITHIN, button, what="the Confirm button in view after the scroll")
+        button.dispose()
         b = confirm.bounding_box()
         assert b["x"] >= box["x"] - 1 and b["x"] + b["width"] <= box["x"] + box["width"] + 1
         table.screenshot(path=str(Path(os.environ.get("TMPDIR", "/tmp")) / "grid-800.png"))

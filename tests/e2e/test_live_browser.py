@@ -7,60 +7,55 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 
-import nbformat
 import pytest
-from harness import jupyter_server, lab_page
+from harness import notebook_lab, seeded_chain, wait_for_total
 from playwright.sync_api import expect
-
-from ogpu_widgets.devnet import Devnet
 
 pytestmark = pytest.mark.e2e
 
 WAIT = 60_000  # ms
 
 
-def live_notebook(state: str, source: str, key: str) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# A live table"),
-        nbformat.v4.new_code_cell(
-            "import ogpu_widgets as ow\n"
-            f"table = ow.ResponseTable(source={source!r}, network={state!r}, account={key!r},\n"
-            "                          poll_interval=1)\n"
-            "table"
-        ),
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    return nb
+def live_cell(state: str, source: str, key: str) -> str:
+    return (
+        "import ogpu_widgets as ow\n"
+        f"table = ow.ResponseTable(source={source!r}, network={state!r}, account={key!r},\n"
+        "                          poll_interval=1)\n"
+        "table"
+    )
 
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
-    with Devnet() as dev:
-        src = dev.publish_source("manual")
-        tasks = [dev.publish_task(src, payment_ogpu=1) for _ in range(3)]
-        for t in tasks:
-            dev.respond(t, 0)
-        state = dev.write_state(tmp_path_factory.mktemp("chain") / "devnet.json")
-        yield dev, src, tasks, str(state)
+    with seeded_chain(tmp_path_factory.mktemp("chain"), tasks=3) as c:
+        yield c.dev, c.source, c.tasks, c.state
 
 
 @pytest.fixture(scope="module")
 def lab(chain, browser, tmp_path_factory):
     dev, src, tasks, state = chain
-    notebooks = tmp_path_factory.mktemp("notebooks")
-    nbformat.write(live_notebook(state, src, dev.client.private_key), notebooks / "live.ipynb")
-    with (
-        jupyter_server(tmp_path_factory.mktemp("jupyter"), notebooks) as server,
-        lab_page(browser, server, "live.ipynb") as lab,
-    ):
-        yield lab
+    cell = live_cell(state, src, dev.client.private_key)
+    with notebook_lab(browser, tmp_path_factory.mktemp("live-lab"), cell,
+                      notebook="live.ipynb") as (page, table, kernel, _):  # fmt: skip
+        yield page, table, kernel
+
+
+#: Kernel code: a watcher of the task ``task`` of the table's network, on the network's one
+#: shared poller (every table of that network is given what it is given), keeping what it sees.
+WATCH = """
+from ogpu_widgets.live import POLLERS, ResponseSubmitted
+seen = []
+watcher = ow.watch_responses(tasks=[{task!r}], network=table.network, poll_interval=0.2,
+                             on_event=seen.append)
+"""
+
+
+def polled_past(k, response: str) -> None:
+    """Wait until the kernel's watcher has been given ``response``: the network's poller has
+    read past its block, and given it to every subscriber it had."""
+    k.wait_for(f"any(isinstance(e, ResponseSubmitted) and e.response == {response!r} "
+               "for e in seen)")  # fmt: skip
 
 
 def count(table) -> int:
@@ -83,12 +78,9 @@ def test_rows_appear_while_providers_answer(chain, lab):
     assert count(table) == 3
     sim = dev.simulate(rate=2, tasks=tasks)
     try:
-        deadline = time.monotonic() + 60
-        while count(table) < 8 and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_for_total(table, 8)  # rows arrived; no cell was run
     finally:
         sim.stop()
-    assert count(table) >= 8  # rows arrived; no cell was run
     n = len(sim.submitted) + 3
     expect(table.locator(".ogpu-rt-count").first).to_have_text(f"Showing {n} of {n}", timeout=WAIT)
     for addr in sim.submitted:
@@ -141,16 +133,24 @@ def test_pause_resume_and_refresh(chain, lab):
     used = set(k.eval(f"list(table.df[table.df.task == {open_task!r}].provider)"))
     free = [p for p in dev.providers if p.address not in used]
     before = count(table)
-    quiet = dev.respond(open_task, free[0])
-    time.sleep(3)
-    assert count(table) == before  # paused: nothing moves
-    assert not k.eval(f"{quiet!r} in table.df.index")
-    table.get_by_role("button", name="Refresh").click()
-    expect(table.locator(f'[data-response="{quiet}"]')).to_have_count(1, timeout=WAIT)
-    assert count(table) == before + 1
-    missed = dev.respond(open_task, free[1])
-    time.sleep(2)
-    assert count(table) == before + 1
+    # paused: the network's poller reads past a new response, and the table is not given it
+    k.eval("True", setup=WATCH.format(task=open_task))
+    try:
+        quiet = dev.respond(open_task, free[0])
+        polled_past(k, quiet)
+        assert k.eval("watcher.poller.subscribers") == 1  # the watcher's, not the table's
+        assert not k.eval(f"{quiet!r} in table.df.index")
+        assert count(table) == before  # nothing moves
+        table.get_by_role("button", name="Refresh").click()
+        expect(table.locator(f'[data-response="{quiet}"]')).to_have_count(1, timeout=WAIT)
+        assert count(table) == before + 1
+        missed = dev.respond(open_task, free[1])
+        polled_past(k, missed)
+        assert k.eval("watcher.poller.subscribers") == 1
+        assert not k.eval(f"{missed!r} in table.df.index")
+        assert count(table) == before + 1
+    finally:
+        k.eval("watcher.stop() or True")
     table.get_by_role("button", name="Resume").click()
     expect(indicator).to_have_attribute("data-live", "on")
     k.wait_for("table.live is True and table.subscription is not None")

@@ -4,27 +4,19 @@ confirmation from the compare view landing on chain, and hostile payloads stayin
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from harness import jupyter_server, lab_page, write_notebook
+from harness import devnet_lab, screenshot
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-LONG = 240_000  # ms
 NOTEBOOK = "results.ipynb"
 
 SETUP = r"""
-import ogpu_widgets as ow
-from ogpu_widgets.devnet import Devnet
 from ogpu_widgets.devnet.ipfs import png
 
-dev = Devnet().start()
-ow.set_default_network(dev.network)
-src = dev.publish_source("manual")
 task = dev.publish_task(src, payment_ogpu=1.5)
 answers = [
     {"result": "positive", "confidence": 0.97, "model": {"name": "m1"}},
@@ -48,43 +40,17 @@ hostile = [dev.respond(htask, i, data=dev.gateway.url_of(c)) for i, c in enumera
 df = ow.load_responses(tasks=[task, htask], progress=False)
 """
 
-SHOW = """
-table = ow.ResponseTable(df, account=dev.client.private_key)
-table
-"""
-
-
-def screenshot(target, name: str) -> None:
-    docs = Path(__file__).resolve().parents[2] / "docs"
-    out = (
-        docs
-        if os.environ.get("OGPU_UPDATE_SCREENSHOTS")
-        else Path(os.environ.get("TMPDIR", "/tmp"))
-    )
-    target.screenshot(path=str(out / name))
-
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, browser):
-    base = tmp_path_factory.mktemp("results-lab")
-    notebooks = base / "nbs"
-    notebooks.mkdir()
-    write_notebook(notebooks / NOTEBOOK, SETUP, SHOW)
-    with (
-        jupyter_server(base, notebooks) as jupyter,
-        lab_page(
-            browser,
-            jupyter,
-            NOTEBOOK,
-            timeout_ms=LONG,
-            wide=True,
-            viewport={"width": 1500, "height": 1100},
-        ) as (page, table, kernel),
-    ):
-        try:
-            yield page, table, kernel
-        finally:
-            kernel.eval("dev.stop() or True")
+    with devnet_lab(
+        browser,
+        tmp_path_factory.mktemp("results-lab"),
+        SETUP,
+        notebook=NOTEBOOK,
+        viewport={"width": 1500, "height": 1100},
+    ) as (page, table, kernel, _):
+        yield page, table, kernel
 
 
 def result_cell(table, address: str):
@@ -204,7 +170,7 @@ def test_hostile_payloads_stay_inert(lab):
         if i == 4:  # the PNG, drawn from its bytes
             img = dialog.locator("img")
             expect(img).to_have_attribute("alt", "Result image 48×48")
-            assert re.match(r"^(blob:|data:image/png;base64,)", img.get_attribute("src") or "")
+            expect(img).to_have_attribute("src", re.compile(r"^(blob:|data:image/png;base64,)"))
         # the payload never widens the table
         box = dialog.bounding_box()
         assert box["width"] <= width + 1, (i, box, width)
@@ -219,8 +185,8 @@ def test_hostile_payloads_stay_inert(lab):
         expect(dialog).to_be_hidden()
     assert page.evaluate("window.__pwned") is None
     for tag in ("script", "svg", "iframe", "object", "embed", "b"):
-        assert table.locator(tag).count() == 0, tag
-    assert table.locator("img").count() == 0  # the image left with its dialog
+        expect(table.locator(tag)).to_have_count(0)
+    expect(table.locator("img")).to_have_count(0)  # the image left with its dialog
     # a 100 kB single line stays one ellipsized cell
     cell = result_cell(table, hostile[3])
     assert cell.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.clientWidth < 1000")

@@ -12,12 +12,9 @@ from __future__ import annotations
 import json
 import re
 
-import nbformat
 import pytest
-from harness import jupyter_server, lab_page
+from harness import notebook_lab, seeded_chain
 from playwright.sync_api import expect
-
-from ogpu_widgets.devnet import Devnet
 
 pytestmark = pytest.mark.e2e
 
@@ -88,45 +85,31 @@ WALLET = """
 """
 
 
-def wallet_notebook(state: str, tasks: list[str]) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Sign in the browser's wallet"),
-        nbformat.v4.new_code_cell(
-            "import ogpu_widgets as ow\n"
-            f"table = ow.ResponseTable(tasks={tasks!r}, network={state!r}, account='browser',\n"
-            "                          live=False, results=False)\n"
-            "table"
-        ),
-    ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}  # fmt: skip
-    return nb
+def wallet_cell(state: str, tasks: list[str]) -> str:
+    return (
+        "import ogpu_widgets as ow\n"
+        f"table = ow.ResponseTable(tasks={tasks!r}, network={state!r}, account='browser',\n"
+        "                          live=False, results=False)\n"
+        "table"
+    )
 
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
-    with Devnet() as dev:
-        src = dev.publish_source("manual")
-        tasks = [dev.publish_task(src, payment_ogpu=1) for _ in range(4)]
-        responses = [dev.respond(t, 0) for t in tasks]
-        state = dev.write_state(tmp_path_factory.mktemp("chain") / "devnet.json")
-        yield dev, tasks, responses, str(state)
+    with seeded_chain(tmp_path_factory.mktemp("chain"), tasks=4) as c:
+        yield c.dev, c.tasks, c.responses, c.state
 
 
 @pytest.fixture(scope="module")
 def lab(chain, browser, tmp_path_factory):
     dev, tasks, responses, state = chain
-    notebooks = tmp_path_factory.mktemp("notebooks")
-    nbformat.write(wallet_notebook(state, tasks), notebooks / "wallet.ipynb")
     real = hex(dev.network.chain_id)
     cfg = {"account": dev.client.address, "chainId": real, "realChainId": real,
            "rpcUrl": dev.rpc_url}  # fmt: skip
-    with (
-        jupyter_server(tmp_path_factory.mktemp("jupyter"), notebooks) as server,
-        lab_page(browser, server, "wallet.ipynb", init_script=WALLET % json.dumps(cfg)) as lab,
-    ):
-        yield lab
+    with notebook_lab(browser, tmp_path_factory.mktemp("wallet-lab"), wallet_cell(state, tasks),
+                      notebook="wallet.ipynb",
+                      init_script=WALLET % json.dumps(cfg)) as (page, table, kernel, _):  # fmt: skip
+        yield page, table, kernel
 
 
 def wallet(page) -> dict:

@@ -18,7 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from harness import jupyter_server
+from harness import jupyter_server, lab_page, shown_rows
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -213,34 +213,18 @@ def test_a_response_table_renders_in_its_jupyterlab(wheel_env, browser, tmp_path
             tmp_path / "jupyter", notebooks, python=wheel_env.python, env=env, start_timeout=240
         ) as server:
             wheel_env.timings["start its JupyterLab"] = time.monotonic() - began
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
-            page = context.new_page()
-            kernel = None
-            try:
-                page.goto(server.url(f"/lab/tree/notebooks/{NOTEBOOK}"))
-                page.locator(".jp-Notebook").first.wait_for(timeout=180_000)
-                server.wait_kernel_idle(NOTEBOOK, timeout=180)
-                page.get_by_role("menuitem", name="Run", exact=True).click()
-                page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-                table = page.locator(".ogpu-rt").first
-                table.locator("[data-response]").first.wait_for(timeout=180_000)
+            with lab_page(browser, server, NOTEBOOK, timeout_ms=180_000,
+                          viewport={"width": 1400, "height": 900}) as (page, table, kernel):  # fmt: skip
                 wheel_env.timings["open, run and paint"] = time.monotonic() - began
                 page.screenshot(path=str(tmp_path / "wheel-jupyterlab.png"))  # for a failure
                 n = len(responses)
                 expect(table.locator(".ogpu-rt-count").first).to_have_text(
                     f"Showing {n:,} of {n:,}"
                 )
-                painted = table.locator("[data-response]").evaluate_all(
-                    "rows => rows.map(r => r.getAttribute('data-response'))"
-                )
+                painted = shown_rows(table)
                 assert painted and set(painted) <= responses
                 assert len(set(painted)) == min(n, len(painted))
 
-                kernel = server.kernel(NOTEBOOK)
                 where = kernel.eval("ow.__file__")
                 assert Path(where).is_relative_to(wheel_env.venv), where
                 assert set(kernel.eval("list(table.df.index)")) == responses
-            finally:
-                if kernel is not None:
-                    kernel.close()
-                context.close()

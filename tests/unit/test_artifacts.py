@@ -11,7 +11,7 @@ import pytest
 
 from ogpu_widgets.chain.abi import abi
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_artifacts_match_the_sources():
