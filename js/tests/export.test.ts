@@ -7,7 +7,7 @@ import {
   quoteField,
   weiToOgpu,
   type ExportColumn,
-} from "../src/export";
+} from "../src/export/export";
 import { makeRows } from "./helpers";
 import { click, mountPerTest } from "./mount";
 

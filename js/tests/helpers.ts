@@ -1,7 +1,7 @@
 import { Table, tableToIPC, vectorFromArray, makeData, makeVector, Dictionary, FixedSizeBinary, Utf8, Int32, Float64, Bool } from "apache-arrow";
 import type { AnyModel } from "@anywidget/types";
-import type { WidgetModel } from "../src/model";
-import type { ColumnSpec } from "../src/types";
+import type { WidgetModel } from "../src/core/model";
+import type { ColumnSpec } from "../src/core/types";
 
 type Cb = (...args: unknown[]) => void;
 

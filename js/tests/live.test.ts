@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { FRESH_MS, RowStore } from "../src/store";
-import { agoText, readLiveStatus } from "../src/live";
+import { FRESH_MS, RowStore } from "../src/store/store";
+import { agoText, readLiveStatus } from "../src/live/live";
 import { addr, ipcDataView, makeModel, makeRows, type RowInit } from "./helpers";
 import { click, mountPerTest, typeInto, type Mounted } from "./mount";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MessageBlock, classifyError, compactText, summarize } from "../src/messages";
+import { MessageBlock, classifyError, compactText, summarize } from "../src/ui/messages";
 import { makeRows } from "./helpers";
 import { click, mountPerTest, type Mounted } from "./mount";
 

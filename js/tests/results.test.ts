@@ -8,7 +8,7 @@ import {
   parseResultAnswer,
   sniffImage,
   type ResultAnswer,
-} from "../src/results";
+} from "../src/results/results";
 import { COLUMNS, addr, makeRows, type FakeModel } from "./helpers";
 import { click, mountPerTest, type Mounted } from "./mount";
 

@@ -13,7 +13,7 @@ import {
   type WalletReply,
   type WalletRequest,
   type WalletTx,
-} from "../src/wallet";
+} from "../src/wallet/wallet";
 import { FakeModel } from "./helpers";
 
 const ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
