@@ -16,7 +16,7 @@ import { isIdentitySpec, nextSort, sortIndices, emptySpec } from "../src/columns
 import { resolveColumns } from "../src/columns/columns";
 import { positionsView } from "../src/table/table";
 import { confirmInfo } from "../src/confirm/review";
-import { RowStore } from "../src/store/store";
+import { RowStore } from "../src/store/rowstore";
 import { makeModel, makeRows, ipcDataView } from "./helpers";
 import { computeOrder } from "../src/columns/sortfilter";
 

@@ -19,7 +19,7 @@ import {
 } from "../core/format";
 import { el } from "../core/dom";
 import { resultMark, rowResultState } from "../results/results";
-import type { RowStore } from "../store/store";
+import type { RowStore } from "../store/rowstore";
 import { COLUMN_KINDS, CONTROL_COLUMNS, KEY_COLUMN, isRecord, type ColumnKind, type Scalar } from "../core/types";
 
 export type FilterType = "text" | "category" | "range" | "bool";

@@ -5,10 +5,11 @@
  * (dictionary) value, lowercase strings and sort ranks are computed lazily and cached per
  * column version, and the sort permutes a Uint32Array of indices (stable: ties keep snapshot order).
  */
-import { PackedAddressColumn, StringColumn } from "../data/textcolumns";
+import { PackedAddressColumn } from "../data/packedaddress";
+import { StringColumn } from "../data/textcolumns";
 import type { ColumnDef } from "./columns";
 import { formatDatetime, isTruthy, toNumber, toText } from "../core/format";
-import type { RowStore } from "../store/store";
+import type { RowStore } from "../store/rowstore";
 import type { Scalar } from "../core/types";
 
 export type SortDir = "asc" | "desc";

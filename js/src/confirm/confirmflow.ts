@@ -37,7 +37,7 @@ export class ConfirmFlow {
       store.on("confirm", (addr) => {
         if (addr !== null) body.markKeyDirty(addr);
         const review = state.review;
-        if (review !== null && review.requestId !== null && store.outcomes.get(review.requestId) === "rejected") {
+        if (review !== null && review.requestId !== null && store.confirms.outcomes.get(review.requestId) === "rejected") {
           this.close(false);
         } else this.updatePanel();
         body.schedule();
@@ -89,7 +89,7 @@ export class ConfirmFlow {
     state.review = {
       address: info.address,
       base,
-      estimateId: store.requestEstimate(info.address),
+      estimateId: store.estimates.request(info.address),
       phase: "review",
       requestId: null,
     };
@@ -147,14 +147,14 @@ export class ConfirmFlow {
     if (state.review === null || state.review.phase !== "review") return;
     const info = confirmInfo(store, state.review.base, state.readOnly);
     if (!info.clickable) return;
-    const id = store.requestConfirm(state.review.address);
+    const id = store.confirms.request(state.review.address);
     if (id === null) return;
     // requestConfirm emits "confirm", whose listener may have closed the review
     const review = state.review;
     if (review === null) return;
     review.phase = "submitted";
     review.requestId = id;
-    if (store.outcomes.get(id) === "rejected") {
+    if (store.confirms.outcomes.get(id) === "rejected") {
       this.close(false);
       return;
     }

@@ -5,7 +5,7 @@
  * `mined`).
  */
 import { isTruthy, isTxHash, shortHex, toNumber, toText } from "../core/format";
-import type { RowStore } from "../store/store";
+import type { RowStore } from "../store/rowstore";
 
 export type HistoryState = "none" | "loading" | "found" | "missing" | "unknown";
 

@@ -13,7 +13,7 @@ import { isTruthy, shortHex, toText, txHref } from "../core/format";
 import { historyOf, historyText, type RowHistory } from "./history";
 import { rowLine, summarize } from "../ui/messages";
 import { NO_ACTION, isInProgress, toActionState, type ActionState } from "../core/states";
-import type { RowStore } from "../store/store";
+import type { RowStore } from "../store/rowstore";
 
 /** What the Confirm cell shows: a local phase, or the row's action state once Python reports one. */
 export type ConfirmPhase = "idle" | "unavailable" | "requested" | Exclude<ActionState, typeof NO_ACTION>;
@@ -41,7 +41,7 @@ export function confirmInfo(store: RowStore, base: number, readOnly: boolean): C
   const action = toActionState(store.get("action", base));
   const txHash = toText(store.get("tx_hash", base));
   const actionError = toText(store.get("action_error", base));
-  const req = address !== null ? store.requests.get(address) : undefined;
+  const req = address !== null ? store.confirms.requests.get(address) : undefined;
   const requested = req !== undefined && !req.acked;
   const inProgress = req !== undefined || isInProgress(action);
   const can = isTruthy(store.get("can_confirm", base));
@@ -64,7 +64,7 @@ export function confirmInfo(store: RowStore, base: number, readOnly: boolean): C
     action,
     txHash,
     actionError,
-    replyError: address !== null ? (store.replyErrors.get(address) ?? "") : "",
+    replyError: address !== null ? (store.confirms.replyErrors.get(address) ?? "") : "",
     confirmed: isTruthy(store.get("confirmed", base)) || toText(store.get("status", base)) === "confirmed",
     history: historyOf(store, base),
   };

@@ -12,15 +12,13 @@
  */
 import { AddressChip } from "../ui/address";
 import { button, el } from "../core/dom";
-import { onRefusal, refusalOf } from "./estimates";
 import { weiToOgpu } from "../export/export";
 import { formatNumber6, formatOgpu, shortHex, toText } from "../core/format";
 import { MessageBlock, summarize } from "../ui/messages";
 import { resultMark, rowResultState, verificationText } from "../results/results";
 import { isTerminal } from "../core/states";
 import { othersText, taskRows, type ConfirmInfo, type ReviewPanelCallbacks, type ReviewState } from "./review";
-import type { RowStore } from "../store/store";
-import { fetchWei, weiOf } from "../store/wei";
+import type { RowStore } from "../store/rowstore";
 
 let panelSeq = 0;
 
@@ -36,6 +34,12 @@ export function paymentText(ogpu: unknown, wei: string): string {
   if (wei !== "") return `${weiToOgpu(wei)} OGPU (${wei} wei)`;
   const text = formatOgpu(ogpu as number | string | null);
   return text !== "" ? text : "—";
+}
+
+/** The estimated fee: OGPU (from the wei when known) and the exact wei when the kernel sent it. */
+export function feeText(ogpu: number | null, wei: string): string {
+  const shown = ogpu !== null ? formatNumber6(ogpu) : formatNumber6(Number(weiToOgpu(wei)));
+  return wei !== "" ? `≈ ${shown} OGPU (${wei} wei)` : `≈ ${shown} OGPU`;
 }
 
 export class ReviewPanel {
@@ -62,8 +66,6 @@ export class ReviewPanel {
   /** The header's × (always in view). */
   readonly dismissBtn: HTMLButtonElement;
   private last: [RowStore, ReviewState, ConfirmInfo, string | null] | null = null;
-  private unlisten: (() => void) | null = null;
-  private listening: RowStore | null = null;
 
   constructor(doc: Document, cb: ReviewPanelCallbacks) {
     this.doc = doc;
@@ -149,13 +151,6 @@ export class ReviewPanel {
 
   update(store: RowStore, state: ReviewState, info: ConfirmInfo, explorer: string | null): void {
     this.last = [store, state, info, explorer];
-    if (this.listening !== store) {
-      this.unlisten?.();
-      this.listening = store;
-      this.unlisten = onRefusal(store, (id) => {
-        if (this.last !== null && this.last[1].estimateId === id) this.rerender();
-      });
-    }
     this.fitWidth();
     const base = state.base;
     this.region.setAttribute("aria-label", `Review confirmation of response ${state.address}`);
@@ -164,18 +159,20 @@ export class ReviewPanel {
     this.response.set(state.address, explorer);
     this.provider.set(toText(store.get("provider", base)), explorer);
     this.task.set(toText(store.get("task", base)), explorer);
-    const wei = weiOf(store, state.address);
-    if (wei === "") fetchWei(store, [state.address], () => this.rerender());
+    const wei = store.wei.of(state.address);
+    if (wei === "") store.wei.fetch([state.address], () => this.rerender());
     this.payment.textContent = paymentText(store.get("payment_ogpu", base), wei);
     this.payment.title = wei !== "" ? `${wei} wei` : "";
 
     const est = store.estimates.get(state.estimateId);
-    const refusal = est && !est.pending ? refusalOf(store, state.estimateId) : null;
-    const feeState = !est || est.pending ? "pending" : est.fee !== null ? "done" : "error";
+    const refusal = est && !est.pending ? est.refusal : null;
+    const feeWei = est?.feeWei ?? "";
+    const feeState = !est || est.pending ? "pending" : est.fee !== null || feeWei !== "" ? "done" : "error";
     this.fee.dataset["state"] = feeState;
     if (feeState === "pending") this.fee.textContent = "estimating…";
-    else if (feeState === "done") this.fee.textContent = `≈ ${formatNumber6(est?.fee ?? NaN)} OGPU`;
+    else if (feeState === "done") this.fee.textContent = feeText(est?.fee ?? null, feeWei);
     else this.fee.textContent = refusal !== null ? "—" : "unavailable";
+    this.fee.title = feeState === "done" && feeWei !== "" ? `${feeWei} wei` : "";
     const feeError = est?.error ?? "";
     this.feeMsg.set(
       feeState === "error" && refusal === null ? summarize(feeError || "no estimate", "error") : "",

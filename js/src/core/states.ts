@@ -33,3 +33,27 @@ export function isInProgress(v: unknown): boolean {
 export function isTerminal(v: unknown): boolean {
   return isActionState(v) && TERMINAL_STATES.includes(v);
 }
+
+/**
+ * The state of a row's result (`result_state`, and `state` in a result answer); "loading" until
+ * the kernel reports one. Shared by name with Python like ACTION_STATES (one line, double-quoted).
+ */
+export const RESULT_STATES = ["loading", "ok", "unverified", "error", "none"] as const;
+
+export type ResultState = (typeof RESULT_STATES)[number];
+
+/** Whether the table follows the chain (`_live_status.state`). Shared by name with Python. */
+export const LIVE_STATES = ["live", "connecting", "reconnecting", "paused", "off"] as const;
+
+export type LiveState = (typeof LIVE_STATES)[number];
+
+const RESULTS: ReadonlySet<unknown> = new Set<unknown>(RESULT_STATES);
+const LIVE: ReadonlySet<unknown> = new Set<unknown>(LIVE_STATES);
+
+export function isResultState(v: unknown): v is ResultState {
+  return RESULTS.has(v);
+}
+
+export function isLiveState(v: unknown): v is LiveState {
+  return LIVE.has(v);
+}

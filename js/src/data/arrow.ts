@@ -6,35 +6,12 @@
  * dictionary, and plain string columns are decoded on demand, row by row, from the UTF-8 buffer.
  */
 import { tableFromIPC, Type, Vector, type Data, type DataType } from "apache-arrow";
-import { hexOf, PackedAddressColumn, StringColumn } from "./textcolumns";
+import { hexOf, PackedAddressColumn } from "./packedaddress";
+import { EMPTY_SNAPSHOT, type BaseColumn, type DictValues, type Snapshot } from "./snapshot";
+import { StringColumn } from "./textcolumns";
 import type { Scalar } from "../core/types";
 
-/** Distinct values of a dictionary, decoded on demand. */
-export interface DictValues {
-  readonly length: number;
-  get(k: number): Scalar;
-  /** Every value (decodes the whole dictionary once). */
-  all(): readonly Scalar[];
-}
-
-export interface BaseColumn {
-  readonly length: number;
-  /** Value at row i (null for missing). */
-  get(i: number): Scalar;
-  /** Dictionary representation (codes: -1 for null), when the column is dictionary-encoded. */
-  readonly dict?: { readonly codes: Int32Array; readonly values: DictValues };
-  /** Numeric representation (NaN for null), for numeric columns. */
-  readonly numbers?: Float64Array;
-}
-
-export interface Snapshot {
-  readonly length: number;
-  readonly columns: ReadonlyMap<string, BaseColumn>;
-  /** The Arrow data of each column (kept so that rows can be appended). */
-  readonly chunks?: ReadonlyMap<string, readonly Data[]>;
-}
-
-export const EMPTY_SNAPSHOT: Snapshot = { length: 0, columns: new Map() };
+export { EMPTY_SNAPSHOT, type BaseColumn, type DictValues, type Snapshot } from "./snapshot";
 
 /** Normalise the `_rows` trait value (DataView | ArrayBuffer | typed array | null) to bytes. */
 export function toBytes(value: unknown): Uint8Array | null {

@@ -9,42 +9,27 @@ import type { ColumnDef } from "../columns/columns";
 import { copyText } from "../ui/detail";
 import { el } from "../core/dom";
 import { exportTable, type ExportColumn, type ExportFormat, type ExportRow } from "./export";
-import { onCustomMessage, sendMessage, type WidgetModel } from "../core/model";
+import { AskTimeout } from "../core/channel";
+import type { WidgetModel } from "../core/model";
 import type { Order } from "../grid/selection";
-import { newId, type RowStore } from "../store/store";
+import type { RowStore } from "../store/rowstore";
+import { requestWei } from "../store/wei";
 import type { TableState } from "../table/tablestate";
-import { isRecord, type Scalar } from "../core/types";
+import type { Scalar } from "../core/types";
 
 export type ExportScope = "view" | "selection";
 
 /** Ask Python for the exact wei of every row; resolves to row index → wei (decimal string). */
-export function requestAllWei(model: AnyModel<WidgetModel>, store: RowStore, timeoutMs = 60_000): Promise<(string | null)[]> {
-  return new Promise((resolve, reject) => {
-    const id = newId();
-    let stop = (): void => {};
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error("the kernel did not answer with the payments in time"));
-    }, timeoutMs);
-    stop = onCustomMessage(model, (content) => {
-      if (!isRecord(content) || content["type"] !== "wei" || content["id"] !== id) return;
-      stop();
-      clearTimeout(timer);
-      const values = content["values"];
-      const error = content["error"];
-      if (typeof error === "string" && error !== "") reject(new Error(error));
-      else if (!Array.isArray(values) || values.length !== store.length) {
-        reject(new Error("the table changed while exporting; try again"));
-      } else resolve(values.map((v) => (typeof v === "string" && /^[0-9]+$/.test(v) ? v : null)));
-    });
-    try {
-      sendMessage(model, { type: "wei", id });
-    } catch (e) {
-      stop();
-      clearTimeout(timer);
-      reject(e instanceof Error ? e : new Error(String(e)));
-    }
-  });
+export async function requestAllWei(model: AnyModel<WidgetModel>, store: RowStore, timeoutMs = 60_000): Promise<(string | null)[]> {
+  let values: string[];
+  try {
+    values = await requestWei(model, undefined, { timeout: timeoutMs });
+  } catch (e) {
+    if (e instanceof AskTimeout) throw new Error("the kernel did not answer with the payments in time", { cause: e });
+    throw e;
+  }
+  if (values.length !== store.length) throw new Error("the table changed while exporting; try again");
+  return values.map((v) => (v !== "" ? v : null));
 }
 
 /** Row indices to export, in display order: the view, or the selected rows (those filtered out

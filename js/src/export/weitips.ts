@@ -1,11 +1,10 @@
 /**
  * Exact wei in the tooltip of payment cells: on hover or focus of a cell of the Payment column
- * (`ogpu` kind), its row's wei are asked of Python once (wei.ts) and the cell's title becomes
+ * (`ogpu` kind), its row's wei are asked of Python once (store/wei.ts) and the cell's title becomes
  * "1.5 OGPU (1500000000000000000 wei)". The cell itself keeps showing OGPU.
  */
 import { weiToOgpu } from "./export";
 import { listen, type TableState } from "../table/tablestate";
-import { fetchWei, weiOf } from "../store/wei";
 
 export function weiTitle(wei: string): string {
   return `${weiToOgpu(wei)} OGPU (${wei} wei)`;
@@ -23,14 +22,14 @@ export function installWeiTooltips(state: TableState, anchor: HTMLElement): void
     const addr = cell.closest("[data-response]")?.getAttribute("data-response") ?? "";
     if (addr === "") return;
     const apply = (): void => {
-      const wei = weiOf(state.store, addr);
+      const wei = state.store.wei.of(addr);
       const rowNow = cell.closest("[data-response]")?.getAttribute("data-response");
       if (wei === "" || rowNow !== addr) return; // pooled rows move: only the same row
       const title = weiTitle(wei);
       if (cell.title !== title) cell.title = title;
     };
-    if (weiOf(state.store, addr) !== "") apply();
-    else fetchWei(state.store, [addr], apply);
+    if (state.store.wei.of(addr) !== "") apply();
+    else state.store.wei.fetch([addr], apply);
   };
   listen(state, state.doc, "mouseover", handler);
   listen(state, state.doc, "focusin", handler);

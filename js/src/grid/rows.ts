@@ -6,7 +6,7 @@ import { createCell, setAttr, type Cell, type CellCtx, type ColumnDef } from "..
 import { el } from "../core/dom";
 import { pinBox } from "./header";
 import { confirmInfo, createConfirmCell, type ConfirmCell } from "../confirm/review";
-import type { RowStore } from "../store/store";
+import type { RowStore } from "../store/rowstore";
 
 export interface RowHandle {
   readonly el: HTMLElement;

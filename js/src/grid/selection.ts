@@ -2,7 +2,7 @@
  * Selection logic over the current display order. Selection is a set of response addresses
  * (never screen positions); ranges are resolved through the display order at click time.
  */
-import type { RowStore } from "../store/store";
+import type { RowStore } from "../store/rowstore";
 
 /** Display order accessor: snapshot index at display position `pos`. */
 export interface Order {

@@ -5,9 +5,11 @@
  * root carry `data-live="on"|"off"`; the seconds since the last update are counted here.
  */
 import { button, el } from "../core/dom";
-import { onTraitChange, sendMessage } from "../core/model";
+import { sendMessage } from "../core/channel";
+import { onTraitChange } from "../core/model";
+import { readLiveStatus, type LiveStatusValue } from "../core/protocol";
+import type { LiveState } from "../core/states";
 import { listen, type TableState } from "../table/tablestate";
-import { isRecord, type LiveState, type LiveStatusValue } from "../core/types";
 
 /** "just now", "3 s ago", "2 min ago", "5 h ago" for an age in seconds. */
 export function agoText(seconds: number): string {
@@ -17,24 +19,6 @@ export function agoText(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   return `${Math.floor(s / 86400)} d ago`;
-}
-
-const STATES: readonly LiveState[] = ["live", "connecting", "reconnecting", "paused", "off"];
-
-/** The `_live_status` trait, validated (null before Python sent one). */
-export function readLiveStatus(v: unknown): LiveStatusValue | null {
-  if (!isRecord(v)) return null;
-  const state = STATES.find((s) => s === v["state"]);
-  if (state === undefined) return null;
-  const num = (x: unknown): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
-  return {
-    state,
-    updated: num(v["updated"]),
-    error: typeof v["error"] === "string" ? v["error"] : "",
-    block: num(v["block"]),
-    refreshing: v["refreshing"] === true,
-    interval: num(v["interval"]) ?? 2,
-  };
 }
 
 const LABELS: Record<LiveState, string> = {

@@ -136,7 +136,7 @@ export class CompareView {
       cd.append(confirm, status);
       crow.append(cd);
       this.cols.push({ base: b, address, confirm, status, verification });
-      store.result(address, true);
+      store.results.result(address, true);
     }
     this.thead.replaceChildren(hrow);
     this.info.replaceChildren(prow, trow, vrow, crow);

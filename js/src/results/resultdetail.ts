@@ -10,17 +10,8 @@ import { shortHex } from "../core/format";
 import { historyOf, historyText } from "../confirm/history";
 import { messageBlock, summarize } from "../ui/messages";
 import { paymentText } from "../confirm/reviewpanel";
-import { fetchWei, weiOf } from "../store/wei";
-import {
-  IMAGE_MIMES,
-  decodeBase64,
-  inertText,
-  jsonString,
-  resultMark,
-  sniffImage,
-  verificationText,
-  type ResultAnswer,
-} from "./results";
+import { IMAGE_MIMES, type ResultAnswer } from "../core/protocol";
+import { decodeBase64, inertText, jsonString, resultMark, sniffImage, verificationText } from "./results";
 import { listen, type TableState } from "../table/tablestate";
 
 /** Children of one JSON node rendered before a "show more" button. */
@@ -287,7 +278,7 @@ export class ResultDetail {
     this.el.setAttribute("aria-label", `Result of response ${key}`);
     this.title.textContent = `Result of ${shortHex(key)}`;
     this.title.title = key;
-    this.state.store.result(key, true);
+    this.state.store.results.result(key, true);
     this.render();
     this.el.style.display = "";
     this.el.dataset["open"] = "true";
@@ -326,9 +317,9 @@ export class ResultDetail {
   /** "Payment 1.5 OGPU (1500000000000000000 wei)", and for a confirmed row its transaction. */
   private renderFacts(base: number, address: string): void {
     const { store, explorer } = this.state;
-    const wei = weiOf(store, address);
+    const wei = store.wei.of(address);
     if (wei === "") {
-      fetchWei(store, [address], () => {
+      store.wei.fetch([address], () => {
         if (this.shown?.address === address) this.renderFacts(this.shown.base, address);
       });
     }

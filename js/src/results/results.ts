@@ -4,17 +4,10 @@
  * display, image bytes checked before they are drawn, JSON flattened and aligned for the compare
  * view, and the debounced demand for the results of the rows on screen.
  */
-import type { RowStore } from "../store/store";
+import type { ResultAnswer } from "../core/protocol";
+import { isResultState, type ResultState } from "../core/states";
 import { isRecord, type Scalar } from "../core/types";
-
-export const RESULT_STATES = ["loading", "ok", "unverified", "error", "none"] as const;
-export type ResultState = (typeof RESULT_STATES)[number];
-
-export type ResultKind = "json" | "text" | "image" | "binary" | "error";
-const KINDS: readonly string[] = ["json", "text", "image", "binary", "error"];
-
-/** The only image types ever drawn (never SVG or HTML from a payload). */
-export const IMAGE_MIMES: readonly string[] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+import type { RowStore } from "../store/rowstore";
 
 /** Most addresses one `results` message asks for. */
 export const MAX_DEMAND = 300;
@@ -22,9 +15,7 @@ export const MAX_DEMAND = 300;
 export const DEMAND_MARGIN = 40;
 
 export function toResultState(v: Scalar): ResultState {
-  return typeof v === "string" && (RESULT_STATES as readonly string[]).includes(v) && v !== "loading"
-    ? (v as ResultState)
-    : "loading";
+  return isResultState(v) ? v : "loading";
 }
 
 /** The state of row `base`'s result ("loading" until Python patches one). */
@@ -106,67 +97,6 @@ export function compactJson(v: unknown, max = 200): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-// ---- the answer ----------------------------------------------------------------------------
-
-export interface ResultAnswer {
-  id: string;
-  kind: ResultKind;
-  state: ResultState;
-  /** JSON value (json), text (text), hex preview (binary). */
-  value: unknown;
-  /** The JSON as text when it could not be sent as a value (too large, NaN…). */
-  text: string;
-  /** Base64 image bytes (PNG/JPEG/GIF/WebP only). */
-  image: string;
-  mime: string;
-  width: number | null;
-  height: number | null;
-  verified: boolean | null;
-  error: string;
-  cid: string;
-  size: number;
-  truncated: boolean;
-}
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
-}
-
-function num(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
-
-/** A `{"type": "result"}` message from Python, checked field by field (null if not one). */
-export function parseResultAnswer(content: unknown): ResultAnswer | null {
-  if (!isRecord(content) || content["type"] !== "result" || typeof content["id"] !== "string") return null;
-  const rawKind = content["kind"];
-  const kind: ResultKind = typeof rawKind === "string" && KINDS.includes(rawKind) ? (rawKind as ResultKind) : "error";
-  const verified = content["verified"];
-  const rawState = content["state"];
-  let state: ResultState;
-  if (typeof rawState === "string" && (RESULT_STATES as readonly string[]).includes(rawState) && rawState !== "loading") {
-    state = rawState as ResultState;
-  } else if (kind === "error") state = "error";
-  else state = verified === true ? "ok" : verified === false ? "error" : "unverified";
-  const mime = str(content["mime"]);
-  return {
-    id: content["id"],
-    kind,
-    state,
-    value: kind === "text" || kind === "binary" ? str(content["value"]) : content["value"],
-    text: str(content["text"]),
-    image: IMAGE_MIMES.includes(mime) ? str(content["image"]) : "",
-    mime: IMAGE_MIMES.includes(mime) ? mime : "",
-    width: num(content["width"]),
-    height: num(content["height"]),
-    verified: verified === true ? true : verified === false ? false : null,
-    error: str(content["error"]),
-    cid: str(content["cid"]),
-    size: num(content["size"]) ?? 0,
-    truncated: content["truncated"] === true,
-  };
-}
-
 // ---- images --------------------------------------------------------------------------------
 
 /** Decode base64 (null if it is not base64). */
@@ -214,7 +144,7 @@ export function flattenResult(a: ResultAnswer): Map<string, string> {
     else flattenInto(a.value, "", out, 0);
     if (out.size === 0) out.set("(value)", compactJson(a.value, 400));
   } else if (a.kind === "text") {
-    out.set("(text)", compactJson(str(a.value), 400));
+    out.set("(text)", compactJson(typeof a.value === "string" ? a.value : "", 400));
   } else if (a.kind === "image") {
     out.set("(image)", a.width !== null && a.height !== null ? `${a.width}×${a.height} ${a.mime}` : a.error || "image");
   } else if (a.kind === "binary") {
@@ -331,6 +261,6 @@ export class ResultsDemand {
     const key = addresses.join(",");
     if (key === this.last) return;
     this.last = key;
-    this.store.requestResults(addresses);
+    this.store.results.demand(addresses);
   }
 }

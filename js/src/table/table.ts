@@ -13,7 +13,8 @@ import { DetailPopover, copyText } from "../ui/detail";
 import { el } from "../core/dom";
 import { toText } from "../core/format";
 import { TableHeader } from "../grid/header";
-import { onTraitChange, sendMessage, type WidgetModel } from "../core/model";
+import { sendMessage } from "../core/channel";
+import { onTraitChange, type WidgetModel } from "../core/model";
 import { makeOrder, type Order } from "../grid/selection";
 import { computeOrder, emptySpec, isIdentitySpec, type ViewSpec } from "../columns/sortfilter";
 import { ResultDetail } from "../results/resultdetail";
@@ -22,7 +23,7 @@ import { Grid } from "../grid/grid";
 import { HelpPopover } from "../ui/help";
 import { TableLayout } from "../columns/tablelayout";
 import { IdleDemand } from "../results/idledemand";
-import { FRESH_MS, RowStore, type RowsChange } from "../store/store";
+import { FRESH_MS, RowStore, type RowsChange } from "../store/rowstore";
 import { injectStyles } from "./styles";
 import {
   cloneSpec,

@@ -11,7 +11,7 @@ import type { WidgetModel } from "../core/model";
 import type { ReviewState } from "../confirm/review";
 import { SelectionController, makeOrder, type Order } from "../grid/selection";
 import { emptySpec, type ViewSpec } from "../columns/sortfilter";
-import type { RowStore } from "../store/store";
+import type { RowStore } from "../store/rowstore";
 import { isRecord } from "../core/types";
 
 export interface TableState {

@@ -1,57 +1,12 @@
 /**
- * What the front-end tells Python about the view, and how it avoids echo loops:
- *
- * - `_view` (JS → Python): the display order, debounced, sent only when it differs from the last
- *   value any view of the model sent (`RowStore.lastViewSent`);
- * - `selected_keys` (both ways): the store's selection. A value from Python that equals the
- *   current selection is our own echo (or nothing new) and is ignored; a user selection equal to
- *   the current one is not re-sent.
+ * `_view` (JS → Python): the display order, debounced, sent only when it differs from the last
+ * value any view of the model sent (`RowStore.lastViewSent`), so views do not echo each other.
+ * The selection's sync (`selected_keys`) is store/selectedkeys.ts.
  */
 import type { AnyModel } from "@anywidget/types";
-import type { ViewValue, WidgetModel } from "../core/model";
-import type { RowStore } from "../store/store";
-
-// ---- selected_keys --------------------------------------------------------------------------
-
-/** The `selected_keys` trait as a list of strings (anything else is ignored). */
-export function readSelectedKeys(model: AnyModel<WidgetModel>): string[] {
-  const v: unknown = model.get("selected_keys");
-  return Array.isArray(v) ? v.filter((k): k is string => typeof k === "string") : [];
-}
-
-/** Same keys, ignoring order and duplicates in `a`. */
-export function sameKeys(a: readonly string[], b: ReadonlySet<string>): boolean {
-  if (a.length !== b.size) {
-    // duplicates in `a` could still make it equal
-    const s = new Set(a);
-    if (s.size !== b.size) return false;
-    for (const k of s) if (!b.has(k)) return false;
-    return true;
-  }
-  for (const k of a) if (!b.has(k)) return false;
-  return true;
-}
-
-export function sameSelection(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const k of a) if (!b.has(k)) return false;
-  return true;
-}
-
-/**
- * Python changed `selected_keys`: the new selection, or null when it equals `current` (our own
- * echo, or nothing new).
- */
-export function incomingSelection(model: AnyModel<WidgetModel>, current: ReadonlySet<string>): Set<string> | null {
-  const keys = readSelectedKeys(model);
-  return sameKeys(keys, current) ? null : new Set(keys);
-}
-
-/** Send a user selection to Python (throws what the model throws). */
-export function sendSelection(model: AnyModel<WidgetModel>, keys: ReadonlySet<string>): void {
-  model.set("selected_keys", Array.from(keys));
-  model.save_changes();
-}
+import type { WidgetModel } from "../core/model";
+import type { ViewValue } from "../core/protocol";
+import type { RowStore } from "../store/rowstore";
 
 // ---- _view ------------------------------------------------------------------------------------
 

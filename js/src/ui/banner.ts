@@ -5,7 +5,8 @@
 import { button, el } from "../core/dom";
 import { MessageBlock, compactText } from "./messages";
 import type { TableState } from "../table/tablestate";
-import { isRecord, type BannerValue } from "../core/types";
+import type { BannerValue } from "../core/protocol";
+import { isRecord } from "../core/types";
 
 export class Banners {
   readonly el: HTMLElement;
@@ -34,8 +35,8 @@ export class Banners {
         );
       }
     }
-    for (const n of store.notices) {
-      items.push(this.banner(n.level, n.message, () => store.dismissNotice(n.id)));
+    for (const n of store.notices.list) {
+      items.push(this.banner(n.level, n.message, () => store.notices.dismiss(n.id)));
     }
     this.el.replaceChildren(...items);
   }

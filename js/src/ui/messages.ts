@@ -10,7 +10,6 @@
  */
 import { el } from "../core/dom";
 import { shortHex } from "../core/format";
-import { isRecord } from "../core/types";
 
 /** One line per refusal rule label (and per refusal no rule names, by error class). */
 export const REASON_SUMMARIES: Readonly<Record<string, string>> = {
@@ -86,21 +85,6 @@ export function summarize(text: string, kind: MessageKind, label = ""): string {
   return PREFIX[kind] + line;
 }
 
-/** The typed refusal of an estimate reply (`refusal: {label, kind, summary}`), or null. */
-export interface PredictedRefusal {
-  label: string;
-  kind: string;
-  summary: string;
-}
-
-export function readRefusal(v: unknown): PredictedRefusal | null {
-  if (!isRecord(v)) return null;
-  const label = typeof v["label"] === "string" ? v["label"] : "";
-  const kind = typeof v["kind"] === "string" ? v["kind"] : "";
-  const summary = typeof v["summary"] === "string" ? v["summary"] : "";
-  if (label === "" && kind === "" && summary === "") return null;
-  return { label, kind, summary };
-}
 
 /**
  * A message block: the summary line, then (when the full text says more) a `<details>` whose

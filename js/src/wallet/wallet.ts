@@ -11,8 +11,20 @@
  * `wallet`. See docs/widget-protocol.md ("Browser wallet").
  */
 import type { AnyModel } from "@anywidget/types";
-import { onCustomMessage, sendMessage, type WidgetModel } from "../core/model";
+import { sendMessage, serve } from "../core/channel";
+import type { WidgetModel } from "../core/model";
+import {
+  ADDRESS,
+  parseChainId,
+  parseWalletRequest,
+  type AddChainParameters,
+  type WalletErrorKind,
+  type WalletReply,
+  type WalletRequest,
+  type WalletTx,
+} from "../core/protocol";
 import { isRecord } from "../core/types";
+
 
 export interface RequestArguments {
   readonly method: string;
@@ -28,54 +40,10 @@ export interface Eip1193Provider {
   removeListener?(event: string, listener: WalletListener): unknown;
 }
 
-/** `eth_sendTransaction`'s parameter object, exactly as Python computed it (hex quantities). */
-export interface WalletTx {
-  from: string;
-  to: string;
-  data: string;
-  value: string;
-  gas: string;
-  chainId: string;
-  type?: string;
-  maxFeePerGas?: string;
-  maxPriorityFeePerGas?: string;
-  gasPrice?: string;
-}
-
-/** `wallet_addEthereumChain`'s parameters (EIP-3085), from Python. */
-export interface AddChainParameters {
-  chainId: string;
-  chainName: string;
-  nativeCurrency: { name: string; symbol: string; decimals: number };
-  rpcUrls: string[];
-  blockExplorerUrls?: string[];
-}
-
-export type WalletRequest =
-  | { id: string; op: "connect" }
-  | { id: string; op: "send"; response: string; tx: WalletTx; chain: AddChainParameters };
-
-export type WalletErrorKind = "rejected" | "no_wallet" | "account_mismatch" | "chain" | "wallet";
-
-/** The page's answer to a wallet request (JS → Python). */
-export type WalletReply =
-  | { type: "wallet"; id: string; ok: true; account: string; chain_id: string }
-  | { type: "wallet"; id: string; ok: true; tx_hash: string }
-  | { type: "wallet"; id: string; ok: false; kind: WalletErrorKind; code: number | null; error: string; account: string };
-
-/** The wallet's account changed (`accountsChanged`; "" when disconnected). JS → Python. */
-export interface WalletAccountEvent {
-  type: "wallet";
-  event: "account";
-  account: string;
-}
-
 export const USER_REJECTED = 4001;
 export const UNRECOGNIZED_CHAIN = 4902;
 export const NO_WALLET_MESSAGE = "no browser wallet found: install one (e.g. MetaMask, Rabby) or pass account=…";
 const TEXT_MAX = 300;
-const HEX = /^0x[0-9a-fA-F]*$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /** A wallet failure with its kind and the wallet's error code. */
 export class WalletFailure extends Error {
@@ -126,18 +94,6 @@ export function toFailure(e: unknown): WalletFailure {
   const code = errorCode(e);
   if (code === USER_REJECTED) return new WalletFailure("rejected", "rejected in wallet", code);
   return new WalletFailure("wallet", errorText(e) || "the wallet returned an error", code);
-}
-
-/** A chain id (hex like `0x42f`, or a decimal number) as a bigint; null when it is not one. */
-export function parseChainId(v: unknown): bigint | null {
-  try {
-    if (typeof v === "string" && HEX.test(v) && v.length > 2) return BigInt(v);
-    if (typeof v === "string" && /^\d+$/.test(v)) return BigInt(v);
-    if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  } catch {
-    return null;
-  }
-  return null;
 }
 
 function firstAccount(accounts: unknown): string | null {
@@ -201,58 +157,6 @@ export async function sendTransaction(p: Eip1193Provider, tx: WalletTx, chain: A
   return hash.slice(0, TEXT_MAX); // Python checks it is a hash
 }
 
-const TX_KEYS = ["from", "to", "data", "value", "gas", "chainId", "type", "maxFeePerGas", "maxPriorityFeePerGas", "gasPrice"] as const;
-const TX_REQUIRED = ["from", "to", "data", "value", "gas", "chainId"] as const;
-
-function parseTx(v: unknown): WalletTx | null {
-  if (!isRecord(v)) return null;
-  const out: Record<string, string> = {};
-  for (const k of TX_KEYS) {
-    const x = v[k];
-    if (x === undefined) continue;
-    if (typeof x !== "string" || !HEX.test(x)) return null;
-    out[k] = x;
-  }
-  if (!TX_REQUIRED.every((k) => k in out)) return null;
-  if (!ADDRESS.test(out["from"] ?? "") || !ADDRESS.test(out["to"] ?? "")) return null;
-  return out as unknown as WalletTx;
-}
-
-function strings(v: unknown): string[] | null {
-  return Array.isArray(v) && v.every((x): x is string => typeof x === "string") ? [...v] : null;
-}
-
-function parseChain(v: unknown): AddChainParameters | null {
-  if (!isRecord(v)) return null;
-  const { chainId, chainName, nativeCurrency, rpcUrls, blockExplorerUrls } = v;
-  if (typeof chainId !== "string" || parseChainId(chainId) === null || typeof chainName !== "string") return null;
-  if (!isRecord(nativeCurrency)) return null;
-  const { name, symbol, decimals } = nativeCurrency;
-  if (typeof name !== "string" || typeof symbol !== "string" || typeof decimals !== "number") return null;
-  const rpc = strings(rpcUrls);
-  if (rpc === null) return null;
-  const out: AddChainParameters = { chainId, chainName, nativeCurrency: { name, symbol, decimals }, rpcUrls: rpc };
-  if (blockExplorerUrls !== undefined) {
-    const explorers = strings(blockExplorerUrls);
-    if (explorers === null) return null;
-    out.blockExplorerUrls = explorers;
-  }
-  return out;
-}
-
-/** A wallet request from Python, checked; null for anything else. */
-export function parseWalletRequest(v: unknown): WalletRequest | null {
-  if (!isRecord(v) || v["type"] !== "wallet") return null;
-  const id = v["id"];
-  if (typeof id !== "string" || id === "" || id.length > 200) return null;
-  if (v["op"] === "connect") return { id, op: "connect" };
-  if (v["op"] !== "send" || typeof v["response"] !== "string") return null;
-  const tx = parseTx(v["tx"]);
-  const chain = parseChain(v["chain"]);
-  if (tx === null || chain === null) return null;
-  return { id, op: "send", response: v["response"], tx, chain };
-}
-
 function failed(id: string, f: WalletFailure): WalletReply {
   return { type: "wallet", id, ok: false, kind: f.kind, code: f.code, error: f.message, account: f.account };
 }
@@ -289,7 +193,7 @@ export function attachWallet(model: AnyModel<WidgetModel>, win: Window): () => v
       // the kernel is gone: nothing to tell
     }
   };
-  const stop = onCustomMessage(model, (content) => {
+  const stop = serve(model, "wallet", (content) => {
     const req = parseWalletRequest(content);
     if (req === null || answered.has(req.id)) return;
     answered.add(req.id);
