@@ -12,9 +12,10 @@ import {
   addressHref,
 } from "../src/core/format";
 import { posAt, totalHeight, visibleRange, yOf, type Layout } from "../src/grid/scroller";
-import { isIdentitySpec, nextSort, sortIndices, emptySpec } from "../src/columns/sortfilter";
+import { isIdentitySpec, nextSort, emptySpec } from "../src/columns/sortfilter";
+import { sortIndices } from "../src/columns/sortkeys";
 import { resolveColumns } from "../src/columns/columns";
-import { positionsView } from "../src/table/table";
+import { positionsView } from "../src/table/viewsync";
 import { confirmInfo } from "../src/confirm/review";
 import { RowStore } from "../src/store/rowstore";
 import { makeModel, makeRows, ipcDataView } from "./helpers";

@@ -7,12 +7,13 @@
  */
 import { PackedAddressColumn } from "../data/packedaddress";
 import { StringColumn } from "../data/textcolumns";
+import { indexedColumn, lowerValues, numericColumn, type Indexed } from "./colindex";
 import type { ColumnDef } from "./columns";
-import { formatDatetime, isTruthy, toNumber, toText } from "../core/format";
+import { sortIndices, sortKeys, type SortDir } from "./sortkeys";
+import { formatDatetime, isTruthy, toText } from "../core/format";
 import type { RowStore } from "../store/rowstore";
-import type { Scalar } from "../core/types";
 
-export type SortDir = "asc" | "desc";
+export type { SortDir } from "./sortkeys";
 
 export interface SortKey {
   column: string;
@@ -74,88 +75,6 @@ export function nextSort(sort: readonly SortKey[], column: string, multi: boolea
     return out;
   }
   return next === null ? [] : [{ column, dir: next }];
-}
-
-// ---- column access ----------------------------------------------------------------------------
-
-/** Distinct-value representation: codes[i] indexes values (-1 = null); codes null = identity. */
-export interface Indexed {
-  codes: Int32Array | null;
-  values: readonly Scalar[];
-}
-
-export function indexedColumn(store: RowStore, col: string): Indexed {
-  return store.cached(`idx:${col}`, col, () => {
-    const n = store.length;
-    const base = store.baseColumn(col);
-    const ov = store.overlay(col);
-    let codes: Int32Array | null;
-    let values: Scalar[];
-    if (base?.dict) {
-      codes = base.dict.codes;
-      values = base.dict.values.all().slice();
-    } else if (base instanceof StringColumn) {
-      codes = null;
-      values = base.all().slice();
-    } else {
-      codes = null;
-      values = new Array<Scalar>(n);
-      for (let i = 0; i < n; i++) values[i] = base ? base.get(i) : null;
-    }
-    if (ov && ov.size > 0) {
-      if (codes === null) {
-        for (const [i, v] of ov) values[i] = v;
-      } else {
-        codes = codes.slice();
-        const lookup = new Map<Scalar, number>();
-        values.forEach((v, k) => {
-          if (!lookup.has(v)) lookup.set(v, k);
-        });
-        for (const [i, v] of ov) {
-          let k = lookup.get(v);
-          if (k === undefined) {
-            k = values.length;
-            values.push(v);
-            lookup.set(v, k);
-          }
-          codes[i] = v === null ? -1 : k;
-        }
-      }
-    }
-    return { codes, values };
-  });
-}
-
-function lowerValues(store: RowStore, col: string): string[] {
-  return store.cached(`lower:${col}`, col, () =>
-    indexedColumn(store, col).values.map((v) => (v === null ? "" : toText(v).toLowerCase())),
-  );
-}
-
-/** Numeric values (NaN for null / non-numeric), patches applied. */
-export function numericColumn(store: RowStore, col: string): Float64Array {
-  return store.cached(`num:${col}`, col, () => {
-    const n = store.length;
-    const base = store.baseColumn(col);
-    let out: Float64Array;
-    if (base?.numbers) out = base.numbers.slice();
-    else {
-      out = new Float64Array(n);
-      if (base?.dict) {
-        const { codes, values } = base.dict;
-        const nums = values.all().map((v) => toNumber(v));
-        for (let i = 0; i < n; i++) {
-          const c = codes[i] ?? -1;
-          out[i] = c < 0 ? NaN : (nums[c] ?? NaN);
-        }
-      } else {
-        for (let i = 0; i < n; i++) out[i] = base ? toNumber(base.get(i)) : NaN;
-      }
-    }
-    const ov = store.overlay(col);
-    if (ov) for (const [i, v] of ov) out[i] = toNumber(v);
-    return out;
-  });
 }
 
 /** Evaluate `pred` once per distinct value and expand into a per-row match mask. */
@@ -265,102 +184,18 @@ function applyFilter(store: RowStore, col: ColumnDef, f: ColumnFilter, mask: Uin
   }
 }
 
-// ---- sorting ----------------------------------------------------------------------------------
-
-function compareWei(a: string, b: string): number {
-  const da = /^\d+$/.test(a);
-  const db = /^\d+$/.test(b);
-  if (da && db) {
-    const ta = a.replace(/^0+(?=\d)/, "");
-    const tb = b.replace(/^0+(?=\d)/, "");
-    if (ta.length !== tb.length) return ta.length - tb.length;
-    return ta < tb ? -1 : ta > tb ? 1 : 0;
-  }
-  if (da !== db) return da ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Per-row sort key (NaN = null): numbers for numeric/bool columns, ranks for strings. */
-export function sortKeys(store: RowStore, col: ColumnDef): Float64Array {
-  return store.cached(`sort:${col.kind}:${col.name}`, col.name, () => {
-    const n = store.length;
-    if (col.numeric) return numericColumn(store, col.name);
-    if (col.kind === "bool") {
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = store.get(col.name, i);
-        out[i] = v === null ? NaN : isTruthy(v) ? 1 : 0;
-      }
-      return out;
-    }
-    const packed = store.baseColumn(col.name);
-    if (packed instanceof PackedAddressColumn && !store.overlay(col.name)) return packed.ranks();
-    const ix = indexedColumn(store, col.name);
-    const keys: string[] = col.kind === "wei" ? ix.values.map((v) => toText(v).trim()) : lowerValues(store, col.name);
-    // rank distinct values
-    const order = new Uint32Array(keys.length);
-    for (let k = 0; k < order.length; k++) order[k] = k;
-    if (col.kind === "wei") {
-      order.sort((x, y) => compareWei(keys[x] ?? "", keys[y] ?? ""));
-    } else {
-      order.sort((x, y) => {
-        const a = keys[x] ?? "";
-        const b = keys[y] ?? "";
-        return a < b ? -1 : a > b ? 1 : 0;
-      });
-    }
-    const rank = new Float64Array(keys.length);
-    let r = 0;
-    for (let k = 0; k < order.length; k++) {
-      const cur = order[k] ?? 0;
-      const prev = k > 0 ? (order[k - 1] ?? 0) : -1;
-      if (prev >= 0 && keys[prev] !== keys[cur]) r++;
-      rank[cur] = r;
-    }
-    const out = new Float64Array(n);
-    const { codes, values } = ix;
-    for (let i = 0; i < n; i++) {
-      const c = codes === null ? i : (codes[i] ?? -1);
-      out[i] = c < 0 || values[c] === null ? NaN : (rank[c] ?? NaN);
-    }
-    return out;
-  });
-}
-
-/** Stable sort of `idx` in place by several keys; nulls always last. */
-export function sortIndices(idx: Uint32Array, keys: { values: Float64Array; dir: SortDir }[]): Uint32Array {
-  if (keys.length === 0) return idx;
-  // Pre-transform: sign-flip for desc, nulls → +Infinity (last in both directions).
-  const ks = keys.map(({ values, dir }) => {
-    const t = new Float64Array(values.length);
-    const s = dir === "asc" ? 1 : -1;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] ?? NaN;
-      t[i] = Number.isNaN(v) ? Infinity : s * v;
-    }
-    return t;
-  });
-  if (ks.length === 1) {
-    const k = ks[0] as Float64Array;
-    return idx.sort((a, b) => {
-      const x = k[a] as number;
-      const y = k[b] as number;
-      return x < y ? -1 : x > y ? 1 : a - b;
-    });
-  }
-  return idx.sort((a, b) => {
-    for (let j = 0; j < ks.length; j++) {
-      const k = ks[j] as Float64Array;
-      const x = k[a] as number;
-      const y = k[b] as number;
-      if (x < y) return -1;
-      if (x > y) return 1;
-    }
-    return a - b;
-  });
-}
 
 // ---- the pipeline -----------------------------------------------------------------------------
+
+/** The source columns the spec's filters, sort and search read (a patch of them moves rows). */
+export function columnsUsed(spec: ViewSpec, columns: readonly ColumnDef[]): Set<string> {
+  const used = new Set<string>();
+  const source = (name: string): string => columns.find((c) => c.name === name)?.source ?? name;
+  for (const [name, f] of Object.entries(spec.filters)) if (f) used.add(source(name));
+  for (const s of spec.sort) used.add(source(s.column));
+  if (spec.search.trim() !== "") for (const c of columns) if (c.searchable) used.add(c.source);
+  return used;
+}
 
 /**
  * Display order as snapshot indices, or null for the identity order (no filter/search/sort).

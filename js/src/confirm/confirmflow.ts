@@ -6,7 +6,8 @@
  * requests that follow "Confirm payment" are answered by wallet.ts.
  */
 import type { TableBody } from "../grid/body";
-import { ReviewPanel, confirmInfo } from "./review";
+import { confirmInfo } from "./review";
+import { ReviewPanel } from "./reviewpanel";
 import { panelTop } from "../grid/scroller";
 import { PANEL_HEIGHT } from "../table/styles";
 import { updateReviewPos, type TableState } from "../table/tablestate";

@@ -17,7 +17,8 @@ import { formatNumber6, formatOgpu, shortHex, toText } from "../core/format";
 import { MessageBlock, summarize } from "../ui/messages";
 import { resultMark, rowResultState, verificationText } from "../results/results";
 import { isTerminal } from "../core/states";
-import { othersText, taskRows, type ConfirmInfo, type ReviewPanelCallbacks, type ReviewState } from "./review";
+import type { ConfirmInfo } from "./review";
+import { othersText, taskRows, type ReviewPanelCallbacks, type ReviewState } from "./reviewstate";
 import type { RowStore } from "../store/rowstore";
 
 let panelSeq = 0;

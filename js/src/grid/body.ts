@@ -6,13 +6,11 @@
  * order of the rows (and the panel) follows the display order (domorder.ts).
  */
 import { el, raf } from "../core/dom";
-import { moveOutOfOrder } from "./domorder";
+import { inOrder, moveOutOfOrder } from "./domorder";
 import { createRow, renderRow, renderSelection, type RowHandle, type RowRenderCtx } from "./rows";
 import { MAX_ROW_ELEMENTS, panelTop, posAt, totalHeight, visibleRange, yOf, type Layout } from "./scroller";
 import { PANEL_HEIGHT, ROW_HEIGHT } from "../table/styles";
 import { listen, type TableState } from "../table/tablestate";
-
-export { longestIncreasing, moveOutOfOrder } from "./domorder";
 
 export interface BodyOptions {
   /** Rows rendered above/below the viewport. */
@@ -255,20 +253,7 @@ export class TableBody {
       }
     }
     if (!panelDone && panel !== null) want.push(panel);
-    // quick check: already in order?
-    const wanted = new Set<Element>(want);
-    let node = parent.firstElementChild;
-    let ok = true;
-    for (const e of want) {
-      while (node !== null && node !== e && !wanted.has(node)) node = node.nextElementSibling;
-      if (node !== e) {
-        ok = false;
-        break;
-      }
-      node = node.nextElementSibling;
-    }
-    if (ok) return;
-    moveOutOfOrder(parent, want, this.state.doc);
+    if (!inOrder(parent, want)) moveOutOfOrder(parent, want, this.state.doc);
   }
 
   /** A frame is running (focus events it causes, e.g. moving a row element, are not the user's). */

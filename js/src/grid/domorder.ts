@@ -66,3 +66,15 @@ function lastWantedSibling(parent: HTMLElement, rank: ReadonlyMap<Element, numbe
   for (let c = parent.firstElementChild; c !== null; c = c.nextElementSibling) if (rank.has(c)) last = c;
   return last === null ? null : last.nextElementSibling;
 }
+
+/** `want` are already children of `parent` in this order (other children may lie between). */
+export function inOrder(parent: HTMLElement, want: readonly HTMLElement[]): boolean {
+  const wanted = new Set<Element>(want);
+  let node = parent.firstElementChild;
+  for (const e of want) {
+    while (node !== null && node !== e && !wanted.has(node)) node = node.nextElementSibling;
+    if (node !== e) return false;
+    node = node.nextElementSibling;
+  }
+  return true;
+}

@@ -1,11 +1,10 @@
 /**
- * The grid's keys (see grid.ts for the focus model and help.ts for the list shown to users):
+ * The grid's keys (see grid.ts for the focus model, gridkeys.ts for what they drive and help.ts for the list shown to users):
  * moves between cells, activation, selection, the row shortcuts, column resizing and moving on
  * a header, and Escape. Handled keys are stopped (preventDefault + stopPropagation), and so are
  * unmodified keys on a cell, so that none runs a JupyterLab notebook shortcut.
  */
-import type { Grid } from "./grid";
-import { isGone } from "./grid";
+import { isGone, type GridKeys } from "./gridkeys";
 import type { RowHandle } from "./rows";
 
 /** A grid cell (body and filter rows) or a column header. */
@@ -24,7 +23,7 @@ function passesThrough(e: KeyboardEvent): boolean {
 }
 
 /** A key pressed anywhere in the widget. */
-export function onGridKeydown(grid: Grid, e: KeyboardEvent): void {
+export function onGridKeydown(grid: GridKeys, e: KeyboardEvent): void {
   if (e.defaultPrevented) return;
   const t = e.target as HTMLElement;
   const stop = (): void => {
@@ -66,7 +65,7 @@ export function onGridKeydown(grid: Grid, e: KeyboardEvent): void {
 }
 
 /** One key on a cell; true when handled. */
-function handleKey(grid: Grid, e: KeyboardEvent, cell: HTMLElement, target: HTMLElement): boolean {
+function handleKey(grid: GridKeys, e: KeyboardEvent, cell: HTMLElement, target: HTMLElement): boolean {
   const ctrl = e.ctrlKey || e.metaKey;
   const key = e.key;
   const colName = cell.getAttribute("role") === "columnheader" ? (cell.dataset["col"] ?? "") : "";
@@ -140,14 +139,14 @@ function handleKey(grid: Grid, e: KeyboardEvent, cell: HTMLElement, target: HTML
   return false;
 }
 
-function select(grid: Grid, h: RowHandle, range: boolean): boolean {
+function select(grid: GridKeys, h: RowHandle, range: boolean): boolean {
   if (h.pos < 0) return false;
   grid.hooks.toggleSelect(h.pos, range);
   return true;
 }
 
 /** Enter on a cell: its control (a filter field takes the focus; a button or link is clicked). */
-function activate(grid: Grid, cell: HTMLElement, target: HTMLElement): boolean {
+function activate(grid: GridKeys, cell: HTMLElement, target: HTMLElement): boolean {
   if (target !== cell && (target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement)) {
     return false; // the focused control activates itself
   }

@@ -10,7 +10,8 @@ import type { ConfirmFlow } from "../confirm/confirmflow";
 import { button, detailDialog, el } from "../core/dom";
 import { formatDatetime, shortHex, toText } from "../core/format";
 import { alignResults, flattenResult, inertLine, resultMark, rowResultState, verificationText } from "./results";
-import { confirmInfo, phaseDetails, phaseText, taskRows } from "../confirm/review";
+import { confirmInfo, phaseDetails, phaseText } from "../confirm/review";
+import { taskRows } from "../confirm/reviewstate";
 import { listen, type TableState } from "../table/tablestate";
 
 /** Most responses shown side by side. */

@@ -13,10 +13,9 @@ import { DetailPopover, copyText } from "../ui/detail";
 import { el } from "../core/dom";
 import { toText } from "../core/format";
 import { TableHeader } from "../grid/header";
-import { sendMessage } from "../core/channel";
 import { onTraitChange, type WidgetModel } from "../core/model";
 import { makeOrder, type Order } from "../grid/selection";
-import { computeOrder, emptySpec, isIdentitySpec, type ViewSpec } from "../columns/sortfilter";
+import { columnsUsed, computeOrder, emptySpec, isIdentitySpec, type ViewSpec } from "../columns/sortfilter";
 import { ResultDetail } from "../results/resultdetail";
 import { ColumnMenu } from "../columns/colmenu";
 import { Grid } from "../grid/grid";
@@ -26,17 +25,17 @@ import { IdleDemand } from "../results/idledemand";
 import { FRESH_MS, RowStore, type RowsChange } from "../store/rowstore";
 import { injectStyles } from "./styles";
 import {
+  announcePainted,
   cloneSpec,
   createTableState,
   listen,
+  onResize,
   readExplorer,
   readReadOnly,
   updateReviewPos,
 } from "./tablestate";
 import { Toolbar } from "./toolbar";
 import { ViewSync } from "./viewsync";
-
-export { positionsView } from "./viewsync";
 
 export interface TableOptions {
   /** Viewport height used when the scroll container reports no layout (clientHeight 0). */
@@ -110,20 +109,10 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
       if (!painted) afterFirstPaint();
     },
   });
-  // The kernel's background work for the table (the confirmed rows' history) waits for this.
   let painted = false;
   function afterFirstPaint(): void {
     painted = true;
-    const win = doc.defaultView;
-    const send = (): void => {
-      try {
-        sendMessage(model, { type: "painted" });
-      } catch {
-        // the comm is gone: nothing to start
-      }
-    };
-    if (win) win.requestAnimationFrame(() => win.setTimeout(send, 0));
-    else send();
+    announcePainted(model, doc);
   }
   const review = new ConfirmFlow(state, body);
   const detail = new DetailPopover(state);
@@ -203,17 +192,7 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
     () => ({ all: isIdentitySpec(state.spec, state.columns), order: state.order }),
     options.debounceMs ?? 150,
   );
-  root.append(
-    banners.el,
-    toolbar.el,
-    body.scroll,
-    body.empty,
-    detail.el,
-    resultDetail.el,
-    compare.el,
-    colMenu.el,
-    help.el,
-  );
+  root.append(banners.el, toolbar.el, body.scroll, body.empty, detail.el, resultDetail.el, compare.el, colMenu.el, help.el);
   host.append(root);
 
   function buildHeader(): void {
@@ -248,16 +227,10 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
   }
 
   // ---- DOM events ---------------------------------------------------------------------------
-  const RO = (state.win as Window & { ResizeObserver?: typeof ResizeObserver }).ResizeObserver;
-  if (typeof RO === "function") {
-    const ro = new RO(() => {
-      body.headDirty = true;
-      body.schedule();
-    });
-    ro.observe(body.scroll);
-    ro.observe(header.el);
-    cleanups.push(() => ro.disconnect());
-  }
+  onResize(state, [body.scroll, header.el], () => {
+    body.headDirty = true;
+    body.schedule();
+  });
 
   listen(state, body.el, "click", (e) => {
     const t = e.target as Element | null;
@@ -338,14 +311,8 @@ export function createTable(model: AnyModel<WidgetModel>, host: HTMLElement, opt
         return;
       }
       for (const b of change.rows) body.markDirty(b);
-      const { spec, columns } = state;
-      const used = new Set<string>();
-      const source = (name: string): string => columns.find((c) => c.name === name)?.source ?? name;
-      for (const [name, f] of Object.entries(spec.filters)) if (f) used.add(source(name));
-      for (const s of spec.sort) used.add(source(s.column));
-      if (spec.search.trim() !== "") for (const c of columns) if (c.searchable) used.add(c.source);
-      let affects = false;
-      for (const c of change.columns) if (used.has(c)) affects = true;
+      const used = columnsUsed(state.spec, state.columns);
+      const affects = Array.from(change.columns).some((c) => used.has(c));
       const cats = new Set<string>();
       for (const c of change.columns) if (header.hasCategoryFilter(c)) cats.add(c);
       if (cats.size > 0) header.refreshCategoryOptions(cats);

@@ -4,11 +4,12 @@
  * the open review, and the cleanups run on destroy. Plain data; each part keeps its own DOM.
  */
 import type { AnyModel } from "@anywidget/types";
+import { sendMessage } from "../core/channel";
 import type { ColumnDef } from "../columns/columns";
 import { explorerBase, isTruthy } from "../core/format";
 import { parseLayout, type ColumnLayout } from "../columns/layout";
 import type { WidgetModel } from "../core/model";
-import type { ReviewState } from "../confirm/review";
+import type { ReviewState } from "../confirm/reviewstate";
 import { SelectionController, makeOrder, type Order } from "../grid/selection";
 import { emptySpec, type ViewSpec } from "../columns/sortfilter";
 import type { RowStore } from "../store/rowstore";
@@ -100,4 +101,30 @@ export function listen(
 ): void {
   target.addEventListener(type, fn, opts);
   state.cleanups.push(() => target.removeEventListener(type, fn, opts));
+}
+
+/**
+ * Tell the kernel the view's first rows are on screen (the next animation frame after the first
+ * one): its background work for the table (the confirmed rows' history) waits for this.
+ */
+export function announcePainted(model: AnyModel<WidgetModel>, doc: Document): void {
+  const win = doc.defaultView;
+  const send = (): void => {
+    try {
+      sendMessage(model, { type: "painted" });
+    } catch {
+      // the comm is gone: nothing to start
+    }
+  };
+  if (win) win.requestAnimationFrame(() => win.setTimeout(send, 0));
+  else send();
+}
+
+/** Call `cb` whenever one of `elements` changes size (where the page has a ResizeObserver). */
+export function onResize(state: TableState, elements: readonly Element[], cb: () => void): void {
+  const RO = (state.win as Window & { ResizeObserver?: typeof ResizeObserver }).ResizeObserver;
+  if (typeof RO !== "function") return;
+  const ro = new RO(cb);
+  for (const e of elements) ro.observe(e);
+  state.cleanups.push(() => ro.disconnect());
 }
