@@ -206,22 +206,20 @@ function addressCell(doc: Document, col: ColumnDef): Cell {
       const shown = isAddress(s) ? shortHex(s) : s.length > 24 ? shortHex(s, 10, 6) : s;
       const href = s ? addressHref(ctx.explorer, s) : null;
       setTitle(root, s);
-      if (href !== null) {
-        setHref(link, href);
-        setText(link, shown);
-        setAttr(link, "aria-label", `${col.label} ${s} on explorer`);
-        show(link, true);
-        show(span, false);
-      } else {
-        setHref(link, null);
-        show(link, false);
-        setText(span, shown);
-        show(span, true);
-      }
+      linkOrText(link, span, href, shown);
+      if (href !== null) setAttr(link, "aria-label", `${col.label} ${s} on explorer`);
       show(copy, s !== "");
       setAttr(copy, "aria-label", `Copy ${col.label.toLowerCase()} ${s}`);
     },
   };
+}
+
+/** Show `text` in `link` (to `href`) when there is a link, else in `span`. */
+function linkOrText(link: HTMLAnchorElement, span: HTMLElement, href: string | null, text: string): void {
+  setHref(link, href);
+  setText(href !== null ? link : span, text);
+  show(link, href !== null);
+  show(span, href === null);
 }
 
 function textCell(doc: Document, col: ColumnDef): Cell {
@@ -243,17 +241,7 @@ function textCell(doc: Document, col: ColumnDef): Cell {
       const inline = s.length > MAX_INLINE ? `${s.slice(0, MAX_INLINE)}…` : s;
       const href = safeDataHref(v);
       setTitle(root, inline);
-      if (href !== null) {
-        setHref(link, href);
-        setText(link, inline);
-        show(link, true);
-        show(span, false);
-      } else {
-        setHref(link, null);
-        show(link, false);
-        setText(span, inline);
-        show(span, true);
-      }
+      linkOrText(link, span, href, inline);
       show(expand, s !== "");
     },
   };

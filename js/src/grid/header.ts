@@ -43,6 +43,14 @@ export function pinBox(doc: Document): HTMLElement {
   return pin;
 }
 
+/** A header row (`aria-rowindex` 1: titles, 2: filters) and the box of its pinned cells. */
+function headerRow(doc: Document, cls: string, index: number): [HTMLElement, HTMLElement] {
+  const row = el(doc, "div", cls);
+  row.setAttribute("role", "row");
+  row.setAttribute("aria-rowindex", String(index));
+  return [row, pinBox(doc)];
+}
+
 export class TableHeader {
   readonly el: HTMLElement;
   private checkAll: HTMLInputElement;
@@ -75,10 +83,7 @@ export class TableHeader {
     this.categorySelects.clear();
     this.applyTemplate(columns);
 
-    const hrow = el(doc, "div", "ogpu-rt-hrow");
-    hrow.setAttribute("role", "row");
-    hrow.setAttribute("aria-rowindex", "1");
-    const hpin = pinBox(doc);
+    const [hrow, hpin] = headerRow(doc, "ogpu-rt-hrow", 1);
     const checkTh = el(doc, "div", "ogpu-rt-th ogpu-rt-checkcell");
     checkTh.setAttribute("role", "columnheader");
     checkTh.setAttribute("aria-label", "Select");
@@ -91,10 +96,7 @@ export class TableHeader {
     hpin.append(checkTh);
     hrow.append(hpin);
 
-    const frow = el(doc, "div", "ogpu-rt-frow");
-    frow.setAttribute("role", "row");
-    frow.setAttribute("aria-rowindex", "2");
-    const fpin = pinBox(doc);
+    const [frow, fpin] = headerRow(doc, "ogpu-rt-frow", 2);
     const fcell0 = el(doc, "div", "ogpu-rt-fcell");
     fcell0.setAttribute("role", "gridcell");
     fpin.append(fcell0);
