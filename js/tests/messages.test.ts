@@ -108,6 +108,29 @@ describe("review panel messages", () => {
     expect(panel(t).style.display === "none" || t.store.confirms.requests.size === 0).toBe(true);
   });
 
+  it("shows the exact fee and a predicted refusal whoever signs (a browser-wallet table too)", async () => {
+    const r = rows();
+    const t = m(r, { account: "browser" });
+    const est = openReview(t, r[0]!.address);
+    const p = panel(t);
+    await t.model.pyMsg({ type: "estimate", id: est.id, fee_ogpu: 0.000021, fee_wei: "21000000000000", error: "", refusal: null });
+    const fee = p.querySelector<HTMLElement>(".ogpu-rt-review-fee")!;
+    expect(fee.textContent).toBe("≈ 0.000021 OGPU (21000000000000 wei)");
+    expect(fee.title).toBe("21000000000000 wei");
+    expect(t.button("Confirm payment", p).disabled).toBe(false);
+    click(t.button("Cancel", p));
+    const again = openReview(t, r[1]!.address);
+    await t.model.pyMsg({
+      type: "estimate",
+      id: again.id,
+      fee_ogpu: null,
+      error: LONG_REFUSAL,
+      refusal: { label: "task finalized", kind: "TaskFinalizedError", summary: "Refused: the task is already finalized — nothing to pay" },
+    });
+    expect(t.button("Confirm payment", panel(t)).disabled).toBe(true);
+    expect(panel(t).querySelector(".ogpu-rt-review-refusal .ogpu-rt-msg-line")?.textContent).toMatch(/already finalized/);
+  });
+
   it("an estimate that fails without predicting a refusal keeps Confirm payment enabled", async () => {
     const r = rows();
     const t = m(r);
