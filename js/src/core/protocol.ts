@@ -97,6 +97,38 @@ export function readLiveStatus(v: unknown): LiveStatusValue | null {
   };
 }
 
+/** A `_patch` value as the store applies it: `append` null unless its `start` is a row index. */
+export interface Patch {
+  seq: number;
+  rows: Record<string, Record<string, unknown>>;
+  /** `rows` is still undecoded (the store decodes it: its Arrow bytes are checked there). */
+  append: { start: number; rows: unknown; new: boolean } | null;
+}
+
+/** The `_patch` trait, checked (null when it is not a patch); rows that are not records are left out. */
+export function readPatch(v: unknown): Patch | null {
+  if (!isRecord(v) || typeof v["seq"] !== "number") return null;
+  const rows: Record<string, Record<string, unknown>> = {};
+  const raw = isRecord(v["rows"]) ? v["rows"] : {};
+  for (const addr of Object.keys(raw)) {
+    const changes = raw[addr];
+    if (isRecord(changes)) rows[addr] = changes;
+  }
+  const a = v["append"];
+  const start = isRecord(a) ? a["start"] : undefined;
+  const append =
+    isRecord(a) && typeof start === "number" && Number.isInteger(start) && start >= 0
+      ? { start, rows: a["rows"], new: a["new"] === true }
+      : null;
+  return { seq: v["seq"], rows, append };
+}
+
+/** The `banner` trait, checked (null before Python set one). */
+export function readBanner(v: unknown): BannerValue | null {
+  if (!isRecord(v)) return null;
+  return { level: v["level"] === "error" ? "error" : "info", message: str(v["message"]), seq: num(v["seq"]) ?? 0 };
+}
+
 /** The `_reply` trait when it reports a rejected request: its id and error; else null. */
 export function readRejection(v: unknown): { id: string; error: string } | null {
   if (!isRecord(v) || v["ok"] !== false) return null;

@@ -2,7 +2,7 @@
  * The keyboard grid over the table (WAI-ARIA grid pattern): one roving tab stop (the active
  * cell: tabindex 0, every other cell and control -1), arrow keys, Home/End, PageUp/PageDown and
  * Ctrl+Home/End between cells, Enter/Space to activate a cell's control, Escape to close the
- * top panel, and the row shortcuts (keys.ts). The active row is kept by response address,
+ * top panel, and the row shortcuts (keyboard.ts). The active row is kept by response address,
  * never by screen position: it survives sorting, live appends, patches and re-renders, its row
  * element is never recycled while it holds the focus, and the focus is put back on it when the
  * element that held the focus disappears (a confirmation that completes, a panel that closes).

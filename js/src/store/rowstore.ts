@@ -8,7 +8,8 @@
 import type { AnyModel } from "@anywidget/types";
 import { sendMessage } from "../core/channel";
 import { onTraitChange, type WidgetModel } from "../core/model";
-import { KEY_COLUMN, isRecord, type Scalar } from "../core/types";
+import { readPatch, type Patch } from "../core/protocol";
+import { KEY_COLUMN, type Scalar } from "../core/types";
 import { appendRows, decodeSnapshot } from "../data/arrow";
 import { keyIndexOf } from "../data/keyindex";
 import { PackedAddressColumn } from "../data/packedaddress";
@@ -83,16 +84,16 @@ export class RowStore {
     });
     if (this.shared) registerStore(model, this);
     this.rebuildIfNeeded(true);
-    const p: unknown = model.get("_patch");
-    if (isRecord(p)) this.applyPatch(p, false);
+    const p = readPatch(model.get("_patch"));
+    if (p !== null) this.applyPatch(p, false);
 
     this.unlisten.push(
       onTraitChange(model, "_rows", () => this.rebuildIfNeeded(false)),
       onTraitChange(model, "_rows_version", () => this.rebuildIfNeeded(false)),
       onTraitChange(model, "_patch", () => {
         this.rebuildIfNeeded(false);
-        const v: unknown = model.get("_patch");
-        if (isRecord(v)) this.applyPatch(v, true);
+        const v = readPatch(model.get("_patch"));
+        if (v !== null) this.applyPatch(v, true);
       }),
       this.selected.listen(),
       this.confirms.listen(),
@@ -171,18 +172,16 @@ export class RowStore {
   }
 
   /** Apply a `_patch` value (ignored unless its seq is newer than the last applied one). */
-  applyPatch(p: Record<string, unknown>, emit: boolean): void {
-    const seq = p["seq"];
-    if (typeof seq !== "number" || !(seq > this.lastSeq)) return;
+  applyPatch(p: Patch, emit: boolean): void {
+    const { seq, rows } = p;
+    if (!(seq > this.lastSeq)) return;
     this.lastSeq = seq;
-    const added = isRecord(p["append"]) ? this.applyAppend(p["append"], seq) : null;
-    const rows = isRecord(p["rows"]) ? p["rows"] : {};
+    const added = p.append !== null ? this.applyAppend(p.append, seq) : null;
     const touchedRows = new Set<number>();
     const touchedCols = new Set<string>();
     let unknown = 0;
     for (const addr of Object.keys(rows)) {
-      const changes = rows[addr];
-      if (!isRecord(changes)) continue;
+      const changes = rows[addr] ?? {};
       const idx = this.indexOf(addr);
       if (idx < 0) {
         unknown++;
@@ -218,9 +217,8 @@ export class RowStore {
    * that the store does not hold yet. A gap (rows missed, e.g. a view created late) asks
    * Python for everything since the snapshot instead. Returns the rows added, or null.
    */
-  private applyAppend(a: Record<string, unknown>, seq: number): { from: number; to: number; fresh: boolean } | null {
-    const start = a["start"];
-    if (typeof start !== "number" || !Number.isInteger(start) || start < 0) return null;
+  private applyAppend(a: NonNullable<Patch["append"]>, seq: number): { from: number; to: number; fresh: boolean } | null {
+    const { start } = a;
     const have = this.snapshot.length;
     if (start > have) {
       if (this.gapSeq !== seq) {
@@ -231,7 +229,7 @@ export class RowStore {
     }
     let added: Snapshot;
     try {
-      added = decodeSnapshot(a["rows"]);
+      added = decodeSnapshot(a.rows);
     } catch (e) {
       this.notify("error", `Could not decode new rows: ${e instanceof Error ? e.message : String(e)}`);
       return null;
@@ -245,7 +243,7 @@ export class RowStore {
       return null;
     }
     const to = this.snapshot.length;
-    const fresh = a["new"] === true;
+    const fresh = a.new;
     if (fresh) {
       const now = Date.now();
       for (let i = have; i < to; i++) this.freshAt.set(i, now);

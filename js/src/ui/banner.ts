@@ -5,8 +5,7 @@
 import { button, el } from "../core/dom";
 import { MessageBlock, compactText } from "./messages";
 import type { TableState } from "../table/tablestate";
-import type { BannerValue } from "../core/protocol";
-import { isRecord } from "../core/types";
+import { readBanner } from "../core/protocol";
 
 export class Banners {
   readonly el: HTMLElement;
@@ -20,12 +19,10 @@ export class Banners {
   render(): void {
     const { model, store } = this.state;
     const items: HTMLElement[] = [];
-    const b: unknown = model.get("banner");
-    if (isRecord(b)) {
-      const bv = b as Partial<BannerValue>;
-      const message = typeof bv.message === "string" ? bv.message : "";
-      const level = bv.level === "error" ? "error" : "info";
-      const sig = `${String(bv.seq)}|${message}`;
+    const b = readBanner(model.get("banner"));
+    if (b !== null) {
+      const { message, level } = b;
+      const sig = `${String(b.seq)}|${message}`;
       if (message !== "" && sig !== this.dismissed) {
         items.push(
           this.banner(level, message, () => {
