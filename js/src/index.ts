@@ -4,13 +4,13 @@
  * initialize: one RowStore per model (shared by every view), asks Python to resync once.
  * render: a virtualized table bound to that store; returns a cleanup function.
  */
-import { RowStore, findStore, unregisterStore } from "./store";
+import { RowStore, findStore, unregisterStore } from "./store/rowstore";
 import type { AnyModel } from "@anywidget/types";
-import type { WidgetModel } from "./model";
-import { createTable } from "./table";
+import type { WidgetModel } from "./core/model";
+import { createTable } from "./table/table";
 
-export { createTable } from "./table";
-export { RowStore } from "./store";
+export { createTable } from "./table/table";
+export { RowStore } from "./store/rowstore";
 
 /** The part of anywidget's InitializeProps we use. */
 interface InitializeProps {

@@ -7,7 +7,7 @@ import {
   quoteField,
   weiToOgpu,
   type ExportColumn,
-} from "../src/export";
+} from "../src/export/export";
 import { makeRows } from "./helpers";
 import { click, mountPerTest } from "./mount";
 
@@ -133,10 +133,10 @@ describe("export (pure)", () => {
 });
 
 describe("export (toolbar)", () => {
-  function answerWei(t: ReturnType<typeof m>, values: (string | null)[]): void {
+  async function answerWei(t: ReturnType<typeof m>, values: (string | null)[]): Promise<void> {
     const ask = t.model.sent.find((s) => (s as { type?: string }).type === "wei") as { id: string };
     expect(ask).toBeDefined();
-    t.model.pyMsg({ type: "wei", id: ask.id, version: 1, addresses: null, values, error: "" });
+    await t.model.pyMsg({ type: "wei", id: ask.id, version: 1, addresses: null, values, error: "" });
   }
 
   it("copies the view as TSV with exact wei from Python, in display order", async () => {
@@ -149,7 +149,7 @@ describe("export (toolbar)", () => {
     });
     click(t.button("Copy view (TSV)"));
     const wei = rows.map((_, i) => `${i + 1}000000000000000000000001`);
-    answerWei(t, wei);
+    await answerWei(t, wei);
     await settle();
     expect(writes).toHaveLength(1);
     const parsed = parse(writes[0]!, "\t");
@@ -177,7 +177,7 @@ describe("export (toolbar)", () => {
       value: { writeText: (s: string) => (writes.push(s), Promise.resolve()) },
     });
     click(sel);
-    answerWei(t, rows.map((r) => r.payment));
+    await answerWei(t, rows.map((r) => r.payment));
     await settle();
     const parsed = parse(writes[0]!, "\t");
     expect(parsed.slice(1).map((r) => r[0])).toEqual([rows[1]!.address, rows[3]!.address]);
@@ -192,7 +192,7 @@ describe("export (toolbar)", () => {
       value: { writeText: (s: string) => (writes.push(s), Promise.resolve()) },
     });
     click(t.button("Copy view (TSV)"));
-    answerWei(t, rows.map((r) => r.payment));
+    await answerWei(t, rows.map((r) => r.payment));
     await settle();
     const header = parse(writes[0]!, "\t")[0]!;
     expect(header.slice(0, 2)).toEqual(["Task", "Response"]);
@@ -204,8 +204,8 @@ describe("export (toolbar)", () => {
     const t = m(makeRows(2));
     click(t.button("Download CSV"));
     const ask = t.model.sent.find((s) => (s as { type?: string }).type === "wei") as { id: string };
-    t.model.pyMsg({ type: "wei", id: ask.id, values: ["1"], error: "" });
+    await t.model.pyMsg({ type: "wei", id: ask.id, values: ["1"], error: "" });
     await settle();
-    expect(t.store.notices.at(-1)?.message).toMatch(/Export failed/);
+    expect(t.store.notices.list.at(-1)?.message).toMatch(/Export failed/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { longestIncreasing, moveOutOfOrder } from "../src/body";
+import { longestIncreasing, moveOutOfOrder } from "../src/grid/domorder";
 import { COLUMNS, ipcDataView, makeRows } from "./helpers";
 import { click, mountPerTest, type Mounted } from "./mount";
 

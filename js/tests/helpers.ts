@@ -1,7 +1,7 @@
 import { Table, tableToIPC, vectorFromArray, makeData, makeVector, Dictionary, FixedSizeBinary, Utf8, Int32, Float64, Bool } from "apache-arrow";
 import type { AnyModel } from "@anywidget/types";
-import type { WidgetModel } from "../src/model";
-import type { ColumnSpec } from "../src/types";
+import type { WidgetModel } from "../src/core/model";
+import type { ColumnSpec } from "../src/core/types";
 
 type Cb = (...args: unknown[]) => void;
 
@@ -86,9 +86,10 @@ export class FakeModel implements AnyModel<WidgetModel> {
     for (const k of changed) this.trigger(`change:${k}`, this, values[k]);
   }
 
-  /** Python sends a custom message. */
-  pyMsg(content: unknown): void {
+  /** Python sends a custom message; resolves once the answers it settles have been handled. */
+  async pyMsg(content: unknown): Promise<void> {
     this.trigger("msg:custom", content, []);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
   }
 
   /** Values saved for `name`, in order. */

@@ -103,14 +103,14 @@ describe("history of confirmed rows", () => {
     expect(facts.querySelector(`a[href="https://ogpuscan.io/tx/${TX}"]`)).not.toBeNull();
   });
 
-  it("payment cells get the exact wei in their tooltip on hover", () => {
+  it("payment cells get the exact wei in their tooltip on hover", async () => {
     const r = makeRows(2, () => ({ payment: "", payment_ogpu: 1.5 }));
     const t = m(r);
     const cell = t.row(r[1]!.address).querySelector<HTMLElement>(".ogpu-rt-k-ogpu")!;
     cell.dispatchEvent(new MouseEvent("mouseover", { bubbles: true }));
     const ask = t.model.sent.find((x) => (x as { type?: string }).type === "wei") as { id: string; addresses: string[] };
     expect(ask.addresses).toEqual([r[1]!.address]);
-    t.model.pyMsg({ type: "wei", id: ask.id, addresses: ask.addresses, values: ["1500000000000000001"], error: "" });
+    await t.model.pyMsg({ type: "wei", id: ask.id, addresses: ask.addresses, values: ["1500000000000000001"], error: "" });
     expect(cell.title).toBe("1.500000000000000001 OGPU (1500000000000000001 wei)");
     expect(cell.textContent).toContain("1.5 OGPU");
   });

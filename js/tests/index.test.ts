@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import { makeModel, makeRows, type FakeModel } from "./helpers";
 import type { AnyModel } from "@anywidget/types";
-import type { WidgetModel } from "../src/model";
+import type { WidgetModel } from "../src/core/model";
 import { FAKE_TIMERS } from "./mount";
 
 /** Like anywidget: every hook gets a fresh proxy object over the same underlying model. */

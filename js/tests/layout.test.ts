@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeColumnDef } from "../src/columns";
+import { makeColumnDef } from "../src/columns/columns";
 import {
   CONFIRM_WIDTH,
   MAX_WIDTH,
@@ -11,7 +11,7 @@ import {
   parseLayout,
   setHidden,
   toTrait,
-} from "../src/layout";
+} from "../src/columns/layout";
 import { makeRows } from "./helpers";
 import { choose, click, mountPerTest, type Mounted } from "./mount";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { FRESH_MS, RowStore } from "../src/store";
-import { agoText, readLiveStatus } from "../src/live";
+import { FRESH_MS, RowStore } from "../src/store/rowstore";
+import { agoText } from "../src/live/live";
+import { readLiveStatus } from "../src/core/protocol";
 import { addr, ipcDataView, makeModel, makeRows, type RowInit } from "./helpers";
 import { click, mountPerTest, typeInto, type Mounted } from "./mount";
 

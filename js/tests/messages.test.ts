@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MessageBlock, classifyError, compactText, summarize } from "../src/messages";
+import { MessageBlock, classifyError, compactText, summarize } from "../src/ui/messages";
 import { makeRows } from "./helpers";
 import { click, mountPerTest, type Mounted } from "./mount";
 
@@ -76,14 +76,14 @@ describe("summaries", () => {
 });
 
 describe("review panel messages", () => {
-  it("disables Confirm payment with the reason when the estimate predicts a refusal", () => {
+  it("disables Confirm payment with the reason when the estimate predicts a refusal", async () => {
     const r = rows();
     const t = m(r);
     const est = openReview(t, r[1]!.address);
     const p = panel(t);
     const confirm = t.button("Confirm payment", p);
     expect(confirm.disabled).toBe(false);
-    t.model.pyMsg({
+    await t.model.pyMsg({
       type: "estimate",
       id: est.id,
       fee_ogpu: null,
@@ -105,15 +105,38 @@ describe("review panel messages", () => {
     // Close stays reachable: the header's × and Cancel
     expect(t.button("Close the review", p).disabled).toBe(false);
     click(t.button("Close the review", p));
-    expect(panel(t).style.display === "none" || t.store.requests.size === 0).toBe(true);
+    expect(panel(t).style.display === "none" || t.store.confirms.requests.size === 0).toBe(true);
   });
 
-  it("an estimate that fails without predicting a refusal keeps Confirm payment enabled", () => {
+  it("shows the exact fee and a predicted refusal whoever signs (a browser-wallet table too)", async () => {
+    const r = rows();
+    const t = m(r, { account: "browser" });
+    const est = openReview(t, r[0]!.address);
+    const p = panel(t);
+    await t.model.pyMsg({ type: "estimate", id: est.id, fee_ogpu: 0.000021, fee_wei: "21000000000000", error: "", refusal: null });
+    const fee = p.querySelector<HTMLElement>(".ogpu-rt-review-fee")!;
+    expect(fee.textContent).toBe("≈ 0.000021 OGPU (21000000000000 wei)");
+    expect(fee.title).toBe("21000000000000 wei");
+    expect(t.button("Confirm payment", p).disabled).toBe(false);
+    click(t.button("Cancel", p));
+    const again = openReview(t, r[1]!.address);
+    await t.model.pyMsg({
+      type: "estimate",
+      id: again.id,
+      fee_ogpu: null,
+      error: LONG_REFUSAL,
+      refusal: { label: "task finalized", kind: "TaskFinalizedError", summary: "Refused: the task is already finalized — nothing to pay" },
+    });
+    expect(t.button("Confirm payment", panel(t)).disabled).toBe(true);
+    expect(panel(t).querySelector(".ogpu-rt-review-refusal .ogpu-rt-msg-line")?.textContent).toMatch(/already finalized/);
+  });
+
+  it("an estimate that fails without predicting a refusal keeps Confirm payment enabled", async () => {
     const r = rows();
     const t = m(r);
     const est = openReview(t, r[0]!.address);
     const p = panel(t);
-    t.model.pyMsg({ type: "estimate", id: est.id, fee_ogpu: null, error: "the node gave no usable answer (HTTP 503)", refusal: null });
+    await t.model.pyMsg({ type: "estimate", id: est.id, fee_ogpu: null, error: "the node gave no usable answer (HTTP 503)", refusal: null });
     expect(t.button("Confirm payment", p).disabled).toBe(false);
     const fee = p.querySelector(".ogpu-rt-review-feemsg .ogpu-rt-msg-line")?.textContent;
     expect(fee).toBe("Error: the node did not answer — try again in a moment");
@@ -131,14 +154,14 @@ describe("review panel messages", () => {
     expect(p.querySelector(".ogpu-rt-review-actions")?.contains(t.button("Confirm payment", p))).toBe(true);
   });
 
-  it("asks Python for the wei when the row does not carry them", () => {
+  it("asks Python for the wei when the row does not carry them", async () => {
     const r = makeRows(2, () => ({ can_confirm: true, reason: "", status: "submitted", confirmed: false, payment: "", payment_ogpu: 2 }));
     const t = m(r);
     openReview(t, r[0]!.address);
     const ask = t.model.sent.find((x) => (x as { type?: string }).type === "wei") as { id: string; addresses: string[] };
     expect(ask.addresses).toEqual([r[0]!.address]);
     expect(panel(t).querySelector(".ogpu-rt-review-payment")?.textContent).toBe("2 OGPU");
-    t.model.pyMsg({ type: "wei", id: ask.id, addresses: [r[0]!.address], values: ["2000000000000000001"], error: "" });
+    await t.model.pyMsg({ type: "wei", id: ask.id, addresses: [r[0]!.address], values: ["2000000000000000001"], error: "" });
     expect(panel(t).querySelector(".ogpu-rt-review-payment")?.textContent).toBe("2.000000000000000001 OGPU (2000000000000000001 wei)");
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, vi } from "vitest";
-import { createTable, type TableHandle, type TableOptions } from "../src/table";
-import { RowStore } from "../src/store";
+import { createTable, type TableHandle, type TableOptions } from "../src/table/table";
+import { RowStore } from "../src/store/rowstore";
 import { makeModel, type FakeModel, type RowInit } from "./helpers";
 
 export interface Mounted {

@@ -5,10 +5,9 @@ import {
   flattenResult,
   inertLine,
   inertText,
-  parseResultAnswer,
   sniffImage,
-  type ResultAnswer,
-} from "../src/results";
+} from "../src/results/results";
+import { parseResultAnswer, type ResultAnswer } from "../src/core/protocol";
 import { COLUMNS, addr, makeRows, type FakeModel } from "./helpers";
 import { click, mountPerTest, type Mounted } from "./mount";
 
@@ -55,12 +54,12 @@ function sentOf(model: FakeModel, type: string): Record<string, unknown>[] {
 }
 
 /** Python answers the latest result request for `address`. */
-function answer(t: Mounted, address: string, fields: Partial<ResultAnswer> & Record<string, unknown>): void {
+async function answer(t: Mounted, address: string, fields: Partial<ResultAnswer> & Record<string, unknown>): Promise<void> {
   const req = sentOf(t.model, "result")
     .filter((s) => s["response"] === address)
     .pop();
   if (!req) throw new Error(`no result request for ${address}`);
-  t.model.pyMsg({
+  await t.model.pyMsg({
     type: "result",
     id: req["id"],
     kind: "json",
@@ -172,7 +171,7 @@ describe("Result cell", () => {
 });
 
 describe("detail view", () => {
-  it("asks Python for the whole result and draws escaped, collapsible JSON", () => {
+  it("asks Python for the whole result and draws escaped, collapsible JSON", async () => {
     const rows = rows3();
     const t = mountResults(rows);
     const a = rows[0]!.address;
@@ -184,7 +183,7 @@ describe("detail view", () => {
     const req = sentOf(t.model, "result").pop()!;
     expect(req).toMatchObject({ type: "result", response: a });
     expect(typeof req["id"]).toBe("string");
-    answer(t, a, {
+    await answer(t, a, {
       value: {
         result: "positive",
         confidence: 0.97,
@@ -231,13 +230,13 @@ describe("detail view", () => {
     expect(document.activeElement).toBe(confirm);
   });
 
-  it("keeps hostile text inert: controls and bidi visible, a huge line cut with a button", () => {
+  it("keeps hostile text inert: controls and bidi visible, a huge line cut with a button", async () => {
     const rows = rows3();
     const t = mountResults(rows);
     const a = rows[0]!.address;
     click(t.button(`Show the result of response ${a}`));
     const long = "A".repeat(300_000);
-    answer(t, a, {
+    await answer(t, a, {
       kind: "text",
       state: "unverified",
       verified: null,
@@ -256,40 +255,40 @@ describe("detail view", () => {
     assertInert(t.host);
   });
 
-  it("draws PNG bytes as an image and never SVG, whatever the MIME type says", () => {
+  it("draws PNG bytes as an image and never SVG, whatever the MIME type says", async () => {
     const rows = rows3();
     const t = mountResults(rows);
     const [a, b, c] = rows.map((r) => r.address);
     click(t.button(`Show the result of response ${a!}`));
-    answer(t, a!, { kind: "image", image: PNG_B64, mime: "image/png", width: 1, height: 1, size: 70 });
+    await answer(t, a!, { kind: "image", image: PNG_B64, mime: "image/png", width: 1, height: 1, size: 70 });
     const img = t.q<HTMLImageElement>(".ogpu-rt-result-detail img");
     expect(img.alt).toBe("Result image 1×1");
     expect(img.getAttribute("src")).toMatch(/^(blob:|data:image\/png;base64,)/);
     assertInert(t.host);
 
     click(t.button(`Show the result of response ${b!}`));
-    answer(t, b!, { kind: "image", image: SVG_B64, mime: "image/svg+xml", size: 90 });
+    await answer(t, b!, { kind: "image", image: SVG_B64, mime: "image/svg+xml", size: 90 });
     expect(t.host.querySelector(".ogpu-rt-result-detail img")).toBeNull();
     expect(t.q(".ogpu-rt-result-detail").textContent).toContain("only PNG, JPEG, GIF and WebP");
 
     click(t.button(`Show the result of response ${c!}`));
-    answer(t, c!, { kind: "image", image: SVG_B64, mime: "image/png", size: 90 }); // lying MIME
+    await answer(t, c!, { kind: "image", image: SVG_B64, mime: "image/png", size: 90 }); // lying MIME
     expect(t.host.querySelector(".ogpu-rt-result-detail img")).toBeNull();
     assertInert(t.host);
   });
 
-  it("shows the error of a failed result and a cut JSON as text", () => {
+  it("shows the error of a failed result and a cut JSON as text", async () => {
     const rows = rows3();
     const t = mountResults(rows);
     const [a, b] = rows.map((r) => r.address);
     click(t.button(`Show the result of response ${a!}`));
-    answer(t, a!, { kind: "error", state: "error", verified: false, error: "verification failed: block hash mismatch" });
+    await answer(t, a!, { kind: "error", state: "error", verified: false, error: "verification failed: block hash mismatch" });
     const dialog = t.q(".ogpu-rt-result-detail");
     expect(dialog.dataset["resultState"]).toBe("error");
     expect(dialog.textContent).toContain("verification failed: block hash mismatch");
     expect(dialog.textContent).toContain("✗");
     click(t.button(`Show the result of response ${b!}`));
-    answer(t, b!, { kind: "json", text: '{"big": [1, 2, 3', truncated: true });
+    await answer(t, b!, { kind: "json", text: '{"big": [1, 2, 3', truncated: true });
     expect(dialog.textContent).toContain('{"big": [1, 2, 3');
     expect(dialog.textContent).toContain("only the beginning");
   });
@@ -303,7 +302,7 @@ describe("compare view", () => {
     return view;
   }
 
-  it("aligns the task's responses by key and highlights what differs", () => {
+  it("aligns the task's responses by key and highlights what differs", async () => {
     const rows = rows3();
     const t = mountResults(rows);
     const [a, b, c] = rows.map((r) => r.address) as [string, string, string];
@@ -313,9 +312,9 @@ describe("compare view", () => {
     expect(heads.map((h) => h.dataset["compareResponse"])).toEqual([b, a, c]);
     expect(view.textContent).toContain("Compare the 3 responses of task");
     expect(view.textContent).toContain("(loading)");
-    answer(t, b, { value: { result: "positive", confidence: 0.97, meta: { model: "m1" } } });
-    answer(t, a, { value: { result: "positive", confidence: 0.91, meta: { model: "m1" } }, verified: null, state: "unverified" });
-    answer(t, c, { value: { result: "negative", confidence: 0.91, extra: true }, verified: null, state: "unverified" });
+    await answer(t, b, { value: { result: "positive", confidence: 0.97, meta: { model: "m1" } } });
+    await answer(t, a, { value: { result: "positive", confidence: 0.91, meta: { model: "m1" } }, verified: null, state: "unverified" });
+    await answer(t, c, { value: { result: "negative", confidence: 0.91, extra: true }, verified: null, state: "unverified" });
     expect(view.textContent).not.toContain("(loading)");
     const fieldRows = Array.from(view.querySelectorAll<HTMLTableRowElement>(".ogpu-rt-cmp-fields tr"));
     const byKey = new Map(fieldRows.map((r) => [r.querySelector("th")!.textContent, r]));

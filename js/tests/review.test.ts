@@ -78,7 +78,7 @@ describe("confirm column", () => {
 });
 
 describe("review state machine", () => {
-  it("Confirm → review panel → Cancel returns to idle without a request", () => {
+  it("Confirm → review panel → Cancel returns to idle without a request", async () => {
     const rows = rowsFixture();
     const t = m(rows);
     const addr = rows[2]!.address;
@@ -102,7 +102,7 @@ describe("review state machine", () => {
     expect(est.response).toBe(addr);
     expect(typeof est.id).toBe("string");
     // reply with the fee
-    t.model.pyMsg({ type: "estimate", id: est.id, fee_ogpu: 0.000123, error: "" });
+    await t.model.pyMsg({ type: "estimate", id: est.id, fee_ogpu: 0.000123, error: "" });
     expect(p.textContent).toContain("≈ 0.000123 OGPU");
     expect(t.button("Confirm payment", p).disabled).toBe(false);
     click(t.button("Cancel", p));
@@ -111,14 +111,14 @@ describe("review state machine", () => {
     expect(confirmButton(t, addr).disabled).toBe(false);
   });
 
-  it("shows an estimate error", () => {
+  it("shows an estimate error", async () => {
     const rows = rowsFixture();
     const t = m(rows);
     click(confirmButton(t, rows[0]!.address));
     const est = t.model.sent.at(-1) as { id: string };
-    t.model.pyMsg({ type: "estimate", id: "other", fee_ogpu: 1, error: "" });
+    await t.model.pyMsg({ type: "estimate", id: "other", fee_ogpu: 1, error: "" });
     expect(panel(t).textContent).toContain("estimating…");
-    t.model.pyMsg({ type: "estimate", id: est.id, fee_ogpu: null, error: "execution reverted" });
+    await t.model.pyMsg({ type: "estimate", id: est.id, fee_ogpu: null, error: "execution reverted" });
     expect(panel(t).textContent).toContain("execution reverted");
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { safeDataHref } from "../src/format";
+import { safeDataHref } from "../src/core/format";
 import { makeRows } from "./helpers";
 import { click, mountPerTest } from "./mount";
 

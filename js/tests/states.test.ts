@@ -2,16 +2,25 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ACTION_STATES, isInProgress, isTerminal, toActionState } from "../src/states";
+import { ACTION_STATES, LIVE_STATES, RESULT_STATES, isInProgress, isTerminal, toActionState } from "../src/core/states";
 
-describe("action states", () => {
-  it("keeps the one-line form the Python test parses", () => {
-    // (a path: under jsdom the global URL is not node's)
-    const src = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), "../src/states.ts"), "utf8");
-    const m = /^export const ACTION_STATES = \[(.*)\] as const;$/m.exec(src);
-    expect(m).not.toBeNull();
-    const parsed = Array.from(m![1]!.matchAll(/"([^"]*)"/g), (x) => x[1]);
-    expect(parsed).toEqual([...ACTION_STATES]);
+// (a path: under jsdom the global URL is not node's)
+const SOURCE = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), "../src/core/states.ts"), "utf8");
+
+/** The names of `export const <name> = [...] as const;` as Python's tests parse them. */
+function parsedList(name: string): (string | undefined)[] {
+  const m = new RegExp(`^export const ${name} = \\[(.*)\\] as const;$`, "m").exec(SOURCE);
+  expect(m).not.toBeNull();
+  return Array.from(m![1]!.matchAll(/"([^"]*)"/g), (x) => x[1]);
+}
+
+describe("shared state names", () => {
+  it("keeps the one-line form the Python tests parse", () => {
+    expect(parsedList("ACTION_STATES")).toEqual([...ACTION_STATES]);
+    expect(parsedList("RESULT_STATES")).toEqual([...RESULT_STATES]);
+    expect(parsedList("LIVE_STATES")).toEqual([...LIVE_STATES]);
+    expect(RESULT_STATES).toEqual(["loading", "ok", "unverified", "error", "none"]);
+    expect(LIVE_STATES).toEqual(["live", "connecting", "reconnecting", "paused", "off"]);
   });
 
   it("classifies states and ignores unknown values", () => {

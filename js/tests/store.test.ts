@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RowStore, findStore } from "../src/store";
-import { decodeSnapshot, toBytes } from "../src/arrow";
+import { RowStore, findStore } from "../src/store/rowstore";
+import { decodeSnapshot, toBytes } from "../src/data/arrow";
 import { FakeModel, addr, ipcBytes, ipcDataView, makeModel, makeRows } from "./helpers";
 import { Dictionary, Float64, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 

@@ -10,15 +10,16 @@ import {
   shortHex,
   txHref,
   addressHref,
-} from "../src/format";
-import { posAt, totalHeight, visibleRange, yOf, type Layout } from "../src/scroller";
-import { isIdentitySpec, nextSort, sortIndices, emptySpec } from "../src/sortfilter";
-import { resolveColumns } from "../src/columns";
-import { positionsView } from "../src/table";
-import { confirmInfo } from "../src/review";
-import { RowStore } from "../src/store";
+} from "../src/core/format";
+import { posAt, totalHeight, visibleRange, yOf, type Layout } from "../src/grid/scroller";
+import { isIdentitySpec, nextSort, emptySpec } from "../src/columns/sortfilter";
+import { sortIndices } from "../src/columns/sortkeys";
+import { resolveColumns } from "../src/columns/columns";
+import { positionsView } from "../src/table/viewsync";
+import { confirmInfo } from "../src/confirm/review";
+import { RowStore } from "../src/store/rowstore";
 import { makeModel, makeRows, ipcDataView } from "./helpers";
-import { computeOrder } from "../src/sortfilter";
+import { computeOrder } from "../src/columns/sortfilter";
 
 describe("format", () => {
   it("formats OGPU with up to 6 decimals", () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RowStore } from "../src/store";
-import { ViewSync, incomingSelection, sameKeys, type CurrentView } from "../src/viewsync";
+import { RowStore } from "../src/store/rowstore";
+import { incomingSelection, sameKeys } from "../src/store/selectedkeys";
+import { ViewSync, type CurrentView } from "../src/table/viewsync";
 import { decodePositions, makeModel, makeRows } from "./helpers";
 
 describe("selected_keys sync", () => {

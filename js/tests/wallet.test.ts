@@ -5,15 +5,17 @@ import {
   attachWallet,
   ensureChain,
   findProvider,
-  parseWalletRequest,
-  type AddChainParameters,
   type Eip1193Provider,
   type RequestArguments,
   type WalletListener,
+} from "../src/wallet/wallet";
+import {
+  parseWalletRequest,
+  type AddChainParameters,
   type WalletReply,
   type WalletRequest,
   type WalletTx,
-} from "../src/wallet";
+} from "../src/core/protocol";
 import { FakeModel } from "./helpers";
 
 const ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";

@@ -49,9 +49,9 @@ def test_errors_carry_declared_data():
 
 
 def test_confirmation_states_are_shared_by_name_with_the_front_end():
-    text = (ROOT / "js" / "src" / "states.ts").read_text()
+    text = (ROOT / "js" / "src" / "core" / "states.ts").read_text()
     m = re.search(r"export const ACTION_STATES = \[([^\]]*)\] as const;", text)
-    assert m, "js/src/states.ts must export ACTION_STATES"
+    assert m, "js/src/core/states.ts must export ACTION_STATES"
     names = re.findall(r'"([^"]*)"', m.group(1))
     assert names == [s.value for s in ow.ConfirmationState]
 
