@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..chain.codec import calldata, to_address
 from ..chain.network import Network
-from ..chain.revert import revert_reason
 from ..chain.rpc import RetryPolicy, RpcClient, RpcError, Unreachable
 from .accounts import DEV_KEYS_NOTICE, DevAccount, derive_accounts
 from .contracts import decode_logs, decode_result, event_topic
 from .deploy import deploy_protocol
-from .errors import DevnetError
+from .errors import DevnetError, failure, raise_if_answered
 from .ipfs import Gateway, IpfsStore
 from .process import AnvilProcess, find_anvil, track, untrack
 from .seeding import Seeding, to_ogpu_wei
@@ -241,10 +240,10 @@ class Devnet(Seeding):
         try:
             result = self.rpc_client.single(method, params)
         except Unreachable as exc:
-            _raise_if_answered(exc, method)
+            raise_if_answered(exc, method)
             raise
         if isinstance(result, RpcError):
-            raise _failure(method, result) from result
+            raise failure(method, result) from result
         return result
 
     def rpc_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
@@ -255,11 +254,11 @@ class Devnet(Seeding):
         try:
             results = self.rpc_client.batch(calls)
         except Unreachable as exc:
-            _raise_if_answered(exc, "a batch request")
+            raise_if_answered(exc, "a batch request")
             raise
         for (method, _), result in zip(calls, results, strict=True):
             if isinstance(result, RpcError):
-                raise _failure(method, result) from result
+                raise failure(method, result) from result
         return results
 
     # ---- chain control -----------------------------------------------------------------------
@@ -387,20 +386,3 @@ class Devnet(Seeding):
         self._simulators.append(sim)
         sim.start()
         return sim
-
-
-def _failure(method: str, err: RpcError) -> DevnetError:
-    text = err.message
-    if isinstance(err.data, str) and err.data:
-        text = f"{text} {err.data}"
-    return DevnetError(f"{method} failed: {text}", method=method, reason=revert_reason(err))
-
-
-def _raise_if_answered(exc: Unreachable, method: str) -> None:
-    """An error reply that the retry policy took for "try again later" until it ran out is
-    still the node's answer: say so, not "unreachable"."""
-    detail = exc.detail or ""
-    if detail.startswith("error reply: "):
-        raise DevnetError(
-            f"{method} failed: {detail.removeprefix('error reply: ')}", method=method
-        ) from exc
