@@ -65,7 +65,14 @@ class Pollers:
         poll_interval: float = POLL_INTERVAL,
         on_health: HealthCallback | None = None,
     ) -> Subscription:
-        """See :func:`subscribe`."""
+        """Call ``callback(events)`` with the new Nexus events of ``network`` (see
+        :mod:`.poller`), on the network's one poller thread, in chain order, each event once per
+        subscriber. ``since_block``: deliver the events of that block and later ones (default: of
+        blocks after the current head, i.e. only new ones). ``poll_interval``: seconds between
+        polls (the poller polls at its subscribers' shortest). Exceptions raised by ``callback``
+        are logged and do not stop the poller. ``on_health(health)``, when given, is called on the
+        same thread after every poll of this subscriber's poller, good or failed, with its
+        :class:`Health` (keep it cheap). ``close()`` the returned :class:`Subscription`."""
         if not callable(callback):
             raise InvalidArgumentError(
                 f"callback={callback!r} is not callable", argument="callback"
@@ -122,23 +129,6 @@ class Pollers:
 POLLERS = Pollers()
 
 
-def subscribe(
-    network: NetworkLike,
-    callback: Callback,
-    *,
-    since_block: int | None = None,
-    poll_interval: float = POLL_INTERVAL,
-    on_health: HealthCallback | None = None,
-) -> Subscription:
-    """Call ``callback(events)`` with the new Nexus events of ``network`` (see the module's
-    docstring), on the network's one poller thread, in chain order, each event once per
-    subscriber. ``since_block``: deliver the events of that block and later ones (default: of
-    blocks after the current head, i.e. only new ones). ``poll_interval``: seconds between
-    polls (the poller polls at its subscribers' shortest). Exceptions raised by ``callback``
-    are logged and do not stop the poller. ``on_health(health)``, when given, is called on the
-    same thread after every poll of this subscriber's poller, good or failed, with its
-    :class:`Health` (keep it cheap). ``close()`` the returned :class:`Subscription`."""
-    return POLLERS.subscribe(
-        network, callback, since_block=since_block, poll_interval=poll_interval,
-        on_health=on_health,
-    )  # fmt: skip
+#: Call ``callback(events)`` with the new Nexus events of a network: :meth:`Pollers.subscribe`
+#: of :data:`POLLERS`.
+subscribe = POLLERS.subscribe

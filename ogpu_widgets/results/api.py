@@ -182,23 +182,24 @@ def fetch_results(
     return frame(addresses, rows)
 
 
-def fetch_outcomes(
-    responses: Any,
-    *,
-    network: Any = None,
-    gateway: str | None = None,
-    timeout: Any = 10.0,
-    max_bytes: Any = 10_000_000,
-    budget: Any = None,
-    progress: bool = False,
-    workers: Any = 16,
-    cache: Any = True,
-    allow_urls: bool = False,
-    allow_private: bool = False,
-) -> tuple[list[str], list[Outcome]]:
+#: The options of :func:`fetch_outcomes` and their defaults (those of :func:`fetch_results`,
+#: but no progress bar).
+_DEFAULTS: dict[str, Any] = {
+    "network": None, "gateway": None, "timeout": 10.0, "max_bytes": 10_000_000, "budget": None,
+    "progress": False, "workers": 16, "cache": True, "allow_urls": False, "allow_private": False,
+}  # fmt: skip
+
+
+def fetch_outcomes(responses: Any, **options: Any) -> tuple[list[str], list[Outcome]]:
     """(response addresses, their :class:`~ogpu_widgets.results.outcome.Outcome`) in order:
-    what :func:`fetch_results` makes its DataFrame of (same arguments; no warning issued)."""
-    timeout, max_bytes, budget, workers = _options(timeout, max_bytes, budget, workers)
+    what :func:`fetch_results` makes its DataFrame of (the same options; no warning issued)."""
+    reject_unknown("fetch_outcomes()", options, _DEFAULTS)
+    o = {**_DEFAULTS, **options}
+    network, gateway, progress = o["network"], o["gateway"], o["progress"]
+    allow_urls, allow_private, cache = o["allow_urls"], o["allow_private"], o["cache"]
+    timeout, max_bytes, budget, workers = _options(
+        o["timeout"], o["max_bytes"], o["budget"], o["workers"]
+    )
     budget_end = time.monotonic() + budget if budget is not None else None
     pairs = _pairs(responses, network)
     gw = resolve_gateway(gateway, network) if pairs else ""

@@ -129,38 +129,27 @@ class TableCore:
 
     def recompute_task(self, task: str, extra: dict[str, dict[str, Any]] | None = None) -> None:
         """Re-send the control columns of every row of ``task`` (plus ``extra`` fields)."""
-        with self.lock:
-            addresses = list(self.df.index[self.df["task"] == task])
-            if not addresses:
-                return
-            extra = extra or {}
-            merged = self.df.loc[addresses].copy()
-            for addr, fields in extra.items():
-                for k, v in fields.items():
-                    if k in merged.columns and addr in merged.index:
-                        merged.loc[addr, k] = v
-            can_confirm, reasons = self.controls(merged)
-            rows = {
-                addr: {**extra.get(addr, {}), "can_confirm": bool(ok), "reason": why}
-                for addr, ok, why in zip(addresses, can_confirm, reasons, strict=True)
-            }
-            self.patch_rows(rows)
+        self.patch_changes(extra or {}, tasks=[task])
 
-    def patch_changes(self, changes: dict[str, dict[str, Any]]) -> None:
-        """Patch ``changes`` and the verdicts of every row of the tasks they touch, as one
-        patch (under the lock)."""
-        tasks = {self.df.at[a, "task"] for a in changes if a in self.df.index}
-        rows = self.df[self.df["task"].isin(list(tasks))].copy()
-        for a, fields in changes.items():
-            for k, v in fields.items():
-                if a in rows.index and k in rows.columns:
-                    rows.loc[a, k] = v
-        can_confirm, reasons = self.controls(rows)
-        patch = {
-            a: {**changes.get(a, {}), "can_confirm": bool(ok), "reason": str(why)}
-            for a, ok, why in zip(rows.index, can_confirm, reasons, strict=True)
-        }
-        self.patch_rows(patch)
+    def patch_changes(self, changes: dict[str, dict[str, Any]], tasks: Any = ()) -> None:
+        """Patch ``changes`` and the verdicts of every row of ``tasks`` and of the tasks the
+        changes touch, as one patch."""
+        with self.lock:
+            df = self.df
+            wanted = set(tasks) | {df.at[a, "task"] for a in changes if a in df.index}
+            rows = df[df["task"].isin(list(wanted))].copy()
+            if not len(rows):
+                return
+            for a, fields in changes.items():
+                for k, v in fields.items():
+                    if a in rows.index and k in rows.columns:
+                        rows.loc[a, k] = v
+            can_confirm, reasons = self.controls(rows)
+            patch = {
+                a: {**changes.get(a, {}), "can_confirm": bool(ok), "reason": str(why)}
+                for a, ok, why in zip(rows.index, can_confirm, reasons, strict=True)
+            }
+            self.patch_rows(patch)
 
     def append_rows(self, rows: pd.DataFrame) -> None:
         """Add ``rows`` (not in the table yet) at the end and send them, with their verdicts,
