@@ -131,7 +131,7 @@ class Router:
             core.send({**reply, "id": rid})
 
         queued = self.estimates.submit(key, lambda: core.confirmer.estimate_reply(content), done)
-        if not queued:
+        if not queued and not core.threads.closed.is_set():  # a closed table answers nobody
             core.send({"type": "estimate", "id": rid, "fee_ogpu": None,
                        "error": "too many fee estimates are waiting; ask again"})  # fmt: skip
 

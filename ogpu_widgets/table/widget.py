@@ -349,8 +349,7 @@ class ResponseTable(anywidget.AnyWidget):
     @property
     def _signer(self) -> Any:
         """The signer (a kernel account, a :class:`~ogpu_widgets.BrowserWallet`, or None)."""
-        strategy = self._core.confirmer.strategy
-        return getattr(strategy, "signer", None)
+        return self._core.confirmer.strategy.signer
 
     @_signer.setter
     def _signer(self, signer: Any) -> None:
