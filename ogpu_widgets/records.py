@@ -18,7 +18,9 @@ __all__ = [
     "ZERO_ADDRESS",
     "ConfirmationState",
     "DeliveryMethod",
+    "LiveState",
     "ResponseStatus",
+    "ResultState",
     "SourceStatus",
     "TaskInfo",
     "TaskResponse",
@@ -97,6 +99,32 @@ class ConfirmationState(StrEnum):
     def done(self) -> bool:
         """Mined or reverted: nothing more will happen to the transaction."""
         return self in (ConfirmationState.MINED, ConfirmationState.REVERTED)
+
+
+class ResultState(StrEnum):
+    """Where a row's result stands: ``result_state`` of a table row and ``state`` of the
+    detail view's answer, by the same names in Python and in the front-end.
+
+    ``LOADING`` is the front-end's until an answer arrives; ``OK`` verified against its CID,
+    ``UNVERIFIED`` fetched but not checkable, ``ERROR`` failed (or does not match its CID),
+    ``NONE`` nothing to fetch (the data names no fetchable result)."""
+
+    LOADING = "loading"
+    OK = "ok"
+    UNVERIFIED = "unverified"
+    ERROR = "error"
+    NONE = "none"
+
+
+class LiveState(StrEnum):
+    """Whether a live table follows the chain: ``_live_status["state"]``, by the same names in
+    Python and in the front-end."""
+
+    LIVE = "live"
+    CONNECTING = "connecting"
+    RECONNECTING = "reconnecting"
+    PAUSED = "paused"
+    OFF = "off"
 
 
 TASK_STATUS_LABELS = [s.label for s in TaskStatus]

@@ -3,7 +3,6 @@ and the check that a test leaves no event poller running."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 
 import pytest
@@ -12,17 +11,12 @@ from ogpu_widgets.chain.rpc import CAPABILITIES, RetryPolicy
 from ogpu_widgets.devnet import Devnet
 from ogpu_widgets.live import POLLERS
 from ogpu_widgets.read import session
-from ogpu_widgets.table.livescope import TICKER
 
 
 def _close_tables_of(dev: Devnet) -> None:
-    """Live tables a test left open on this devnet stop polling before it goes away (no poll
-    warnings from a dead chain)."""
-    for table in list(TICKER._tables):
-        network = table.__dict__.get("_network")
-        if network is not None and network.rpc_url == dev.network.rpc_url:
-            with contextlib.suppress(Exception):
-                table.close()
+    """Live tables (and watchers) a test left open on this devnet stop polling before it goes
+    away (no poll warnings from a dead chain): their subscriptions to its poller are closed."""
+    POLLERS.close_all(dev.rpc_url)
 
 
 @pytest.fixture(scope="session")

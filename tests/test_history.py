@@ -93,7 +93,7 @@ def test_the_table_shows_confirmations_made_before_it_was_built(devnet, history_
         net = devnet.network.with_settings(rpc_url=proxy.url)
         t = ResponseTable(tasks=w["tasks"], network=net, live=False)
         assert t.wait_history(60)
-        assert t._history_queries == 1 and rule.logs == 1  # one bulk query for the table
+        assert t._core.history.queries == 1 and rule.logs == 1  # one bulk query for the table
     for response, tx in w["txs"].items():
         fields = row(t, response)
         assert fields["confirm_tx"] == tx and fields["confirm_tx_state"] == "found"
@@ -113,7 +113,7 @@ def test_confirmed_elsewhere_after_the_table_was_built(devnet, history_world):
     t.refresh()
     assert t.wait_history(60)
     assert row(t, target)["confirm_tx"] == tx
-    assert t._history_queries == 2  # the refresh looked up only the newly confirmed row
+    assert t._core.history.queries == 2  # the refresh looked up only the newly confirmed row
     # what was found before the refresh is re-sent with the new snapshot, not read again
     first = next(iter(w["txs"]))
     assert row(t, first)["confirm_tx"] == w["txs"][first]
@@ -125,12 +125,12 @@ def test_a_live_table_takes_new_confirmations_from_its_events(devnet, history_wo
     try:
         comm = attach(t)
         assert t.wait_history(60)
-        queries = t._history_queries
+        queries = t._core.history.queries
         target = w["responses"][w["tasks"][3]][0]
         tx = _hash(devnet.confirm(target)["transactionHash"])
         wait_until(lambda: row(t, target).get("confirm_tx") == tx, what="the live confirm_tx")
         assert row(t, target)["status"] == "confirmed"
-        assert t._history_queries == queries  # the event carried it: no log scan
+        assert t._core.history.queries == queries  # the event carried it: no log scan
         assert any(
             "confirm_tx" in s["_patch"]["rows"].get(target, {})
             for s in comm.states()
@@ -186,12 +186,14 @@ def test_nothing_is_read_before_the_first_paint(devnet, history_world):
     with Proxy(devnet.rpc_url, rule) as proxy:
         net = devnet.network.with_settings(rpc_url=proxy.url)
         t = ResponseTable(tasks=w["tasks"], network=net, live=False)
-        assert t._history_worker is None and t._history_queries == 0 and rule.logs == 0
+        assert (
+            not t._core.history.worker.running and t._core.history.queries == 0 and rule.logs == 0
+        )
         attach(t)
         custom_from_js(t, {"type": "resync"})
-        assert t._history_queries == 0  # the state arrived; nothing painted yet
+        assert t._core.history.queries == 0  # the state arrived; nothing painted yet
         custom_from_js(t, {"type": "painted"})
-        wait_until(lambda: t._history_queries == 1 and t._history_worker is None,
+        wait_until(lambda: t._core.history.queries == 1 and not t._core.history.worker.running,
                    what="the lookup after the first paint")  # fmt: skip
     assert rule.logs == 1
     assert row(t, next(iter(w["txs"])))["confirm_tx_state"] == "found"

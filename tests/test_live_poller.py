@@ -18,7 +18,7 @@ from ogpu_widgets.live import (
     TaskStatusChanged,
     subscribe,
 )
-from ogpu_widgets.records import ResponseStatus, TaskStatus
+from ogpu_widgets.records import LiveState, ResponseStatus, TaskStatus
 
 FAST = 0.05
 
@@ -265,6 +265,48 @@ def test_a_node_refusing_wide_ranges_gets_narrower_ones_and_catches_up(devnet, m
         assert rule_off is proxy.rule
         until(lambda: poller.window == 64, what="the window to grow back")
         assert len(got.keys()) == len(set(got.keys()))
+        sub.close()
+
+
+def test_the_poller_reports_its_own_health_after_every_poll(devnet):
+    failing = threading.Event()
+
+    def rule(payload, n):
+        return (503, b"service unavailable") if failing.is_set() else None
+
+    with Proxy(devnet.rpc_url, rule) as proxy:
+        net = devnet.network.with_settings(rpc_url=proxy.url)
+        reports = []
+        cond = threading.Condition()
+
+        def on_health(health):
+            with cond:
+                reports.append(health)
+                cond.notify_all()
+
+        def after(n, state):
+            with cond:
+                assert cond.wait_for(lambda: any(h.state == state for h in reports[n:]), 30)
+                return len(reports)
+
+        sub = subscribe(net, lambda events: None, poll_interval=FAST, on_health=on_health)
+        poller = sub.poller
+        poller.max_backoff = 0.3
+        assert poller.health().state in (LiveState.CONNECTING, LiveState.LIVE)
+        n = after(0, LiveState.LIVE)
+        good = poller.health()
+        assert good.last_success is not None and good.last_error == "" and good.head is not None
+        failing.set()
+        n = after(n, LiveState.RECONNECTING)
+        bad = poller.health()
+        assert "503" in bad.last_error and bad.errors >= 1
+        assert bad.last_success >= good.last_success  # a failed poll is no success
+        failing.clear()
+        after(n, LiveState.LIVE)
+        assert poller.health().last_success > good.last_success
+        with cond:  # one report per poll, in order
+            polls = [h.polls for h in reports]
+        assert polls == sorted(polls) and len(set(polls)) == len(polls)
         sub.close()
 
 

@@ -327,7 +327,7 @@ def test_transport_budget(devnet):
     rows_cost = len(json.dumps(state, default=str)) + sum(len(bytes(b)) for b in buffers)
     assert rows_cost <= 1_500_000, rows_cost
     first = df.index[0]
-    t._patch_rows({first: {"action": "pending", "tx_hash": "0x" + "ab" * 32}})
+    t._core.patch_rows({first: {"action": "pending", "tx_hash": "0x" + "ab" * 32}})
     assert comm.size(1) <= 2_000, comm.size(1)
 
 

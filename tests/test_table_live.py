@@ -17,7 +17,7 @@ import pytest
 from test_table import FakeComm, attach, custom_from_js, from_js, rows_of, unpack_address
 
 import ogpu_widgets as ow
-from ogpu_widgets.live import poller as live_poller
+from ogpu_widgets.live import registry as live_poller
 from ogpu_widgets.live.events import (
     ResponseStatusChanged,
     ResponseSubmitted,
@@ -27,8 +27,52 @@ from ogpu_widgets.live.events import (
 from ogpu_widgets.records import ResponseStatus, TaskResponse, TaskStatus
 from ogpu_widgets.table import ResponseTable, ResponseTableError
 from ogpu_widgets.table import live as table_live
+from ogpu_widgets.table.livestatus import HEARTBEAT
 
 FAST = 0.2  # seconds between polls in these tests
+
+
+class Polls:
+    """Counts the health reports a live table's poller sends it (one after every poll)."""
+
+    def __init__(self, table) -> None:
+        self.count = 0
+        self.cond = threading.Condition()
+        sub = table.subscription
+        inner = sub.on_health
+
+        def counted(health) -> None:
+            inner(health)
+            with self.cond:
+                self.count += 1
+                self.cond.notify_all()
+
+        sub.on_health = counted
+
+    def wait(self, n: int, timeout: float = 20.0) -> None:
+        with self.cond:
+            assert self.cond.wait_for(lambda: self.count >= n, timeout), f"{n} polls"
+
+
+class Watcher:
+    """Another subscriber of a network's poller: records the responses it is told of."""
+
+    def __init__(self, devnet) -> None:
+        self.seen: set[str] = set()
+        self.cond = threading.Condition()
+        self.sub = live_poller.subscribe(devnet.network, self._on, poll_interval=FAST)
+
+    def _on(self, events) -> None:
+        with self.cond:
+            self.seen.update(e.response for e in events if isinstance(e, ResponseSubmitted))
+            self.cond.notify_all()
+
+    def wait_for(self, response: str, timeout: float = 20.0) -> None:
+        with self.cond:
+            assert self.cond.wait_for(lambda: response in self.seen, timeout), response
+
+    def close(self) -> None:
+        self.sub.close()
 
 
 def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
@@ -120,7 +164,7 @@ def test_a_new_response_arrives_as_a_patch_of_its_own_size(devnet, task_world):
         row = front_row(t, late)
         assert t.df.loc[late, "task"] == task_world["task"]
         assert t.df.loc[late, "provider"] == devnet.providers[3].address
-        assert t._snapshot_keys[-1] == late and len(t._snapshot_keys) == 3
+        assert t._core.snapshot_keys[-1] == late and len(t._core.snapshot_keys) == 3
         assert isinstance(t.df["status"].dtype, pd.CategoricalDtype)
         assert row.get("can_confirm") is None  # verdicts travel in the appended rows
         assert [r.address for r in seen] == [late] and seen[0].task == task_world["task"]
@@ -189,7 +233,7 @@ def test_source_scope_follows_tasks_published_later(devnet, task_world):
         wait_until(lambda: r_later in t.df.index, what="a response to a task published later")
         t.wait_live(10)
         assert r_foreign not in t.df.index
-        assert later in t._scope.tasks and foreign in t._scope.outside
+        assert later in t._core.live.scope.tasks and foreign in t._core.live.scope.outside
     finally:
         t.close()
 
@@ -278,7 +322,7 @@ def test_states_only_move_forward(devnet, task_world, monkeypatch):
     task = task_world["task"]
     stale = ow.read_responses([winner, other], network=devnet.network)  # before confirming
     devnet.confirm(winner)
-    t._apply(
+    t._core.live.apply(
         [
             event(ResponseStatusChanged, winner, ResponseStatus.CONFIRMED),
             event(TaskStatusChanged, task, TaskStatus.FINALIZED),
@@ -290,7 +334,7 @@ def test_states_only_move_forward(devnet, task_world, monkeypatch):
     n = len(patches(comm))
     # a lagging replica: an old event and an old read change nothing
     monkeypatch.setattr(table_live, "read_responses", lambda *a, **k: stale)
-    t._apply(
+    t._core.live.apply(
         [
             event(TaskStatusChanged, task, TaskStatus.RESPONDED),
             event(ResponseStatusChanged, winner, ResponseStatus.CONFIRMED),
@@ -325,7 +369,7 @@ def test_hand_made_events_add_rows_in_one_read(devnet, task_world, monkeypatch):
     new = [devnet.respond(task_world["task"], k) for k in (6, 7)]
     foreign_task = devnet.publish_task(task_world["source"], payment_ogpu=1)
     foreign = devnet.respond(foreign_task, 0)
-    t._apply(
+    t._core.live.apply(
         [event(ResponseSubmitted, r, task_world["task"]) for r in new]
         + [event(ResponseSubmitted, foreign, foreign_task)]
         + [event(ResponseSubmitted, new[0], task_world["task"])],  # a duplicate
@@ -351,10 +395,10 @@ def test_a_failed_read_is_tried_again(devnet, task_world, monkeypatch):
         return real(addresses, **kw)
 
     monkeypatch.setattr(table_live, "read_responses", flaky)
-    t._apply([event(ResponseSubmitted, late, task_world["task"])], [])
-    assert late not in t.df.index and late in t._retry
-    t._apply([], list(t._retry))
-    assert late in t.df.index and not t._retry
+    t._core.live.apply([event(ResponseSubmitted, late, task_world["task"])], [])
+    assert late not in t.df.index and late in t._core.live.retry
+    t._core.live.apply([], list(t._core.live.retry))
+    assert late in t.df.index and not t._core.live.retry
 
 
 # ---- refresh, toggles, errors, cleanup -----------------------------------------------------------
@@ -389,9 +433,14 @@ def test_live_switch_from_python_and_the_front_end(devnet, task_world):
         assert t.subscription is None and first.closed
         assert t.wait_live(1) is False  # paused: not following
         assert t._live_status["state"] == "paused"
-        missed = devnet.respond(task_world["task"], 5)
-        time.sleep(3 * FAST)
-        assert missed not in t.df.index  # paused: nothing changes
+        # paused: the chain's event reaches another subscriber of the same poller, not the table
+        other = Watcher(devnet)
+        try:
+            missed = devnet.respond(task_world["task"], 5)
+            other.wait_for(missed)
+            assert missed not in t.df.index and not t._core.live.events
+        finally:
+            other.close()
         sent = len(comm.sent)
         from_js(t, live=True)  # the toolbar's switch
         assert t.subscription is not None and not t.subscription.closed
@@ -445,7 +494,7 @@ def test_close_unsubscribes_and_100_tables_leave_nothing_behind(devnet, task_wor
     assert all(t.subscription is None for t in tables)
     assert poller.subscribers == 0 and not poller.running
     assert live_poller.POLLERS.get(net) is None
-    assert not any(t in table_live.TICKER._tables for t in tables)
+    assert not any(t._core.threads.alive() for t in tables)  # every table thread joined
 
     def leftovers():
         return [
@@ -463,9 +512,13 @@ def test_status_payload_is_small_and_the_heartbeat_rare(devnet, task_world):
     t = ResponseTable(tasks=[task_world["task"]], network=devnet.network, poll_interval=FAST)
     try:
         comm = attach(t)
-        time.sleep(2.5)
+        start = time.monotonic()
+        polls = Polls(t)  # the health reports the table received from its poller
+        polls.wait(10)  # ten polls, each one a health report (about 2 s at FAST)
+        elapsed = time.monotonic() - start
         statuses = [s for s in comm.states() if "_live_status" in s]
-        assert len(statuses) <= 2, statuses  # a heartbeat every few seconds, not every poll
+        # connecting, then live; after that only a heartbeat every HEARTBEAT s, not every poll
+        assert len(statuses) <= 2 + int(elapsed // HEARTBEAT), (elapsed, statuses)
         assert all(len(json.dumps(s)) < 400 for s in statuses)
     finally:
         t.close()
@@ -473,5 +526,5 @@ def test_status_payload_is_small_and_the_heartbeat_rare(devnet, task_world):
 
 def test_published_event_for_unknown_source_is_ignored_by_fixed_scopes(devnet, task_world):
     t = ResponseTable(tasks=[task_world["task"]], network=devnet.network, live=False)
-    t._apply([event(TaskPublished, task_world["responses"][0], task_world["source"])], [])
+    t._core.live.apply([event(TaskPublished, task_world["responses"][0], task_world["source"])], [])
     assert len(t.df) == 2

@@ -26,9 +26,11 @@ def answer(comm, kind: str, rid: str) -> dict:
     )
 
 
-def test_an_estimate_that_predicts_a_refusal_says_so(devnet, world):  # noqa: F811
-    t = ResponseTable(world["df"], network=devnet.network, account=devnet.client.private_key,
-                      live=False)  # fmt: skip
+@pytest.mark.parametrize("signer", ["key", "browser"])
+def test_an_estimate_that_predicts_a_refusal_says_so(devnet, world, signer):  # noqa: F811
+    """The same answer whoever signs: a kernel key, or the page's wallet (no key)."""
+    account = devnet.client.private_key if signer == "key" else "browser"
+    t = ResponseTable(world["df"], network=devnet.network, account=account, live=False)
     comm = attach(t)
     custom_from_js(t, {"type": "estimate", "id": "ok", "response": world["responses"][0]})
     fine = answer(comm, "estimate", "ok")

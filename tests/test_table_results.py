@@ -2,8 +2,9 @@
 threads, never on the comm thread), row patches, and the ``{"type": "result"}`` answers of the
 detail view, with front-end messages delivered the way the comm does (FakeComm).
 
-``ogpu_widgets.results.fetch_results`` is replaced by a fake here (the table looks it up at call
-time); the real one, through the devnet's gateway, is exercised by tests/e2e."""
+Each table here is given a fake fetcher (its results loader's ``fetch``) in place of
+``ogpu_widgets.results.fetch_outcomes``; the real one, through the devnet's gateway, is exercised
+by tests/e2e."""
 
 from __future__ import annotations
 
@@ -20,8 +21,15 @@ import pytest
 from test_table import attach, custom_from_js, row, rows_of
 
 import ogpu_widgets as ow
-import ogpu_widgets.results as results_room
+from ogpu_widgets.errors import (
+    ResultError,
+    ResultNotFetchedError,
+    ResultTimeoutError,
+    ResultVerificationError,
+)
+from ogpu_widgets.results.outcome import Outcome, from_row
 from ogpu_widgets.table import CONTROL_COLUMNS, DEFAULT_COLUMNS, ResponseTable
+from ogpu_widgets.table import preview as tp
 from ogpu_widgets.table import results as tr
 
 CID = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
@@ -46,7 +54,7 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(
 
 
 class FakeFetch:
-    """Stands in for ``fetch_results``: answers from ``payloads`` (by row position in the
+    """Stands in for ``fetch_outcomes``: answers from ``payloads`` (by row position in the
     table), records each call and the thread it ran on; ``delay`` makes it slow."""
 
     def __init__(self, payloads: dict[int, dict], order: list[str], delay: float = 0.0) -> None:
@@ -64,20 +72,18 @@ class FakeFetch:
             time.sleep(self.delay)
         if self.fail is not None:
             raise self.fail
-        rows = {}
+        outcomes = []
         for a in responses.index:
             p = self.payloads.get(self.order.index(a), {"result_kind": "json", "result": {"ok": 1}})
-            rows[a] = {
+            outcomes.append(from_row({
                 "result": p.get("result"),
                 "result_kind": p.get("result_kind", "json"),
                 "result_cid": p.get("result_cid", CID),
                 "result_verified": p.get("result_verified", True),
                 "result_error": p.get("result_error", ""),
                 "result_size": p.get("result_size", 10),
-            }
-        df = pd.DataFrame.from_dict(rows, orient="index")
-        df["result_verified"] = df["result_verified"].astype("boolean")
-        return df
+            }))  # fmt: skip
+        return list(responses.index), outcomes
 
     def fetched(self) -> list[str]:
         return [a for c in self.calls for a in c["addresses"]]
@@ -109,8 +115,8 @@ def make(devnet, task_rows, monkeypatch):
     def build(payloads=None, delay=0.0, **kw):
         df = task_rows["df"]
         fake = FakeFetch(PAYLOADS if payloads is None else payloads, list(df.index), delay)
-        monkeypatch.setattr(results_room, "fetch_results", fake)
         t = ResponseTable(df, network=devnet.network, **kw)
+        t._core.results.fetch = fake  # the loader's fetcher, given before anything is asked
         comm = attach(t)
         return t, comm, fake
 
@@ -145,8 +151,11 @@ def test_the_result_column_follows_data_and_the_first_paint_fetches_nothing(make
                                                  "kind": "result"}  # fmt: skip
     schema = rows_of(t).schema.names
     assert not any(n.startswith("result") for n in schema)  # patches only
-    time.sleep(0.1)
-    assert fake.calls == []  # nothing before the front-end has painted and asked
+    # nothing before the front-end has painted and asked: nothing queued, no worker started
+    loader = t._core.results
+    assert not loader.asked and not loader.pending and loader.workers == 0
+    assert not [x for x in t._core.threads.alive() if x.name == "ogpu-results"]
+    assert fake.calls == []
     off, _, _ = make(results=False)
     assert "result" not in [c["name"] for c in off.columns]
 
@@ -183,13 +192,13 @@ def test_rows_fill_in_as_patches_fetched_off_the_comm_thread(make, task_rows):
 def test_asked_rows_go_first_and_prefetched_ones_after(make, task_rows):
     t, comm, fake = make()
     a = list(task_rows["df"].index)
-    with t._lock:  # the queue alone (no worker started): the last key is fetched first
-        t._queue([a[0], a[1]], priority=False)
-        t._queue([a[2], a[3]], priority=True)
-        assert list(t._result_pending)[::-1] == [a[2], a[3], a[0], a[1]]
-        t._queue([a[1]], priority=True)  # asked again: first
-        assert list(t._result_pending)[-1] == a[1]
-        t._result_pending.clear()
+    with t._core.lock:  # the queue alone (no worker started): the last key is fetched first
+        t._core.results.queue([a[0], a[1]], priority=False)
+        t._core.results.queue([a[2], a[3]], priority=True)
+        assert list(t._core.results.pending)[::-1] == [a[2], a[3], a[0], a[1]]
+        t._core.results.queue([a[1]], priority=True)  # asked again: first
+        assert list(t._core.results.pending)[-1] == a[1]
+        t._core.results.pending.clear()
 
 
 def test_known_rows_are_not_fetched_again_and_bad_entries_are_skipped(make, task_rows):
@@ -353,31 +362,35 @@ def test_results_off(make, task_rows):
 
 
 def test_previews_and_states():
-    r = tr.Result
-    assert tr.preview(r("json", {"a": [1, 2], "b": "x" * 500})).endswith("…")
-    assert len(tr.preview(r("json", {"b": "x" * 500}))) == tr.MAX_PREVIEW
-    assert tr.preview(r("json", [1, None, True])) == "[1,null,true]"
-    assert tr.result_state(r("json", 1, verified=True)) == "ok"
-    assert tr.result_state(r("json", 1, verified=None)) == "unverified"
-    assert tr.result_state(r("error", error="verification failed: mismatch", verified=False)) == (
-        "error"
-    )
-    assert tr.result_state(r("error", error="timed out")) == "error"
-    assert tr.result_state(r("error", error="not fetched: loopback")) == "none"
-    assert tr.preview(r("binary", b"\x00" * 2048, size=2048)) == "binary, 2.0 kB"
+    def r(kind, value=None, error=None, **kw):
+        return Outcome(kind=kind, value=value, error=error, **kw)
+
+    assert tp.preview(r("json", {"a": [1, 2], "b": "x" * 500})).endswith("…")
+    assert len(tp.preview(r("json", {"b": "x" * 500}))) == tr.MAX_PREVIEW
+    assert tp.preview(r("json", [1, None, True])) == "[1,null,true]"
+    assert r("json", 1, verified=True).state is ow.ResultState.OK
+    assert r("json", 1, verified=None).state is ow.ResultState.UNVERIFIED
+    mismatch = ResultVerificationError("verification failed: mismatch")
+    assert r("error", error=mismatch, verified=False).state is ow.ResultState.ERROR
+    assert r("error", error=ResultTimeoutError("timed out")).state is ow.ResultState.ERROR
+    assert r("error", error=ResultNotFetchedError("not fetched: loopback")).state == "none"
+    # the state is the error's type, never its words
+    assert r("error", error=ResultError("not fetched, says the gateway")).state == "error"
+    assert r("error", error=ResultNotFetchedError("results are off")).state == "none"
+    assert tp.preview(r("binary", b"\x00" * 2048, size=2048)) == "binary, 2.0 kB"
     hostile = r("text", "\u202e<script>\x1b[2J\x00\x9b")
-    assert tr.preview(hostile) == "\ufffd<script>␛[2J␀\ufffd"
+    assert tp.preview(hostile) == "\ufffd<script>␛[2J␀\ufffd"
 
 
 def test_image_headers():
-    assert tr.image_info(png(64, 64)) == ("image/png", 64, 64)
+    assert tp.image_info(png(64, 64)) == ("image/png", 64, 64)
     gif = b"GIF89a" + struct.pack("<HH", 10, 20) + b"\x00" * 10
-    assert tr.image_info(gif) == ("image/gif", 10, 20)
+    assert tp.image_info(gif) == ("image/gif", 10, 20)
     jpeg = (
         b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00" + b"\x00" * 9
         + b"\xff\xc0" + struct.pack(">HBHH", 17, 8, 30, 40) + b"\x00" * 12
     )  # fmt: skip
-    assert tr.image_info(jpeg) == ("image/jpeg", 40, 30)
+    assert tp.image_info(jpeg) == ("image/jpeg", 40, 30)
     webp = (
         b"RIFF"
         + b"\x00" * 4
@@ -386,9 +399,9 @@ def test_image_headers():
         + (99).to_bytes(3, "little")
         + (49).to_bytes(3, "little")
     )
-    assert tr.image_info(webp) == ("image/webp", 100, 50)
-    assert tr.image_info(SVG) is None
-    assert tr.image_info(b"<html>") is None
+    assert tp.image_info(webp) == ("image/webp", 100, 50)
+    assert tp.image_info(SVG) is None
+    assert tp.image_info(b"<html>") is None
 
 
 def test_snapshot_is_unchanged_in_size(make, task_rows):
@@ -405,7 +418,7 @@ def test_values_beyond_the_memory_budget_are_dropped_and_fetched_again(
     a = list(task_rows["df"].index)
     custom_from_js(t, {"type": "results", "addresses": a})
     t.wait_results(10)
-    kept = list(t._result_values)
+    kept = list(t._core.results.values)
     assert len(kept) == 1  # only the latest value stays in memory
     # a[1] is unverified; a[3] has no value to keep: one of a[0], a[2] was dropped
     gone = next(x for x in (a[0], a[2]) if x not in kept)

@@ -3,9 +3,13 @@
 :mod:`.events`
     The four events (``ResponseSubmitted``, ``ResponseStatusChanged``, ``TaskStatusChanged``,
     ``TaskPublished``) as frozen dataclasses, and their decoding from ``eth_getLogs``.
+:mod:`.registry`
+    :func:`subscribe` and :data:`POLLERS` (the one owner of the process's pollers).
+:mod:`.subscription`
+    :class:`Subscription` (one subscriber) and :class:`Health` (how its poller is doing: state,
+    last success, last error; given to ``on_health`` after every poll).
 :mod:`.poller`
-    :func:`subscribe`, :class:`Subscription`, :class:`EventPoller` and :data:`POLLERS` (the
-    one owner of the process's pollers): a block cursor over ``eth_getLogs`` (2 HTTP requests
+    :class:`EventPoller`: a block cursor over ``eth_getLogs`` (2 HTTP requests
     per idle poll), a trailing re-read window against reorgs and lagging replicas, halving of
     refused ranges, backoff on errors.
 :mod:`.state`
@@ -26,8 +30,10 @@ from .events import (
     TaskStatusChanged,
     decode_log,
 )
-from .poller import POLLERS, EventPoller, Pollers, Subscription, subscribe
+from .poller import EventPoller
+from .registry import POLLERS, Pollers, subscribe
 from .state import is_final, newer_response_status, newer_task_status
+from .subscription import Health, Subscription
 from .wait import wait_for_confirmed_response, wait_for_responses
 from .watch import ResponseWatcher, watch_responses
 
@@ -35,6 +41,7 @@ __all__ = [
     "POLLERS",
     "Event",
     "EventPoller",
+    "Health",
     "Pollers",
     "ResponseStatusChanged",
     "ResponseSubmitted",

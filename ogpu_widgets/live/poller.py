@@ -34,26 +34,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
-from ..chain.network import Network, NetworkLike, resolve_network
+from ..chain.network import Network
 from ..chain.policy import RetryPolicy
 from ..chain.rpc import RpcError
-from ..errors import InvalidArgumentError, ReadError
+from ..errors import ReadError
+from ..records import LiveState
 from .events import EVENT_TOPICS, Event, decode_log
+from .subscription import Health, Subscription, quantity
 
-__all__ = [
-    "MAX_BACKOFF",
-    "POLLERS",
-    "POLL_INTERVAL",
-    "REGAIN_AFTER",
-    "REORG_WINDOW",
-    "EventPoller",
-    "Pollers",
-    "Subscription",
-    "subscribe",
-]
+__all__ = ["MAX_BACKOFF", "POLL_INTERVAL", "REGAIN_AFTER", "REORG_WINDOW", "EventPoller"]
 
 log = logging.getLogger("ogpu_widgets.live")
 
@@ -68,86 +59,22 @@ REGAIN_AFTER = 4
 #: The poller's own requests: one quick retry inside the client; the poller backs off itself.
 POLL_RETRY = RetryPolicy(attempts=2, backoff=0.2, max_backoff=1.0)
 
-Callback = Callable[[list[Event]], None]
-
-
-def _seconds(value: Any, argument: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise InvalidArgumentError(
-            f"{argument}={value!r} is not a number of seconds > 0", argument=argument
-        )
-    return float(value)
-
-
-def _block(value: Any, argument: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidArgumentError(
-            f"{argument}={value!r} is not a block number (an int >= 0)", argument=argument
-        )
-    return value
-
-
-def _quantity(value: Any, what: str, url: str) -> int:
-    if isinstance(value, str) and value[:2].lower() == "0x":
-        try:
-            return int(value, 16)
-        except ValueError:
-            pass
-    raise ReadError(f"the node at {url} answered {what} with {value!r}, not a hex quantity")
-
-
-class Subscription:
-    """One subscriber of an :class:`EventPoller`: ``close()`` it (or use it as a context
-    manager) when done; the last close stops the poller's thread."""
-
-    def __init__(
-        self, poller: EventPoller, callback: Callback, start: int | None, interval: float
-    ) -> None:
-        self.poller = poller
-        self.callback = callback
-        #: First block whose events this subscriber wants (None: resolved by the next poll).
-        self.start = start
-        #: First block not read for this subscriber yet.
-        self.next = start
-        self.interval = interval
-        self.closed = False
-        #: (tx hash, log index) -> block of what was delivered, over the trailing window.
-        self.seen: dict[tuple[str, int], int] = {}
-
-    def close(self) -> None:
-        """Stop receiving events (safe to call twice, also from inside the callback)."""
-        POLLERS.close(self)
-
-    def set_interval(self, seconds: float) -> None:
-        """Ask for a poll every ``seconds`` (the poller polls at its subscribers' shortest)."""
-        self.interval = _seconds(seconds, "seconds")
-        self.poller.wake()
-
-    def __enter__(self) -> Subscription:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        state = "closed" if self.closed else f"from block {self.start}"
-        return f"<Subscription of {self.poller.network.name} events, {state}>"
-
 
 class EventPoller:
     """The log poller of one network endpoint (see the module's docstring). Made and stopped
-    by :data:`POLLERS`; read its figures, don't drive it: ``head`` (last block read),
+    by :data:`~ogpu_widgets.live.registry.POLLERS`; read its figures, don't drive it: ``head`` (last block read),
     ``polls``, ``requests`` (HTTP requests), ``errors``, ``last_error``, ``last_poll``
     (``time.monotonic()``), ``subscribers``, ``running``, ``window`` (blocks per
     ``eth_getLogs``), ``refusals`` (ranges refused), ``lagged`` (polls ignored because the
     node answered from an older block), ``vanished`` (delivered logs a reorg took back).
     ``reorg_window`` and ``max_backoff`` may be set (tests do)."""
 
-    def __init__(self, network: Network, key: tuple) -> None:
+    def __init__(self, network: Network, key: tuple, owner: Any) -> None:
         self.network = network
         self.key = key
+        #: The :class:`~ogpu_widgets.live.registry.Pollers` that made this poller (its
+        #: subscriptions close through it).
+        self.owner = owner
         self.client = network.client(policy=POLL_RETRY)
         self.reorg_window = REORG_WINDOW
         self.max_backoff = MAX_BACKOFF
@@ -158,6 +85,11 @@ class EventPoller:
         self.errors = 0
         self.last_error: str | None = None
         self.last_poll: float | None = None
+        #: ``time.monotonic()`` of the last good poll (None before one).
+        self.last_success: float | None = None
+        #: CONNECTING before the first poll, then LIVE after a good poll and RECONNECTING
+        #: after a failed one.
+        self.state = LiveState.CONNECTING
         self.refusals = 0
         self.lagged = 0
         self.vanished = 0
@@ -192,6 +124,12 @@ class EventPoller:
         """Seconds between polls: the shortest any subscriber asked for."""
         with self._lock:
             return min((s.interval for s in self._subs), default=POLL_INTERVAL)
+
+    def health(self) -> Health:
+        """The poller's health now (a cheap read; subscribers also get it after every poll)."""
+        with self._lock:
+            return Health(self.state, self.last_success, self.last_error or "", self.head,
+                          self.polls, self.errors)  # fmt: skip
 
     def wait_polls(self, count: int, timeout: float) -> bool:
         """Wait until ``polls >= count`` (True) or ``timeout`` seconds pass (False)."""
@@ -270,12 +208,28 @@ class EventPoller:
             with self._lock:
                 self.polls += 1
                 self.last_poll = time.monotonic()
+                if self._failures:
+                    self.state = LiveState.RECONNECTING
+                else:
+                    self.state, self.last_success = LiveState.LIVE, self.last_poll
                 self._lock.notify_all()
+                subs = list(self._subs)
+            self._report(subs)
+
+    def _report(self, subs: list[Subscription]) -> None:
+        """Tell each subscriber that asked (``on_health``) how the poll went."""
+        health = self.health()
+        for sub in subs:
+            if sub.on_health is not None and not sub.closed:
+                try:
+                    sub.on_health(health)
+                except Exception:  # a subscriber's bug must not stop the others
+                    log.exception("a live-health callback raised; the poller goes on")
 
     def _poll(self) -> None:
         self.network.verify()
         url = self.network.rpc_url
-        head = _quantity(self.client.call("eth_blockNumber"), "eth_blockNumber", url)
+        head = quantity(self.client.call("eth_blockNumber"), "eth_blockNumber", url)
         with self._lock:
             subs = list(self._subs)
             prev = self.head
@@ -379,116 +333,3 @@ class EventPoller:
         cutoff = upper - self.reorg_window
         for k in [k for k, b in self._recent.items() if b <= cutoff]:
             del self._recent[k]
-
-
-class Pollers:
-    """The process-wide event pollers, one per network endpoint (RPC URL, chain id, Nexus):
-    the first :meth:`subscribe` to an endpoint makes its :class:`EventPoller` and starts its
-    thread; the last :meth:`close` stops the thread and forgets the poller. The one instance
-    is :data:`POLLERS`."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pollers: dict[tuple, EventPoller] = {}
-
-    @staticmethod
-    def key(network: Network) -> tuple:
-        return (network.rpc_url, network.chain_id, network.nexus)
-
-    def get(self, network: NetworkLike) -> EventPoller | None:
-        """The running poller of ``network``'s endpoint, if any."""
-        net = resolve_network(network)
-        with self._lock:
-            return self._pollers.get(self.key(net))
-
-    def pollers(self) -> list[EventPoller]:
-        with self._lock:
-            return list(self._pollers.values())
-
-    def head(self, network: NetworkLike) -> int:
-        """The last block the endpoint's poller read, else the node's head (asked now)."""
-        net = resolve_network(network)
-        poller = self.get(net)
-        if poller is not None and poller.head is not None:
-            return poller.head
-        client = net.client(policy=POLL_RETRY)
-        return _quantity(client.call("eth_blockNumber"), "eth_blockNumber", net.rpc_url)
-
-    def subscribe(
-        self,
-        network: NetworkLike,
-        callback: Callback,
-        *,
-        since_block: int | None = None,
-        poll_interval: float = POLL_INTERVAL,
-    ) -> Subscription:
-        """See :func:`subscribe`."""
-        if not callable(callback):
-            raise InvalidArgumentError(
-                f"callback={callback!r} is not callable", argument="callback"
-            )
-        start = _block(since_block, "since_block")
-        interval = _seconds(poll_interval, "poll_interval")
-        net = resolve_network(network)
-        if start is None:
-            poller = self.get(net)
-            head = poller.head if poller is not None else None
-            if head is None:
-                try:
-                    head = self.head(net)
-                except Exception as exc:  # the poller resolves it at its first good poll
-                    log.debug("no head for a new subscriber (%s); the next poll sets it", exc)
-            start = None if head is None else head + 1
-        key = self.key(net)
-        with self._lock:
-            poller = self._pollers.get(key)
-            if poller is None:
-                poller = self._pollers[key] = EventPoller(net, key)
-            sub = Subscription(poller, callback, start, interval)
-            poller._add(sub)
-        return sub
-
-    def close(self, sub: Subscription) -> None:
-        """Drop a subscription; the last one of a poller stops it (its thread ends)."""
-        with self._lock:
-            if sub.closed:
-                return
-            poller = sub.poller
-            last = poller._remove(sub)
-            if last and self._pollers.get(poller.key) is poller:
-                del self._pollers[poller.key]
-        if last:
-            poller._stop_thread()
-
-    def close_all(self) -> None:
-        """Close every subscription of every poller (their threads end)."""
-        for poller in self.pollers():
-            with poller._lock:
-                subs = list(poller._subs)
-            for sub in subs:
-                self.close(sub)
-
-    def __repr__(self) -> str:
-        return f"<Pollers: {len(self.pollers())} running>"
-
-
-#: The one owner of the process's event pollers.
-POLLERS = Pollers()
-
-
-def subscribe(
-    network: NetworkLike,
-    callback: Callback,
-    *,
-    since_block: int | None = None,
-    poll_interval: float = POLL_INTERVAL,
-) -> Subscription:
-    """Call ``callback(events)`` with the new Nexus events of ``network`` (see the module's
-    docstring), on the network's one poller thread, in chain order, each event once per
-    subscriber. ``since_block``: deliver the events of that block and later ones (default: of
-    blocks after the current head, i.e. only new ones). ``poll_interval``: seconds between
-    polls (the poller polls at its subscribers' shortest). Exceptions raised by ``callback``
-    are logged and do not stop the poller. ``close()`` the returned :class:`Subscription`."""
-    return POLLERS.subscribe(
-        network, callback, since_block=since_block, poll_interval=poll_interval
-    )

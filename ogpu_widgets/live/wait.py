@@ -21,8 +21,10 @@ from ..errors import InvalidArgumentError, ReadError, WatchTimeoutError
 from ..read.calls import get_task_responses
 from ..records import TaskResponse, TaskStatus
 from .events import Event, ResponseStatusChanged, ResponseSubmitted, TaskStatusChanged
-from .poller import POLL_INTERVAL, POLLERS, REORG_WINDOW, _seconds
+from .poller import POLL_INTERVAL, REORG_WINDOW
+from .registry import POLLERS
 from .state import newer_response_status
+from .subscription import check_seconds as _seconds
 
 __all__ = ["wait_for_confirmed_response", "wait_for_responses"]
 

@@ -37,7 +37,11 @@ from .events import (
     TaskPublished,
     TaskStatusChanged,
 )
-from .poller import POLL_INTERVAL, POLLERS, Subscription, _block, _seconds
+from .poller import POLL_INTERVAL
+from .registry import POLLERS
+from .subscription import Subscription
+from .subscription import check_block as _block
+from .subscription import check_seconds as _seconds
 
 __all__ = ["ResponseWatcher", "watch_responses"]
 

@@ -21,16 +21,19 @@ from .api import (
     ResultVerificationWarning,
     classify,
     fetch_one,
+    fetch_outcomes,
     fetch_results,
     with_results,
 )
 from .cache import CACHE_ENV, ResultCache, default_cache_dir
+from .outcome import Outcome
 from .policy import MAX_REDIRECTS, UrlPolicy, resolve_gateway
 
 __all__ = [
     "CACHE_ENV",
     "KINDS",
     "MAX_REDIRECTS",
+    "Outcome",
     "RESULT_COLUMNS",
     "ResultCache",
     "ResultVerificationWarning",
@@ -38,6 +41,7 @@ __all__ = [
     "classify",
     "default_cache_dir",
     "fetch_one",
+    "fetch_outcomes",
     "fetch_results",
     "resolve_gateway",
     "with_results",

@@ -3,24 +3,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import re
 import time
 import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .._strict import reject_unknown
 from ..errors import InvalidArgumentError, ResultError, ResultTimeoutError
 from ..records import TaskResponse
 from .cache import open_cache
-from .fetch import Fetcher, Outcome
+from .fetch import Fetcher
+from .outcome import KINDS, RESULT_COLUMNS, Outcome, classify, frame
 from .policy import UrlPolicy, resolve_gateway
 
 __all__ = [
@@ -29,23 +27,13 @@ __all__ = [
     "ResultVerificationWarning",
     "classify",
     "fetch_one",
+    "fetch_outcomes",
     "fetch_results",
     "with_results",
 ]
 
 log = logging.getLogger("ogpu_widgets.results")
 
-#: The values of ``result_kind``.
-KINDS = ("json", "text", "image", "binary", "error")
-#: The columns :func:`fetch_results` returns, in order.
-RESULT_COLUMNS = (
-    "result",
-    "result_kind",
-    "result_cid",
-    "result_verified",
-    "result_error",
-    "result_size",
-)
 #: A progress bar appears from this many results to fetch (``progress=True``).
 PROGRESS_MIN_RESULTS = 50
 #: ``with_results`` flattens JSON objects into at most this many ``result.<field>`` columns
@@ -53,47 +41,10 @@ PROGRESS_MIN_RESULTS = 50
 FLATTEN_MAX_COLUMNS = 200
 FLATTEN_MAX_LEVEL = 8
 
-_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
-
 
 class ResultVerificationWarning(UserWarning):
     """Content served for a CID did not match it: the result was dropped (``result_kind``
     "error", ``result_verified`` False)."""
-
-
-def classify(content: bytes) -> tuple[str, Any]:
-    """``(kind, value)`` of fetched bytes: ``image`` (PNG, JPEG, GIF, WebP magic; never SVG,
-    which is text) with the bytes, ``json`` with the parsed value, ``text`` with the string
-    (UTF-8, also malformed JSON), else ``binary`` with the bytes."""
-    if content.startswith(_IMAGE_MAGIC) or (content[:4] == b"RIFF" and content[8:12] == b"WEBP"):
-        return "image", content
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return "binary", content
-    if _too_deep(content):  # as text: parsing it could overflow the C stack
-        return "text", text
-    try:
-        return "json", json.loads(text.removeprefix("\ufeff"))
-    except (ValueError, RecursionError):  # also ints past Python's digit limit
-        return "text", text
-
-
-#: JSON nested deeper than this is shown as text. ``json.loads`` recurses in C and the
-#: recursion limit is no guard here (web3's ``py_ecc`` raises it to 100,000 on import), so a
-#: payload of 100,000 ``[`` would crash the kernel.
-MAX_JSON_DEPTH = 256
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
-
-
-def _too_deep(content: bytes) -> bool:
-    if content.count(b"[") + content.count(b"{") <= MAX_JSON_DEPTH:
-        return False
-    chars = np.frombuffer(_STRING.sub(b"", content), dtype=np.uint8)
-    opens = (chars == 0x5B) | (chars == 0x7B)
-    closes = (chars == 0x5D) | (chars == 0x7D)
-    depth = np.cumsum(opens.astype(np.int32) - closes.astype(np.int32))
-    return bool(depth.size) and int(depth.max()) > MAX_JSON_DEPTH
 
 
 # ---- the inputs --------------------------------------------------------------------------------
@@ -214,7 +165,7 @@ def fetch_results(
     Verified results are kept in an on-disk cache (``cache=True``: ``$OGPU_WIDGETS_CACHE`` or
     the user's cache directory; a directory; ``False`` to bypass it).
     """
-    addresses, rows = _outcomes(
+    addresses, rows = fetch_outcomes(
         responses,
         network=network,
         gateway=gateway,
@@ -228,24 +179,27 @@ def fetch_results(
         allow_private=allow_private,
     )
     _warn_failed(list(zip(addresses, rows, strict=True)), stacklevel=2)
-    return _frame(addresses, rows)
+    return frame(addresses, rows)
 
 
-def _outcomes(
-    responses: Any,
-    *,
-    network: Any,
-    gateway: str | None,
-    timeout: Any,
-    max_bytes: Any,
-    budget: Any,
-    progress: bool,
-    workers: Any,
-    cache: Any,
-    allow_urls: bool,
-    allow_private: bool,
-) -> tuple[list[str], list[Outcome]]:
-    timeout, max_bytes, budget, workers = _options(timeout, max_bytes, budget, workers)
+#: The options of :func:`fetch_outcomes` and their defaults (those of :func:`fetch_results`,
+#: but no progress bar).
+_DEFAULTS: dict[str, Any] = {
+    "network": None, "gateway": None, "timeout": 10.0, "max_bytes": 10_000_000, "budget": None,
+    "progress": False, "workers": 16, "cache": True, "allow_urls": False, "allow_private": False,
+}  # fmt: skip
+
+
+def fetch_outcomes(responses: Any, **options: Any) -> tuple[list[str], list[Outcome]]:
+    """(response addresses, their :class:`~ogpu_widgets.results.outcome.Outcome`) in order:
+    what :func:`fetch_results` makes its DataFrame of (the same options; no warning issued)."""
+    reject_unknown("fetch_outcomes()", options, _DEFAULTS)
+    o = {**_DEFAULTS, **options}
+    network, gateway, progress = o["network"], o["gateway"], o["progress"]
+    allow_urls, allow_private, cache = o["allow_urls"], o["allow_private"], o["cache"]
+    timeout, max_bytes, budget, workers = _options(
+        o["timeout"], o["max_bytes"], o["budget"], o["workers"]
+    )
     budget_end = time.monotonic() + budget if budget is not None else None
     pairs = _pairs(responses, network)
     gw = resolve_gateway(gateway, network) if pairs else ""
@@ -325,35 +279,6 @@ def _warn_failed(rows: list[tuple[str, Outcome]], stacklevel: int) -> None:
     warnings.warn(message, ResultVerificationWarning, stacklevel=stacklevel + 1)
 
 
-def _frame(addresses: list[str], rows: list[Outcome]) -> pd.DataFrame:
-    values, kinds, sizes = [], [], []
-    for o in rows:
-        if o.content is None:
-            values.append(None)
-            kinds.append("error")
-            sizes.append(pd.NA)
-        else:
-            kind, value = classify(o.content)
-            values.append(value)
-            kinds.append(kind)
-            sizes.append(len(o.content))
-    index = pd.Index(addresses, name="address", dtype=object)
-    result = pd.Series(values, index=index, dtype=object)
-    return pd.DataFrame(
-        {
-            "result": result,
-            "result_kind": pd.Categorical(kinds, categories=KINDS),
-            "result_cid": pd.array([o.cid for o in rows], dtype="string"),
-            "result_verified": pd.array([o.verified for o in rows], dtype="boolean"),
-            "result_error": pd.array(
-                ["" if o.error is None else str(o.error) for o in rows], dtype=str
-            ),  # fmt: skip
-            "result_size": pd.array(sizes, dtype="Int64"),
-        },
-        index=index,
-    )
-
-
 # ---- one response ------------------------------------------------------------------------------
 
 
@@ -369,13 +294,13 @@ def fetch_one(response: TaskResponse, **options: Any) -> Any:
         )
     defaults = {"network": None, "gateway": None, "timeout": 30.0, "max_bytes": 10_000_000,
                 "cache": True, "allow_urls": False, "allow_private": False}  # fmt: skip
-    _, (outcome,) = _outcomes(
+    _, (outcome,) = fetch_outcomes(
         response, budget=None, progress=False, workers=1, **{**defaults, **options}
     )
     if outcome.verified is False:
         _warn_failed([(response.address, outcome)], stacklevel=3)
-    if outcome.content is not None:
-        return classify(outcome.content)[1]
+    if outcome.kind != "error":
+        return outcome.value
     err = outcome.error or ResultError("no result")
     data = {**err.data, "response": response.address}
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -195,6 +196,17 @@ def _clean_path(rest: str) -> str | None:
     return "".join("/" + p for p in parts)
 
 
+def _under(
+    body: str, kind: str, host: str | None, decode: Callable[[str], str] = str
+) -> Located | None:
+    """The CID and path of ``CID[/path]`` (the CID's text through ``decode``), or None."""
+    head, _, rest = body.partition("/")
+    cid, path = _cid_or_none(decode(head)), _clean_path(rest)
+    if cid is None or path is None:
+        return None
+    return Located(cid, path, kind, host)
+
+
 def locate(data: str) -> Located | None:
     """The CID named by ``data`` and where: ``ipfs://CID[/path]``,
     ``http(s)://host/ipfs/CID[/path]``, ``/ipfs/CID[/path]`` (``gateway-path`` without a host),
@@ -208,11 +220,7 @@ def locate(data: str) -> Located | None:
     lower = text[:8].lower()
     if lower.startswith("ipfs://"):
         body = re.split(r"[?#]", text[len("ipfs://") :], maxsplit=1)[0]
-        head, _, rest = body.partition("/")
-        cid, path = _cid_or_none(head), _clean_path(rest)
-        if cid is None or path is None:
-            return None
-        return Located(cid, path, "ipfs-scheme", None)
+        return _under(body, "ipfs-scheme", None)
     if lower.startswith(("http://", "https://")):
         try:
             url = urlsplit(text)
@@ -222,11 +230,7 @@ def locate(data: str) -> Located | None:
         if not host:
             return None
         if url.path.startswith("/ipfs/"):
-            head, _, rest = url.path[len("/ipfs/") :].partition("/")
-            cid, path = _cid_or_none(unquote(head)), _clean_path(rest)
-            if cid is None or path is None:
-                return None
-            return Located(cid, path, "gateway-path", host)
+            return _under(url.path[len("/ipfs/") :], "gateway-path", host, unquote)
         m = _SUBDOMAIN.match(host)
         if m:
             cid, path = _cid_or_none(m.group(1)), _clean_path(url.path)
@@ -236,10 +240,6 @@ def locate(data: str) -> Located | None:
         return None
     if text.startswith("/ipfs/"):
         body = re.split(r"[?#]", text[len("/ipfs/") :], maxsplit=1)[0]
-        head, _, rest = body.partition("/")
-        cid, path = _cid_or_none(head), _clean_path(rest)
-        if cid is None or path is None:
-            return None
-        return Located(cid, path, "gateway-path", None)
+        return _under(body, "gateway-path", None)
     cid = _cid_or_none(text)
     return Located(cid, "", "bare", None) if cid is not None else None

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -31,11 +30,11 @@ import requests
 from ..errors import (
     ResultError,
     ResultNotFetchedError,
-    ResultTimeoutError,
     ResultTooLargeError,
     ResultVerificationError,
 )
 from .cache import ResultCache
+from .outcome import Outcome, normalized
 from .policy import Limits, Reply, UrlPolicy, guarded_get, shown
 
 if TYPE_CHECKING:
@@ -48,19 +47,6 @@ RAW = "application/vnd.ipld.raw"
 _NO_TRUSTLESS_STATUS = (400, 406, 501)
 #: Largest block accepted over the raw interface (IPFS blocks are at most 2 MiB).
 MAX_BLOCK = 2 * 1024 * 1024 + 1024
-
-
-@dataclass
-class Outcome:
-    """What fetching one ``data`` value gave: the content (None on failure), whether it was
-    verified against its CID (True/False/None: could not be checked), the CID's text, the
-    error, and whether the cache answered."""
-
-    content: bytes | None = None
-    verified: bool | None = None
-    cid: str | None = None
-    error: ResultError | None = None
-    cached: bool = False
 
 
 class _NoTrustless(Exception):
@@ -94,22 +80,6 @@ def assemble(root: Cid, path: str, get_block: Callable[[Cid], bytes], max_bytes:
         raise
     except ValueError as exc:  # blocks that hash right but are not a UnixFS file
         raise ResultError(f"the content is not a UnixFS file ({exc})") from None
-
-
-_PREFIXES = (
-    (ResultVerificationError, "verification failed"),
-    (ResultTooLargeError, "too large"),
-    (ResultTimeoutError, "timed out"),
-    (ResultNotFetchedError, "not fetched"),
-)
-
-
-def _normalized(exc: ResultError) -> ResultError:
-    """``exc`` with a message that starts with what happened ("too large: …")."""
-    for klass, prefix in _PREFIXES:
-        if isinstance(exc, klass) and not str(exc).startswith(prefix):
-            return type(exc)(f"{prefix}: {exc}", **exc.data)
-    return exc
 
 
 # ---- the fetcher -------------------------------------------------------------------------------
@@ -208,7 +178,7 @@ class Fetcher:
             content, verified, cached = self._ipfs(located)
             return Outcome(content, verified, cid_text, None, cached)
         except ResultError as exc:
-            exc = _normalized(exc)
+            exc = normalized(exc)
             if cid_text and getattr(exc, "cid", None) is None:
                 exc.cid = cid_text
             verified = False if isinstance(exc, ResultVerificationError) else None

@@ -1,133 +1,256 @@
-"""What a ``ResponseTable`` does when a row is confirmed: reserve the task, run
-``confirm_response`` (or, when the page's wallet signs, :mod:`.wallet`'s steps) on a worker
-thread, and patch the row at each step (mixed into the widget; it uses the widget's lock, rows
-and patches)."""
+"""The confirmer of a ``ResponseTable``: reserve the task, confirm on a worker thread of the
+table, patch the row at each step, and answer the review panel's fee estimate, through one
+strategy: :class:`KeySigning` (a kernel key, or none: read-only) or
+:class:`~ogpu_widgets.table.wallet.WalletSigning` (the page's wallet signs)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..confirm import BrowserWallet, confirm_response
+import pandas as pd
+
+from ..chain.codec import to_address
+from ..confirm import SIGNER_ENV, BrowserWallet, confirm_response, estimate_fee, resolve_signer
 from ..errors import (
     ConfirmationError,
     ConfirmationTimeoutError,
+    MissingSignerError,
     OgpuWidgetsError,
     ResponseTableError,
     WalletRejectedError,
 )
+from ..live.state import forward_changes
 from ..read import read_responses
 from ..records import ConfirmationState
 from . import eligibility
-from .live import forward_changes
-from .wallet import WalletActions
+from .refusal import predicted_refusal
+from .signer import SignerRelations
+from .threads import join
+from .wallet import REJECTED, WalletSigning
+
+if TYPE_CHECKING:
+    from .core import TableCore
 
 log = logging.getLogger("ogpu_widgets.table")
+
+__all__ = ["Confirmer", "KeySigning", "Strategy", "signer_of"]
+
+#: Seconds between two looks at the table's closing while a confirmation is being mined.
+_FOLLOW = 0.5
+
+
+def signer_of(account: Any) -> tuple[Any, str]:
+    """(signer or None, a note for the banner). Never lets the key into an error or a frame
+    that raises: ``account`` is deleted before anything propagates."""
+    try:
+        wallet = BrowserWallet.of(account)
+        if wallet is not None:  # no key in the kernel: the page's wallet signs
+            return wallet, "signer: browser wallet (not connected)"
+        if account is None:
+            if SIGNER_ENV not in os.environ:
+                return None, ""
+            if not os.environ[SIGNER_ENV].strip():
+                return None, f"{SIGNER_ENV} is set but empty: the table is read-only"
+        return resolve_signer(account), ""
+    finally:
+        del account
+
+
+class Strategy(Protocol):
+    """How the table signs: the verdicts, the confirmation, the fee estimate."""
+
+    @property
+    def signer(self) -> Any: ...
+    @property
+    def address(self) -> str: ...
+    def controls(self, df: pd.DataFrame, pending: set[str]) -> tuple[Any, Any]: ...
+    def observe(self, df: pd.DataFrame) -> None: ...
+    def confirm(self, address: str, on_update: Callable[[Any], None]) -> Any: ...
+    def estimate(self, address: str) -> int: ...
+    def on_message(self, content: dict[str, Any]) -> None: ...
+
+
+class KeySigning:
+    """A kernel key signs (``signer`` None: read-only, every row refused)."""
+
+    def __init__(self, core: TableCore, signer: Any) -> None:
+        self.core = core
+        self.signer = signer
+        self.relations = SignerRelations(core.network, signer.address) if signer else None
+
+    @property
+    def address(self) -> str:
+        return self.signer.address if self.signer is not None else ""
+
+    def controls(self, df: pd.DataFrame, pending: set[str]) -> tuple[Any, Any]:
+        agents = self.relations.agents(df) if self.relations is not None else set()
+        return eligibility.verdicts(df, self.address or None, pending, agent_of=agents)
+
+    def observe(self, df: pd.DataFrame) -> None:
+        message = self.relations.observe(df) if self.relations is not None else None
+        if message is not None:
+            self.core.set_banner(*message)
+
+    def confirm(self, address: str, on_update: Callable[[Any], None]) -> Any:
+        return confirm_response(
+            address, account=self.signer, network=self.core.network, wait=False,
+            on_update=on_update,
+        )  # fmt: skip
+
+    def estimate(self, address: str) -> int:
+        if self.signer is None:
+            raise MissingSignerError("read-only: no signer configured")
+        return estimate_fee(address, account=self.signer, network=self.core.network)
+
+    def on_message(self, content: dict[str, Any]) -> None:
+        log.debug("ignored a wallet message: the table signs with a kernel key")
 
 
 class _Job:
     """One confirmation started by the table: its worker's results and two events."""
 
-    def __init__(self, address: str, task: str) -> None:
+    def __init__(self, address: str, task: str, request_id: str | None) -> None:
         self.address = address
         self.task = task
-        self.request_id: str | None = None  # the front-end's request, when it asked
+        self.request_id = request_id  # the front-end's request, when it asked
         self.confirmation: Any = None
         self.error: BaseException | None = None
         self.ready = threading.Event()  # signed (has a hash), or failed
         self.done = threading.Event()  # mined, reverted, or failed
 
 
-class ConfirmActions(WalletActions):
-    """The confirmation side of :class:`~ogpu_widgets.table.ResponseTable`."""
+def action_fields(conf: Any) -> dict[str, Any]:
+    """A row's confirmation fields for ``conf`` (None: none yet)."""
+    if conf is None:
+        return {"action": ConfirmationState.NONE, "tx_hash": "", "action_error": ""}
+    return {"action": ConfirmationState(conf.state), "tx_hash": conf.tx_hash or "",
+            "action_error": conf.error or ""}  # fmt: skip
 
-    _lock: Any
-    _df: Any
-    _confirmations: dict[str, Any]
-    _callbacks: list
-    _threads: list
-    _signer: Any
-    _network: Any
-    _confirm_timeout: float
 
-    def _pending_tasks(self) -> set[str]:
+class Confirmer:
+    """The confirmations of one table. Its worker threads (one per confirmation; at most one
+    per task, which the reservation holds) belong to the table's :class:`.threads.Threads`."""
+
+    def __init__(self, core: TableCore, signer: Any, timeout: float) -> None:
+        self.core = core
+        self.timeout = timeout
+        self.strategy: Strategy = self.strategy_for(signer)
+        self.confirmations: dict[str, Any] = {}  # response → Confirmation (None: reserved)
+        self.callbacks: list[Callable[[Any], None]] = []
+        self.workers: list[threading.Thread] = []
+
+    def strategy_for(self, signer: Any) -> Strategy:
+        if isinstance(signer, BrowserWallet):
+            return WalletSigning(self.core, signer)
+        return KeySigning(self.core, signer)
+
+    # ---- verdicts ------------------------------------------------------------------------------
+
+    def pending_tasks(self) -> set[str]:
         """Tasks with a confirmation from this table in flight (reserved, signing, pending)."""
         out = set()
-        for resp, conf in self._confirmations.items():
+        for resp, conf in self.confirmations.items():
             if conf is None:  # reserved; the worker has not signed yet
-                out.add(self._df.at[resp, "task"])
+                out.add(self.core.df.at[resp, "task"])
             elif conf.state in (ConfirmationState.SIGNING, ConfirmationState.PENDING):
                 out.add(conf.task)
         return out
 
-    # ---- confirmations -----------------------------------------------------------------------
+    def controls(self, df: pd.DataFrame) -> tuple[Any, Any]:
+        return self.strategy.controls(df, self.pending_tasks())
 
-    def _start_confirmation(self, address: str) -> _Job:
-        with self._lock:
-            if address not in self._df.index:
+    def observe(self, df: pd.DataFrame) -> None:
+        self.strategy.observe(df)
+
+    def progress(self, index: pd.Index) -> dict[str, dict[str, Any]]:
+        """The confirmation fields of the rows of ``index`` this table confirmed."""
+        return {a: action_fields(c) for a, c in self.confirmations.items() if a in index}
+
+    # ---- the review panel's estimate -----------------------------------------------------------
+
+    def estimate_reply(self, content: dict[str, Any]) -> dict[str, Any]:
+        """The ``{"type": "estimate"}`` answer: ``fee_ogpu``, ``fee_wei`` (decimal string),
+        ``error`` and the predicted ``refusal``, whoever signs."""
+        rid = content.get("id")
+        if not isinstance(rid, str) or not rid:
+            return {"type": "estimate", "id": "", "fee_ogpu": None,
+                    "error": "an estimate request needs a non-empty string id"}  # fmt: skip
+        try:
+            address = to_address(content.get("response"), "response address")
+            fee = int(self.strategy.estimate(address))
+            return {"type": "estimate", "id": rid, "fee_ogpu": fee / 10**18, "error": "",
+                    "fee_wei": str(fee), "refusal": None}  # fmt: skip
+        except OgpuWidgetsError as exc:
+            return {"type": "estimate", "id": rid, "fee_ogpu": None, "error": str(exc),
+                    "refusal": predicted_refusal(exc)}  # fmt: skip
+        except Exception as exc:
+            log.exception("estimating the fee failed unexpectedly")
+            return {"type": "estimate", "id": rid, "fee_ogpu": None,
+                    "error": f"estimating the fee failed ({type(exc).__name__})"}  # fmt: skip
+
+    # ---- confirmations -------------------------------------------------------------------------
+
+    def start(self, address: str, request_id: str | None = None) -> _Job:
+        core = self.core
+        with core.lock:
+            if address not in core.df.index:
                 raise ResponseTableError(
                     f"{address} is not a row of this table; confirm an address from table.df.index"
                 )
-            can_confirm, reasons = self._controls(self._df.loc[[address]])
-            task = self._df.at[address, "task"]
+            can_confirm, reasons = self.controls(core.df.loc[[address]])
+            task = core.df.at[address, "task"]
             if not can_confirm[0]:
                 raise eligibility.refusal(str(reasons[0]), address, task=task)
-            self._confirmations[address] = None  # reserved: the task is now pending
-            self._recompute_task(
+            self.confirmations[address] = None  # reserved: the task is now pending
+            core.recompute_task(
                 task, {address: {"action": ConfirmationState.SIGNING, "action_error": ""}}
             )
-        job = _Job(address, task)
-        asked = getattr(self, "_confirm_request", None)  # set while its request is handled
-        if isinstance(asked, dict) and isinstance(asked.get("id"), str):
-            job.request_id = asked["id"]
-        thread = threading.Thread(
-            target=self._run_confirmation, args=(job,), name="ogpu-confirm", daemon=True
-        )
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
+        job = _Job(address, task, request_id)
+        thread = core.threads.start("ogpu-confirm", self._run, job)
+        if thread is None:
+            self.confirmations.pop(address, None)
+            raise ResponseTableError("the table is closed: nothing is confirmed any more")
+        self.workers = [t for t in self.workers if t.is_alive()] + [thread]
         return job
 
-    def _run_confirmation(self, job: _Job) -> None:
-        address, task = job.address, job.task
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        return join(list(self.workers), timeout)
+
+    def _run(self, job: _Job) -> None:
+        address, task, core = job.address, job.task, self.core
 
         def on_update(conf: Any) -> None:
-            with self._lock:
-                self._confirmations[address] = conf
+            with core.lock:
+                self.confirmations[address] = conf
                 job.confirmation = conf
                 if conf.state in (ConfirmationState.SIGNING, ConfirmationState.PENDING):
-                    self._patch_rows(
-                        {address: {"action": ConfirmationState(conf.state),
-                                   "tx_hash": conf.tx_hash or ""}}
-                    )  # fmt: skip
+                    core.patch_rows({address: {"action": ConfirmationState(conf.state),
+                                               "tx_hash": conf.tx_hash or ""}})  # fmt: skip
             if conf.tx_hash:
                 job.ready.set()
 
         try:
-            if isinstance(self._signer, BrowserWallet):
-                conf = self._wallet_confirm(address, on_update)
-            else:
-                conf = confirm_response(
-                    address,
-                    account=self._signer,
-                    network=self._network,
-                    wait=False,
-                    on_update=on_update,
-                )
-            with self._lock:
-                self._confirmations[address] = conf
+            conf = self.strategy.confirm(address, on_update)
+            with core.lock:
+                self.confirmations[address] = conf
                 job.confirmation = conf
             job.ready.set()
-            while True:
+            while not core.threads.closed.is_set():
                 try:
-                    conf.wait(self._confirm_timeout)
+                    conf.wait(min(self.timeout, _FOLLOW))
                     break
                 except ConfirmationTimeoutError:
                     continue  # still in flight: the row keeps showing "pending"
+            else:
+                return  # the table closed: nobody follows the row any more
             self._finish(address, task, conf)
         except WalletRejectedError as exc:  # the user said no: idle again, a retry is possible
             job.error = exc
-            self._wallet_rejected(address, task, job.request_id)
+            self._rejected(address, task, job.request_id)
         except ConfirmationError as exc:
             job.error = exc
             self._refused(address, task, str(exc))
@@ -135,78 +258,90 @@ class ConfirmActions(WalletActions):
             log.warning("confirmation of %s failed: %s", address, type(exc).__name__)
             job.error = exc
             self._refused(address, task, str(exc))
-            self._set_banner(f"Confirming {address} failed: {exc}")
+            core.set_banner(f"Confirming {address} failed: {exc}")
         except Exception as exc:  # a bug: still typed for the caller, never a silent row
             log.exception("confirmation of %s failed unexpectedly", address)
             job.error = ResponseTableError(
                 f"confirming {address} failed unexpectedly ({type(exc).__name__}); see the log"
             )
             self._refused(address, task, str(job.error))
-            self._set_banner(str(job.error))
+            core.set_banner(str(job.error))
         finally:
             job.ready.set()
             job.done.set()
 
+    def _release(self, address: str) -> None:
+        conf = self.confirmations.get(address)
+        if conf is None or conf.tx_hash is None:  # never sent: the task is free again
+            self.confirmations.pop(address, None)
+
     def _refused(self, address: str, task: str, reason: str) -> None:
-        with self._lock:
-            conf = self._confirmations.get(address)
-            if conf is None or conf.tx_hash is None:  # never sent: the task is free again
-                self._confirmations.pop(address, None)
-            self._recompute_task(
+        with self.core.lock:
+            self._release(address)
+            self.core.recompute_task(
                 task, {address: {"action": ConfirmationState.REFUSED, "action_error": reason}}
             )
         self._reread_task(task)
 
+    def _rejected(self, address: str, task: str, request_id: str | None) -> None:
+        """The user said no in the wallet: the row is idle again (and confirmable); the
+        front-end's request, if it asked, is answered as rejected."""
+        if request_id:
+            self.core.view._reply = {"id": request_id, "ok": False, "error": REJECTED}
+        with self.core.lock:
+            self._release(address)
+            self.core.recompute_task(
+                task,
+                {
+                    address: {
+                        "action": ConfirmationState.NONE,
+                        "tx_hash": "",
+                        "action_error": REJECTED,
+                    }
+                },
+            )
+        self.core.set_banner(f"The confirmation of {address} was {REJECTED}: nothing was sent",
+                             "info")  # fmt: skip
+
     def _finish(self, address: str, task: str, conf: Any) -> None:
+        core = self.core
         if conf.state == ConfirmationState.MINED:
             finalized = {"task_status": "finalized"}
-            extra = {a: dict(finalized) for a in self._df.index[self._df["task"] == task]}
-            extra[address] = {
-                **finalized,
-                "status": "confirmed",
-                "confirmed": True,
-                "action": ConfirmationState.MINED,
-                "tx_hash": conf.tx_hash or "",
-                "action_error": "",
-            }
-            self._recompute_task(task, extra)
-            for cb in list(self._callbacks):
+            extra = {a: dict(finalized) for a in core.rows_of_task(task)}
+            extra[address] = {**finalized, "status": "confirmed", "confirmed": True,
+                              "action": ConfirmationState.MINED, "tx_hash": conf.tx_hash or "",
+                              "action_error": ""}  # fmt: skip
+            core.recompute_task(task, extra)
+            for cb in list(self.callbacks):
                 try:
                     cb(conf)
                 except Exception:  # a user's callback must not break the table
                     log.exception("on_confirmed callback failed")
         else:
-            self._recompute_task(
-                task,
-                {
-                    address: {
-                        "action": ConfirmationState.REVERTED,
-                        "tx_hash": conf.tx_hash or "",
-                        "action_error": conf.error or "reverted",
-                    }
-                },
-            )
+            core.recompute_task(task, {address: {
+                "action": ConfirmationState.REVERTED, "tx_hash": conf.tx_hash or "",
+                "action_error": conf.error or "reverted"}})  # fmt: skip
         self._reread_task(task)
 
     def _reread_task(self, task: str) -> None:
         """The chain has the last word: re-read the rows of ``task`` and patch what changed."""
-        with self._lock:
-            addresses = list(self._df.index[self._df["task"] == task])
+        core = self.core
+        addresses = core.rows_of_task(task)
         try:
-            fresh = read_responses(addresses, network=self._network)
+            fresh = read_responses(addresses, network=core.network)
         except OgpuWidgetsError as exc:
             log.debug("re-reading task %s failed: %s", task, type(exc).__name__)
             return
         cols = ["status", "confirmed", "task_status"]
-        with self._lock:
+        with core.lock:
             # states only move forward: a lagging replica never moves a row back
             changes = {
                 a: forward_changes(
-                    {c: self._df.at[a, c] for c in cols}, {c: fresh.at[a, c] for c in cols}
+                    {c: core.df.at[a, c] for c in cols}, {c: fresh.at[a, c] for c in cols}
                 )
                 for a in fresh.index
-                if a in self._df.index
+                if a in core.df.index
             }
             changes = {a: f for a, f in changes.items() if f}
             if changes:
-                self._recompute_task(task, changes)
+                core.recompute_task(task, changes)

@@ -1,7 +1,7 @@
-"""What a result looks like in a ``ResponseTable``: the :class:`Result` the table keeps, its
-one-line preview and state (the ``result_preview``/``result_state`` patches), image sizes read
-from header bytes, and the capped ``{"type": "result"}`` answer of the detail view. Pure
-functions; the fetching is in :mod:`ogpu_widgets.table.results`."""
+"""What a result looks like in a ``ResponseTable``: the one-line preview of an
+:class:`~ogpu_widgets.results.outcome.Outcome` (the ``result_preview`` patch; its state is the
+outcome's own), image sizes read from header bytes, and the capped ``{"type": "result"}``
+answer of the detail view. Pure functions; the fetching is in :mod:`ogpu_widgets.table.results`."""
 
 from __future__ import annotations
 
@@ -10,22 +10,18 @@ import json
 import math
 import re
 import struct
-from dataclasses import dataclass, replace
 from typing import Any
 
-import pandas as pd
+from ..results.outcome import Outcome
 
 __all__ = [
     "MAX_IMAGE",
     "MAX_PREVIEW",
     "MAX_TEXT",
-    "Result",
     "detail_message",
     "error_answer",
-    "from_row",
     "image_info",
     "preview",
-    "result_state",
 ]
 
 #: Longest one-line preview sent in a patch (characters).
@@ -34,39 +30,6 @@ MAX_PREVIEW = 160
 MAX_TEXT = 1_000_000
 #: Largest image sent to the detail view (bytes); larger ones are not sent.
 MAX_IMAGE = 2_000_000
-
-
-@dataclass
-class Result:
-    """One response's result, as the table keeps it."""
-
-    kind: str  # json | text | image | binary | error
-    value: Any = None
-    cid: str = ""
-    verified: bool | None = None
-    error: str = ""
-    size: int = 0
-    #: "" when fetched; "none" when the row's data names nothing to fetch.
-    note: str = ""
-    #: The preview, kept once the value is dropped (see :meth:`light`).
-    kept_preview: str | None = None
-
-    @property
-    def state(self) -> str:
-        return result_state(self)
-
-    @property
-    def preview(self) -> str:
-        return self.kept_preview if self.kept_preview is not None else preview(self)
-
-    def light(self) -> Result:
-        """This result without its value (its preview kept)."""
-        return replace(self, value=None, kept_preview=self.preview)
-
-    def weight(self) -> int:
-        if isinstance(self.value, bytes | str):
-            return len(self.value) + 64
-        return max(self.size, 64)
 
 
 # ---- what a result looks like in a row ---------------------------------------------------------
@@ -218,21 +181,7 @@ def _webp_size(b: bytes) -> tuple[int | None, int | None]:
     return None, None
 
 
-def result_state(r: Result) -> str:
-    """``ok`` (verified), ``unverified``, ``error`` (failed, or does not match its CID) or
-    ``none`` (the row's data names nothing fetchable)."""
-    if r.note == "none":
-        return "none"
-    if r.kind == "error":
-        return "none" if r.error.lower().startswith("not fetched") else "error"
-    if r.verified is True:
-        return "ok"
-    if r.verified is False:
-        return "error"
-    return "unverified"
-
-
-def _body_preview(r: Result) -> str:
+def _body_preview(r: Outcome) -> str:
     if r.kind == "json":
         return _compact(r.value, MAX_PREVIEW)
     if r.kind == "text":
@@ -247,14 +196,14 @@ def _body_preview(r: Result) -> str:
         return f"image {w}×{h} {name}" if w and h else f"image {name}, {_bytes_text(r.size)}"
     if r.kind == "binary":
         return f"binary, {_bytes_text(r.size)}"
-    return r.error or "no result"
+    return r.error_text or "no result"
 
 
-def preview(r: Result) -> str:
+def preview(r: Outcome) -> str:
     """The one-line preview of a result shown in its row (at most ``MAX_PREVIEW`` characters,
     control and bidi-override characters made visible)."""
-    if r.kind == "error" or r.note == "none":
-        text = r.error or "no result"
+    if r.kind == "error":
+        text = r.error_text or "no result"
     elif r.verified is False:
         text = f"does not match its CID: {_body_preview(r)}"
     else:
@@ -262,63 +211,16 @@ def preview(r: Result) -> str:
     return _cut(_visible(text))
 
 
-def _verified(v: Any) -> bool | None:
-    if v is None or v is pd.NA:
-        return None
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        return None
-    return bool(v)
-
-
-def from_row(row: Any) -> Result:
-    """A :class:`Result` from one row of ``fetch_results``' DataFrame (or a ``load_responses``
-    frame with ``results=True``)."""
-
-    def get(name: str, default: Any = None) -> Any:
-        try:
-            v = row[name]
-        except (KeyError, IndexError):
-            return default
-        return default if v is None or v is pd.NA else v
-
-    kind = str(get("result_kind", "error") or "error")
-    if kind not in ("json", "text", "image", "binary", "error"):
-        kind = "binary"
-    value = get("result")
-    if isinstance(value, float) and math.isnan(value) and kind != "json":
-        value = None
-    size = get("result_size", 0)
-    try:
-        size = int(size) if size is not None and not pd.isna(size) else 0
-    except (TypeError, ValueError):
-        size = 0
-    if isinstance(value, bytearray | memoryview):
-        value = bytes(value)
-    if not size and isinstance(value, bytes):
-        size = len(value)
-    error = get("result_error", "")
-    error = "" if error is None or (isinstance(error, float) and math.isnan(error)) else str(error)
-    cid = get("result_cid", "")
-    cid = "" if cid is None or (isinstance(cid, float) and math.isnan(cid)) else str(cid)
-    verified = _verified(get("result_verified"))
-    if kind == "error" and not error:
-        error = "the result could not be fetched"
-    return Result(kind=kind, value=value, cid=cid, verified=verified, error=error, size=size)
-
-
-def detail_message(rid: str, r: Result) -> dict[str, Any]:
+def detail_message(rid: str, r: Outcome) -> dict[str, Any]:
     """The ``{"type": "result"}`` answer for the detail view: the whole result, capped
     (``MAX_TEXT`` characters of JSON or text, ``MAX_IMAGE`` bytes of image; ``truncated`` says
     so). JSON goes as ``value``, or as its text in ``text`` when it is too large or holds
     numbers JSON cannot carry (NaN, Infinity). Images only as PNG/JPEG/GIF/WebP bytes (base64)
     with the MIME type read from the bytes, never the gateway's."""
     msg: dict[str, Any] = {
-        "type": "result", "id": rid, "kind": r.kind, "state": r.state, "value": None,
+        "type": "result", "id": rid, "kind": r.kind, "state": r.state.value, "value": None,
         "text": "", "image": "", "mime": "", "width": None, "height": None,
-        "verified": r.verified, "error": r.error, "cid": r.cid, "size": r.size,
+        "verified": r.verified, "error": r.error_text, "cid": r.cid or "", "size": r.size,
         "truncated": False,
     }  # fmt: skip
     if r.kind == "json":
@@ -342,7 +244,9 @@ def detail_message(rid: str, r: Result) -> dict[str, Any]:
         data = r.value if isinstance(r.value, bytes) else b""
         info = image_info(data)
         if info is None:
-            msg["error"] = r.error or "not shown: only PNG, JPEG, GIF and WebP images are drawn"
+            msg["error"] = (
+                r.error_text or "not shown: only PNG, JPEG, GIF and WebP images are drawn"
+            )
         else:
             msg["mime"], msg["width"], msg["height"] = info
             if len(data) > MAX_IMAGE:
@@ -368,4 +272,4 @@ def _json_text(value: Any) -> tuple[str, bool]:
 
 
 def error_answer(rid: str, error: str) -> dict[str, Any]:
-    return detail_message(rid, Result(kind="error", error=error))
+    return detail_message(rid, Outcome.failed(error))

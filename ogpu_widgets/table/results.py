@@ -1,61 +1,42 @@
-"""The results behind the rows of a ``ResponseTable``: fetched in the kernel after the table has
-painted, on demand for the rows the front-end shows (small tables: every row), on a bounded pool
-of worker threads through :func:`ogpu_widgets.results.fetch_results`, cached by response
-address, and sent to the front-end as row patches (``result_preview``, ``result_state``,
-``result_kind``) and, for the detail and compare views, as ``{"type": "result"}`` answers.
+"""The results behind the rows of a ``ResponseTable`` (its results loader): fetched in the kernel
+after the table has painted, on demand for the rows the front-end shows (small tables: every
+row), on at most :data:`WORKERS` threads of the table, through the loader's fetcher
+(:func:`ogpu_widgets.results.fetch_outcomes` unless another is given), kept per response address
+as the fetch's own :class:`~ogpu_widgets.results.outcome.Outcome`, and sent to the front-end as
+row patches (``result_preview``, ``result_state``, ``result_kind``) and, for the detail and
+compare views, as ``{"type": "result"}`` answers.
 
 Nothing here runs network I/O on the comm thread: the message handlers only queue work.
 See ``docs/widget-protocol.md``."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
-import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..chain.codec import to_address
 from ..errors import OgpuWidgetsError
+from ..records import ResultState
+from ..results import fetch_outcomes
+from ..results.outcome import RESULT_COLUMNS as _FRAME_COLUMNS
+from ..results.outcome import Outcome, from_row
 from . import protocol
-from .preview import (
-    MAX_IMAGE,
-    MAX_PREVIEW,
-    MAX_TEXT,
-    Result,
-    _cut,
-    detail_message,
-    error_answer,
-    from_row,
-    image_info,
-    preview,
-    result_state,
-)
+from .preview import MAX_IMAGE, MAX_PREVIEW, MAX_TEXT, _cut, detail_message, error_answer, preview
+
+if TYPE_CHECKING:
+    from .core import TableCore
 
 log = logging.getLogger("ogpu_widgets.table")
 
-__all__ = [
-    "MAX_ADDRESSES",
-    "MAX_IMAGE",
-    "MAX_PREVIEW",
-    "MAX_TEXT",
-    "PREFETCH_ALL",
-    "RESULT_COLUMNS",
-    "Result",
-    "TableResults",
-    "detail_message",
-    "image_info",
-    "preview",
-    "result_state",
-]
-
-#: The columns of ``fetch_results`` (and of ``load_responses(..., results=True)``).
-_FRAME_COLUMNS = ("result", "result_kind", "result_cid", "result_verified", "result_error",
-                  "result_size")  # fmt: skip
+__all__ = ["BATCH", "MAX_ADDRESSES", "MAX_IMAGE", "MAX_PENDING", "MAX_PREVIEW", "MAX_TEXT",
+           "MEMORY_BUDGET", "PREFETCH_ALL", "RESULT_COLUMNS", "WORKERS", "Fetch",
+           "ResultsLoader"]  # fmt: skip
 
 #: The control columns of a row's result (patches only; see docs/widget-protocol.md).
 RESULT_COLUMNS = ("result_preview", "result_state", "result_kind")
@@ -74,56 +55,59 @@ MAX_PENDING = 5_000
 #: stay, and a value that left memory is fetched again, from the on-disk cache, when asked).
 MEMORY_BUDGET = 64_000_000
 
+#: The fetcher: ``fetch(rows, network=, gateway=, progress=, workers=, cache=)`` →
+#: ``(addresses, outcomes)``, as :func:`~ogpu_widgets.results.fetch_outcomes`.
+Fetch = Callable[..., tuple[list[str], list[Outcome]]]
 
-# ---- the table's side --------------------------------------------------------------------------
+_OFF = "results are turned off for this table"
 
 
-class TableResults:
-    """The results side of :class:`~ogpu_widgets.table.ResponseTable` (mixed into the widget;
-    it uses the widget's lock, rows and patches)."""
+def _weight(o: Outcome) -> int:
+    if isinstance(o.value, bytes | str):
+        return len(o.value) + 64
+    return max(o.size, 64)
 
-    _lock: Any
-    _df: Any
-    _network: Any
-    _results_on: bool
-    _gateway: str | None
 
-    def _init_results(self, enabled: bool, gateway: str | None) -> None:
-        self._results_on = enabled
-        self._gateway = gateway
-        #: address → Result without its value once evicted (preview, state, kind stay).
-        self._result_meta: dict[str, Result] = {}
-        #: address → Result with its value, least recently used first.
-        self._result_values: OrderedDict[str, Result] = OrderedDict()
-        self._result_weight = 0
+class ResultsLoader:
+    """The results of one table (see the module's docstring). ``fetch`` is its fetcher."""
+
+    def __init__(
+        self, core: TableCore, enabled: bool, gateway: str | None, fetch: Fetch | None = None
+    ) -> None:
+        self.core = core
+        self.enabled = enabled
+        self.gateway = gateway
+        self.fetch: Fetch = fetch if fetch is not None else fetch_outcomes
+        #: address → its outcome without the value, and its preview (kept once evicted).
+        self.meta: dict[str, Outcome] = {}
+        self.previews: dict[str, str] = {}
+        #: address → the outcome with its value, least recently used first.
+        self.values: OrderedDict[str, Outcome] = OrderedDict()
+        self.weight = 0
         #: addresses to fetch; the last is fetched first.
-        self._result_pending: OrderedDict[str, None] = OrderedDict()
-        self._result_inflight: set[str] = set()
-        self._result_waiters: dict[str, list[str]] = {}
-        self._result_workers = 0
-        self._result_threads: list[threading.Thread] = []
-        self._results_asked = False
+        self.pending: OrderedDict[str, None] = OrderedDict()
+        self.inflight: set[str] = set()
+        self.waiters: dict[str, list[str]] = {}
+        self.workers = 0
+        self.asked = False
 
-    # ---- public ------------------------------------------------------------------------------
+    # ---- public --------------------------------------------------------------------------------
 
-    @property
-    def results(self) -> pd.DataFrame:
-        """The results fetched so far, indexed by response address: ``result`` (while kept in
-        memory), ``result_kind``, ``result_cid``, ``result_verified``, ``result_error``,
-        ``result_size``, and the row's ``result_state`` and ``result_preview``."""
-        with self._lock:
+    def frame(self) -> pd.DataFrame:
+        """``ResponseTable.results``."""
+        with self.core.lock:
             rows = {
                 a: {
-                    "result": self._result_values[a].value if a in self._result_values else None,
-                    "result_kind": r.kind,
-                    "result_cid": r.cid,
-                    "result_verified": pd.NA if r.verified is None else r.verified,
-                    "result_error": r.error,
-                    "result_size": r.size,
-                    "result_state": r.state,
-                    "result_preview": r.preview,
+                    "result": self.values[a].value if a in self.values else None,
+                    "result_kind": o.kind,
+                    "result_cid": o.cid or "",
+                    "result_verified": pd.NA if o.verified is None else o.verified,
+                    "result_error": o.error_text,
+                    "result_size": o.size,
+                    "result_state": o.state.value,
+                    "result_preview": self.previews.get(a, ""),
                 }
-                for a, r in self._result_meta.items()
+                for a, o in self.meta.items()
             }
         cols = ["result", "result_kind", "result_cid", "result_verified", "result_error",
                 "result_size", "result_state", "result_preview"]  # fmt: skip
@@ -133,12 +117,12 @@ class TableResults:
         df["result_size"] = df["result_size"].astype("int64")
         return df
 
-    def wait_results(self, timeout: float | None = None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Wait until no result is queued or being fetched; True if none is."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            with self._lock:
-                idle = not self._result_pending and not self._result_inflight
+            with self.core.lock:
+                idle = not self.pending and not self.inflight
             if idle:
                 return True
             if deadline is not None and time.monotonic() > deadline:
@@ -147,111 +131,107 @@ class TableResults:
 
     # ---- snapshot ----------------------------------------------------------------------------
 
-    def _results_from_frame(self, df: pd.DataFrame) -> None:
+    def from_frame(self, df: pd.DataFrame) -> None:
         """Keep the results a ``load_responses(..., results=True)`` frame already holds."""
         if "result_kind" not in df.columns:
             return
         cols = [c for c in _FRAME_COLUMNS if c in df.columns]
         for address, rec in df[cols].to_dict("index").items():
             kind = rec.get("result_kind")
-            if address in self._result_meta or not isinstance(kind, str) or not kind:
+            if address in self.meta or not isinstance(kind, str) or not kind:
                 continue
             self._remember(str(address), from_row(rec))
 
-    def _result_patch_for(self, addresses: Any) -> dict[str, dict[str, Any]]:
-        if not self._result_meta:
+    def patch_for(self, addresses: Any) -> dict[str, dict[str, Any]]:
+        if not self.meta:
             return {}
-        return {
-            a: self._result_fields(self._result_meta[a])
-            for a in addresses
-            if a in self._result_meta
-        }
+        return {a: self._fields(a) for a in addresses if a in self.meta}
 
-    @staticmethod
-    def _result_fields(r: Result) -> dict[str, Any]:
-        return {"result_preview": r.preview, "result_state": r.state, "result_kind": r.kind}
+    def _fields(self, address: str) -> dict[str, Any]:
+        o = self.meta[address]
+        return {"result_preview": self.previews[address], "result_state": o.state.value,
+                "result_kind": o.kind}  # fmt: skip
 
-    def _remember(self, address: str, r: Result) -> None:
-        self._result_meta[address] = r.light()  # the value lives only in _result_values
-        old = self._result_values.pop(address, None)
+    def _remember(self, address: str, o: Outcome) -> None:
+        self.meta[address] = o.light()  # the value lives only in self.values
+        self.previews[address] = preview(o)
+        old = self.values.pop(address, None)
         if old is not None:
-            self._result_weight -= old.weight()
-        if r.kind == "error" or r.note == "none":
+            self.weight -= _weight(old)
+        if o.kind == "error":
             return
-        self._result_values[address] = r
-        self._result_weight += r.weight()
-        while self._result_weight > MEMORY_BUDGET and len(self._result_values) > 1:
-            _, gone = self._result_values.popitem(last=False)
-            self._result_weight -= gone.weight()
+        self.values[address] = o
+        self.weight += _weight(o)
+        while self.weight > MEMORY_BUDGET and len(self.values) > 1:
+            _, gone = self.values.popitem(last=False)
+            self.weight -= _weight(gone)
 
     # ---- messages (comm thread: queue only) --------------------------------------------------
 
-    def _on_results_message(self, content: dict[str, Any]) -> None:
+    def on_results(self, content: dict[str, Any]) -> None:
         """``{"type": "results", "addresses": [...]}``: fetch these rows' results (the first
         is fetched first). Bad entries and unknown rows are skipped; the list is capped."""
         addresses = protocol.parse_result_addresses(content, MAX_ADDRESSES)
-        if not self._results_on:  # a Result column shown anyway: say so instead of "loading"
-            off = Result(kind="error", error="results are turned off for this table", note="none")
-            with self._lock:
-                rows = {a: self._result_fields(off) for a in addresses if a in self._df.index}
-                rows = {a: f for a, f in rows.items() if a not in self._result_meta}
-                for a in rows:
-                    self._result_meta[a] = off
-                if rows:
-                    self._patch_rows(rows)  # type: ignore[attr-defined]
-            return
-        with self._lock:
-            known = [a for a in addresses if a in self._df.index]
-            first = not self._results_asked
-            self._results_asked = True
-            if first and len(self._df) <= PREFETCH_ALL:
-                self._queue(list(self._df.index), priority=False)
-            self._queue(known, priority=True)
+        core = self.core
+        with core.lock:
+            if not self.enabled:  # a Result column shown anyway: say so instead of "loading"
+                off = Outcome.nothing(_OFF)
+                todo = [a for a in addresses if a in core.df.index and a not in self.meta]
+                for a in todo:
+                    self._remember(a, off)
+                if todo:
+                    core.patch_rows({a: self._fields(a) for a in todo})
+                return
+            known = [a for a in addresses if a in core.df.index]
+            first = not self.asked
+            self.asked = True
+            if first and len(core.df) <= PREFETCH_ALL:
+                self.queue(list(core.df.index), priority=False)
+            self.queue(known, priority=True)
             self._start_workers()
 
-    def _on_result_message(self, content: dict[str, Any]) -> None:
+    def on_result(self, content: dict[str, Any]) -> None:
         """``{"type": "result", "id", "response"}``: answer with the whole result, fetching it
         first (on a worker) when it is not in memory."""
+        core = self.core
         try:
             request = protocol.parse_result_request(content)
         except protocol.BadRequest as exc:
-            self.send(error_answer(exc.rid if isinstance(exc.rid, str) else "", str(exc)))
+            core.send(error_answer(exc.rid if isinstance(exc.rid, str) else "", str(exc)))
             return
         rid, address = request.rid, request.response
         if address is None:  # an invalid address: answered with the request's id
-            self.send(error_answer(rid, str(request.error)))
+            core.send(error_answer(rid, str(request.error)))
             return
-        with self._lock:
-            if address not in self._df.index:
-                self.send(error_answer(rid, f"{address} is not a row of this table"))
+        with core.lock:
+            if address not in core.df.index:
+                core.send(error_answer(rid, f"{address} is not a row of this table"))
                 return
-            if not self._results_on:
-                self.send(error_answer(rid, "results are turned off for this table"))
+            if not self.enabled:
+                core.send(error_answer(rid, _OFF))
                 return
-            r = self._result_values.get(address)
-            meta = self._result_meta.get(address)
-            if r is not None:
-                self._result_values.move_to_end(address)
-            elif meta is not None and meta.state == "none":
-                r = meta  # nothing to fetch
+            o = self.values.get(address)
+            meta = self.meta.get(address)
+            if o is not None:
+                self.values.move_to_end(address)
+            elif meta is not None and meta.state is ResultState.NONE:
+                o = meta  # nothing to fetch
             else:  # not fetched yet, an error (tried again), or no longer in memory
-                self._result_waiters.setdefault(address, []).append(rid)
-                if address not in self._result_inflight:
-                    self._queue([address], priority=True, force=True)
+                self.waiters.setdefault(address, []).append(rid)
+                if address not in self.inflight:
+                    self.queue([address], priority=True, force=True)
                     self._start_workers()
                 return
-        self.send(detail_message(rid, r))
+        core.send(detail_message(rid, o))
 
     # ---- the pool ----------------------------------------------------------------------------
 
-    def _queue(self, addresses: list[str], *, priority: bool, force: bool = False) -> None:
+    def queue(self, addresses: list[str], *, priority: bool, force: bool = False) -> None:
         """Queue ``addresses`` (under the lock). ``priority``: fetched before what is queued,
         in the given order; otherwise after it."""
-        pending = self._result_pending
-        todo = [
-            a for a in addresses
-            if a not in self._result_inflight and (force or a not in self._result_meta)
-        ]  # fmt: skip
+        pending = self.pending
+        todo = [a for a in addresses
+                if a not in self.inflight and (force or a not in self.meta)]  # fmt: skip
         if priority:
             for a in reversed(todo):
                 pending[a] = None
@@ -265,84 +245,76 @@ class TableResults:
             pending.popitem(last=False)
 
     def _start_workers(self) -> None:
-        want = min(WORKERS, self._result_workers + len(self._result_pending))
-        while self._result_workers < want:
-            self._result_workers += 1
-            t = threading.Thread(target=self._results_worker, name="ogpu-results", daemon=True)
-            self._result_threads = [x for x in self._result_threads if x.is_alive()] + [t]
-            t.start()
+        want = min(WORKERS, self.workers + len(self.pending))
+        while self.workers < want:
+            if self.core.threads.start("ogpu-results", self._worker) is None:
+                return  # the table is closed
+            self.workers += 1
 
-    def _results_worker(self) -> None:
+    def _worker(self) -> None:
+        core = self.core
         while True:
-            with self._lock:
-                pending = self._result_pending
-                if not pending:
-                    self._result_workers -= 1
+            with core.lock:
+                pending = self.pending
+                if not pending or core.threads.closed.is_set():
+                    self.workers -= 1
                     return
                 n = max(1, min(BATCH, math.ceil(len(pending) / WORKERS)))
                 batch = [pending.popitem(last=True)[0] for _ in range(min(n, len(pending)))]
-                batch = [a for a in batch if a in self._df.index]
-                self._result_inflight.update(batch)
-                rows = self._df.loc[batch] if batch else None
-            if not batch:
+                batch = [a for a in batch if a in core.df.index]
+                self.inflight.update(batch)
+                rows = core.df.loc[batch] if batch else None
+            if rows is None:
                 continue
             try:
                 fetched = self._fetch_rows(rows)
             except Exception as exc:  # a bug or a missing room: rows say so, never silent
                 log.exception("fetching results failed")
                 reason = f"fetching the result failed ({type(exc).__name__}: {_cut(str(exc), 120)})"
-                fetched = {a: Result(kind="error", error=reason) for a in batch}
-            with self._lock:
-                self._result_inflight.difference_update(batch)
-                waiters = {a: self._result_waiters.pop(a, []) for a in batch}
-                still = [a for a in batch if a in self._df.index]
+                fetched = {a: Outcome.failed(reason) for a in batch}
+            with core.lock:
+                self.inflight.difference_update(batch)
+                waiters = {a: self.waiters.pop(a, []) for a in batch}
+                still = [a for a in batch if a in core.df.index]
                 for a in still:
                     self._remember(a, fetched[a])
-                patch = {a: self._result_fields(fetched[a]) for a in still}
-                if patch:
-                    self._patch_rows(patch)  # type: ignore[attr-defined]
+                if still:
+                    core.patch_rows({a: self._fields(a) for a in still})
             for a, rids in waiters.items():
                 for rid in rids:
                     try:
-                        self.send(detail_message(rid, fetched[a]))
+                        core.send(detail_message(rid, fetched[a]))
                     except Exception:
                         log.exception("sending a result failed")
 
-    def _fetch_rows(self, rows: pd.DataFrame) -> dict[str, Result]:
-        """Fetch the results of ``rows`` (a slice of the table's DataFrame) through
-        ``ogpu_widgets.results.fetch_results``, looked up at call time."""
-        out: dict[str, Result] = {}
+    def _fetch_rows(self, rows: pd.DataFrame) -> dict[str, Outcome]:
+        """The outcomes of ``rows`` (a slice of the table's DataFrame), through the fetcher."""
+        out: dict[str, Outcome] = {}
         todo = []
         for a, data in zip(rows.index, rows["data"], strict=True):
             if not isinstance(data, str) or not data.strip():
-                out[a] = Result(kind="error", error="no result: the response has no data",
-                                note="none")  # fmt: skip
+                out[a] = Outcome.nothing("no result: the response has no data")
             else:
                 todo.append(a)
-        if todo:
-            fetch = importlib.import_module("ogpu_widgets.results").fetch_results
+        if not todo:
+            return out
+        try:
+            addresses, outcomes = self.fetch(
+                rows.loc[todo], network=self.core.network, gateway=self.gateway,
+                progress=False, workers=min(8, len(todo)), cache=True,
+            )  # fmt: skip
+        except OgpuWidgetsError as exc:
+            reason = _cut(str(exc), 200)
+            return {**out, **{a: Outcome.failed(reason) for a in todo}}
+        by_address: dict[str, Outcome] = {}
+        for key, o in zip(addresses, outcomes, strict=True):
             try:
-                frame = fetch(
-                    rows.loc[todo],
-                    network=self._network,
-                    gateway=self._gateway,
-                    progress=False,
-                    workers=min(8, len(todo)),
-                    cache=True,
-                )
-            except OgpuWidgetsError as exc:
-                reason = _cut(str(exc), 200)
-                return {**out, **{a: Result(kind="error", error=reason) for a in todo}}
-            by_address: dict[str, Any] = {}
-            for key in frame.index:
-                try:
-                    by_address[to_address(key, "result index")] = key
-                except OgpuWidgetsError:
-                    continue
-            for a in todo:
-                key = by_address.get(a)
-                if key is None:
-                    out[a] = Result(kind="error", error="no result was returned for this response")
-                else:
-                    out[a] = from_row(frame.loc[key])
+                by_address[to_address(key, "result index")] = o
+            except OgpuWidgetsError:
+                continue
+        for a in todo:
+            got = by_address.get(a)
+            out[a] = got if got is not None else Outcome.failed(
+                "no result was returned for this response"
+            )  # fmt: skip
         return out

@@ -7,8 +7,8 @@ the signer may confirm:
   the signer and the expected client(s) (a few, then "+N more"), rows refused "not the client";
 * an agent: an info note "signer 0x…, agent of 0x…".
 
-The widget calls :func:`observe` when it takes a snapshot and :func:`agent_of` when it decides
-rows; nothing here decides a row itself (:mod:`.eligibility` does, with the confirm room's
+The key strategy of the confirmer (:mod:`.actions`) holds one :class:`SignerRelations`: it calls
+``observe`` at each snapshot and ``agents`` when it decides rows; nothing here decides a row itself (:mod:`.eligibility` does, with the confirm room's
 rules)."""
 
 from __future__ import annotations
@@ -20,45 +20,14 @@ from typing import Any
 import pandas as pd
 
 from ..confirm.agents import agent_relations
-from ..confirm.wallet import BrowserWallet
 from ..errors import OgpuWidgetsError
 
-__all__ = ["SHOWN", "agent_of", "banner_text", "observe"]
+__all__ = ["SHOWN", "SignerRelations", "banner_text"]
 
 log = logging.getLogger("ogpu_widgets.table")
 
 #: How many expected clients a banner names before "+N more".
 SHOWN = 3
-_STATE = "_signer_relations"
-
-
-class _Relations:
-    """What the table knows of its signer: the clients asked and those that said yes."""
-
-    __slots__ = ("agent_of", "asked", "failure", "message")
-
-    def __init__(self) -> None:
-        self.agent_of: set[str] = set()
-        self.asked: set[str] = set()
-        self.failure = ""
-        self.message: tuple[str, str] | None = None
-
-
-def _relations(table: Any) -> _Relations:
-    rel = table.__dict__.get(_STATE)
-    if rel is None:
-        rel = table.__dict__[_STATE] = _Relations()
-    return rel
-
-
-def _address(table: Any) -> str | None:
-    """The kernel signer's address; None when read-only or when the page's wallet signs (its
-    account is checked by pre-flight at confirm time)."""
-    signer = getattr(table, "_signer", None)
-    address = getattr(signer, "address", None) if signer is not None else None
-    if not isinstance(address, str) or isinstance(signer, BrowserWallet):
-        return None
-    return address
 
 
 def _clients(df: pd.DataFrame) -> list[str]:
@@ -67,47 +36,51 @@ def _clients(df: pd.DataFrame) -> list[str]:
     return [c for c in dict.fromkeys(df["client"].astype(str).tolist()) if c.startswith("0x")]
 
 
-def _ask(table: Any, rel: _Relations, clients: Iterable[str], signer: str) -> None:
-    """Read ``isAgentOf(client, signer)`` for the clients not asked yet (one batch). A failure
-    is kept for the banner and not retried until the next snapshot (a refresh)."""
-    todo = [c for c in clients if c != signer and c not in rel.asked]
-    if not todo:
-        return
-    rel.asked.update(todo)
-    try:
-        answers = agent_relations(table._network, todo, signer)
-    except OgpuWidgetsError as exc:
-        rel.failure = str(exc)
-        log.warning("could not check whether %s is an agent of %s: %s", signer, todo, exc)
-        return
-    rel.agent_of.update(c for c, yes in answers.items() if yes)
+class SignerRelations:
+    """What a table knows of its kernel signer ``signer`` (an address) on ``network``: the
+    clients asked whether it is their agent, those that said yes, the last failure, and the
+    banner last shown."""
 
+    def __init__(self, network: Any, signer: str) -> None:
+        self.network = network
+        self.signer = signer
+        self.agent_of: set[str] = set()
+        self.asked: set[str] = set()
+        self.failure = ""
+        self.message: tuple[str, str] | None = None
 
-def agent_of(table: Any, df: pd.DataFrame) -> set[str]:
-    """The clients among ``df``'s that authorized the table's signer (asking the chain about
-    clients not seen before)."""
-    signer = _address(table)
-    if signer is None:
-        return set()
-    rel = _relations(table)
-    _ask(table, rel, _clients(df), signer)
-    return rel.agent_of
+    def _ask(self, clients: Iterable[str]) -> None:
+        """Read ``isAgentOf(client, signer)`` for the clients not asked yet (one batch). A
+        failure is kept for the banner and not retried until the next snapshot (a refresh)."""
+        todo = [c for c in clients if c != self.signer and c not in self.asked]
+        if not todo:
+            return
+        self.asked.update(todo)
+        try:
+            answers = agent_relations(self.network, todo, self.signer)
+        except OgpuWidgetsError as exc:
+            self.failure = str(exc)
+            log.warning("could not check whether %s is an agent of %s: %s", self.signer, todo,
+                        exc)  # fmt: skip
+            return
+        self.agent_of.update(c for c, yes in answers.items() if yes)
 
+    def agents(self, df: pd.DataFrame) -> set[str]:
+        """The clients among ``df``'s that authorized the signer (asking the chain about
+        clients not seen before)."""
+        self._ask(_clients(df))
+        return self.agent_of
 
-def observe(table: Any, df: pd.DataFrame) -> None:
-    """A new snapshot: read the signer's relations to ``df``'s clients afresh (an agent may
-    have been revoked) and show the banner they call for (only when it changes)."""
-    signer = _address(table)
-    if signer is None:
-        return
-    rel = _relations(table)
-    rel.agent_of, rel.asked, rel.failure = set(), set(), ""
-    clients = _clients(df)
-    _ask(table, rel, clients, signer)
-    message = banner_text(signer, clients, rel.agent_of, rel.failure)
-    if message is not None and message != rel.message:
-        table._set_banner(*message)
-    rel.message = message
+    def observe(self, df: pd.DataFrame) -> tuple[str, str] | None:
+        """A new snapshot: read the signer's relations to ``df``'s clients afresh (an agent may
+        have been revoked); the banner they call for, when it changed (else None)."""
+        self.agent_of, self.asked, self.failure = set(), set(), ""
+        clients = _clients(df)
+        self._ask(clients)
+        message = banner_text(self.signer, clients, self.agent_of, self.failure)
+        changed = message is not None and message != self.message
+        self.message = message
+        return message if changed else None
 
 
 def _listed(addresses: list[str]) -> str:

@@ -1,9 +1,8 @@
 """The table side of signing in the browser's wallet (``ResponseTable(account="browser")``):
 the messages to and from the front-end, the open requests by id with their time-outs, and what
-the rows show (mixed into the widget through
-:class:`~ogpu_widgets.table.actions.ConfirmActions`).
+the rows show (the confirmer's strategy :class:`WalletSigning`, see :mod:`.actions`).
 
-A confirmation, on the worker thread of :mod:`.actions`:
+A confirmation, on the confirmer's worker thread:
 
 1. ``{"type": "wallet", "op": "connect"}``: the page asks the wallet for its account and chain
    (``eth_requestAccounts``, ``eth_chainId``) and answers with them;
@@ -25,7 +24,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,8 +39,10 @@ from ..errors import (
     WalletRejectedError,
     WalletTimeoutError,
 )
-from ..records import ConfirmationState
 from . import eligibility
+
+if TYPE_CHECKING:
+    from .core import TableCore
 
 log = logging.getLogger("ogpu_widgets.table")
 
@@ -63,26 +64,30 @@ class _Ask:
         self.reply: dict[str, Any] = {}
 
 
-class WalletActions:
-    """The browser-wallet side of :class:`~ogpu_widgets.table.ResponseTable`.
+class WalletSigning:
+    """The confirmer's strategy when the page's wallet signs: the verdicts, the requests to the
+    page (open ones by id, each with its typed time-out), one confirmation, the fee estimate."""
 
-    It also answers the review panel's fee estimate when the page's wallet signs (it comes
-    before :class:`~ogpu_widgets.table.messages.FrontEndMessages` in the widget's bases, and
-    hands kernel-key tables on to it)."""
+    def __init__(self, core: TableCore, wallet: BrowserWallet) -> None:
+        self.core = core
+        self.wallet = wallet
+        self._lock = threading.Lock()
+        self._open: dict[str, _Ask] = {}  # request id → the answer awaited
 
-    _lock: Any
-    _df: Any
-    _signer: Any
-    _network: Any
-    _confirmations: dict[str, Any]
+    @property
+    def signer(self) -> BrowserWallet:
+        return self.wallet
+
+    @property
+    def address(self) -> str:
+        return self.wallet.address or ""
 
     # ---- verdicts ----------------------------------------------------------------------------
 
-    def _wallet_controls(self, df: Any) -> tuple[np.ndarray, np.ndarray]:
+    def controls(self, df: Any, pending: set[str]) -> tuple[np.ndarray, np.ndarray]:
         """Verdicts when the page's wallet signs: each row as if its own client signed (which
         account the wallet holds, and whether it is the client or an agent of it, is checked by
         pre-flight at confirm time, before the wallet is asked to send)."""
-        pending = self._pending_tasks()  # type: ignore[attr-defined]
         n = len(df)
         can = np.zeros(n, dtype=bool)
         reasons = np.full(n, "", dtype=object)
@@ -95,23 +100,18 @@ class WalletActions:
 
     # ---- requests to the page ----------------------------------------------------------------
 
-    def _wallet_asks(self) -> dict[str, _Ask]:
-        with self._lock:
-            asks = self.__dict__.get("_wallet_open")
-            if asks is None:
-                asks = self.__dict__["_wallet_open"] = {}
-            return asks
+    def observe(self, df: Any) -> None:
+        """Nothing to read at a snapshot: the wallet's account is checked at confirm time."""
 
     def _wallet_ask(self, op: str, payload: dict[str, Any], address: str) -> dict[str, Any]:
         """Send the page a wallet request and wait for its answer (typed time-out)."""
-        timeout = self._signer.timeout
+        timeout = self.wallet.timeout
         rid = uuid.uuid4().hex
         ask = _Ask()
-        asks = self._wallet_asks()
         with self._lock:
-            asks[rid] = ask
+            self._open[rid] = ask
         try:
-            self.send({"type": "wallet", "id": rid, "op": op, **payload})  # type: ignore[attr-defined]
+            self.core.send({"type": "wallet", "id": rid, "op": op, **payload})
             if not ask.event.wait(timeout):
                 raise WalletTimeoutError(
                     f"the page did not answer the wallet request ({op}) for {address} within "
@@ -124,9 +124,9 @@ class WalletActions:
             return ask.reply
         finally:
             with self._lock:
-                asks.pop(rid, None)
+                self._open.pop(rid, None)
 
-    def _on_wallet_message(self, content: dict[str, Any]) -> None:
+    def on_message(self, content: dict[str, Any]) -> None:
         """A wallet message from the page: an answer to an open request, or an event."""
         if content.get("event") == "account":
             self._wallet_account_event(content.get("account"))
@@ -136,7 +136,7 @@ class WalletActions:
             log.debug("ignored a wallet message without an id")
             return
         with self._lock:
-            ask = self._wallet_asks().get(rid)
+            ask = self._open.get(rid)
             if ask is None or ask.event.is_set():  # unknown, timed out, or answered already
                 log.debug("ignored a wallet answer to request %r", rid[:80])
                 return
@@ -155,13 +155,13 @@ class WalletActions:
             log.debug("ignored a wallet account event that is not an address")
 
     def _wallet_connected(self, account: str) -> None:
-        wallet = self._signer
+        wallet = self.wallet
         if wallet.address == account:
             return
         wallet.address = account
-        self.account = account  # type: ignore[attr-defined]
+        self.core.view.account = account
         label = account or "(not connected)"
-        self._set_banner(f"signer: browser wallet {label}", "info")  # type: ignore[attr-defined]
+        self.core.set_banner(f"signer: browser wallet {label}", "info")
 
     @staticmethod
     def _wallet_answer(reply: dict[str, Any], key: str, address: str, expected: str = "") -> Any:
@@ -197,10 +197,10 @@ class WalletActions:
 
     # ---- one confirmation --------------------------------------------------------------------
 
-    def _wallet_confirm(self, address: str, on_update: Callable[[Any], Any]) -> Any:
+    def confirm(self, address: str, on_update: Callable[[Any], Any]) -> Any:
         """Connect, check and register, ask the wallet to send, track the hash. Returns the
         pending ``Confirmation``; raises typed errors (nothing sent, or the hash refused)."""
-        comm = getattr(self, "comm", None)
+        comm = getattr(self.core.view, "comm", None)
         if (
             comm is None
             or type(comm).__name__ == "DummyComm"
@@ -221,7 +221,7 @@ class WalletActions:
                 response=address,
             ) from None
         self._wallet_connected(account)
-        request = prepare(address, account, network=self._network, on_update=on_update)
+        request = prepare(address, account, network=self.core.network, on_update=on_update)
         try:
             reply = self._wallet_ask(
                 "send", {"response": address, "tx": request.tx, "chain": request.chain}, address
@@ -232,48 +232,14 @@ class WalletActions:
             raise
         return accept(request, tx_hash)
 
-    def _wallet_rejected(self, address: str, task: str, request_id: str | None) -> None:
-        """The user said no in the wallet: the row is idle again (and confirmable); the
-        front-end's request, if it asked, is answered as rejected."""
-        if request_id:
-            self._reply = {"id": request_id, "ok": False, "error": REJECTED}  # type: ignore[attr-defined]
-        with self._lock:
-            conf = self._confirmations.get(address)
-            if conf is None or conf.tx_hash is None:
-                self._confirmations.pop(address, None)
-            self._recompute_task(  # type: ignore[attr-defined]
-                task,
-                {address: {"action": ConfirmationState.NONE, "tx_hash": "",
-                           "action_error": REJECTED}},
-            )  # fmt: skip
-        self._set_banner(  # type: ignore[attr-defined]
-            f"The confirmation of {address} was {REJECTED}: nothing was sent", "info"
-        )
-
     # ---- the review panel's fee estimate -----------------------------------------------------
 
-    def _estimate(self, content: dict[str, Any]) -> None:
-        if not isinstance(self._signer, BrowserWallet):
-            super()._estimate(content)  # type: ignore[misc]
-            return
-        rid = content.get("id")
-        if not isinstance(rid, str) or not rid:
-            self.send({"type": "estimate", "id": "", "fee_ogpu": None,  # type: ignore[attr-defined]
-                       "error": "an estimate request needs a non-empty string id"})  # fmt: skip
-            return
-        try:
-            address = to_address(content.get("response"), "response address")
-            with self._lock:
-                if address not in self._df.index:
-                    raise ResponseTableError(f"{address} is not a row of this table")
-                # before the wallet says who it is, estimate as the task's client would pay
-                sender = self._signer.address or str(self._df.at[address, "client"])
-            fee = estimate(address, sender, network=self._network)
-            reply = {"type": "estimate", "id": rid, "fee_ogpu": fee / 10**18, "error": ""}
-        except OgpuWidgetsError as exc:
-            reply = {"type": "estimate", "id": rid, "fee_ogpu": None, "error": str(exc)}
-        except Exception as exc:
-            log.exception("estimating the fee failed unexpectedly")
-            reply = {"type": "estimate", "id": rid, "fee_ogpu": None,
-                     "error": f"estimating the fee failed ({type(exc).__name__})"}  # fmt: skip
-        self.send(reply)  # type: ignore[attr-defined]
+    def estimate(self, address: str) -> int:
+        """The fee of confirming ``address``, as the wallet's account would pay it (before the
+        wallet says who it is, as the task's client would)."""
+        core = self.core
+        with core.lock:
+            if address not in core.df.index:
+                raise ResponseTableError(f"{address} is not a row of this table")
+            sender = self.wallet.address or str(core.df.at[address, "client"])
+        return estimate(address, sender, network=core.network)

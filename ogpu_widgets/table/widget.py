@@ -8,11 +8,7 @@ widget state or the saved notebook: only the signer's address does.
 from __future__ import annotations
 
 import logging
-import os
-import threading
-import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -22,23 +18,16 @@ import traitlets
 from .._strict import reject_unknown
 from ..chain.codec import to_address
 from ..chain.network import Network, NetworkLike, resolve_network
-from ..confirm import SIGNER_ENV, AccountLike, BrowserWallet, resolve_signer
-from ..errors import (
-    ResponseTableError,
-)
+from ..confirm import AccountLike, BrowserWallet
+from ..errors import ResponseTableError
 from ..read import load_responses
-from ..records import ConfirmationState
-from . import eligibility, layout, serialize
-from . import signer as signer_view
-from .actions import ConfirmActions
-from .history import TableHistory
-from .live import LiveTable
-from .messages import FrontEndMessages
-from .results import TableResults
+from ..records import TaskResponse
+from . import bundle, layout, serialize
+from .actions import signer_of
+from .core import TableCore
 
 log = logging.getLogger("ogpu_widgets.table")
 
-_STATIC = Path(__file__).resolve().parent.parent / "static"
 #: Keyword arguments passed on to ``anywidget.AnyWidget`` (layout and the like).
 _WIDGET_KWARGS = frozenset({"layout", "tabbable", "tooltip"})
 _PARAMS = frozenset(
@@ -47,44 +36,7 @@ _PARAMS = frozenset(
 )  # fmt: skip
 
 
-_EMPTY = pd.DataFrame(columns=serialize.REQUIRED, index=pd.Index([], dtype=str))
-
-
-def _esm() -> str | Path:
-    path = _STATIC / "widget.js"
-    if path.exists():
-        return path
-    return (
-        "export default { render({ el }) { el.textContent = 'ogpu-widgets: the front-end "
-        "bundle is missing; run `make install` (or `cd js && npm ci && npm run build`).'; } };"
-    )
-
-
-def _css() -> str | Path:
-    path = _STATIC / "widget.css"
-    return path if path.exists() else ""
-
-
-def _signer_of(account: Any) -> tuple[Any, str]:
-    """(signer or None, a note for the banner). Never lets the key into an error or a frame
-    that raises: ``account`` is deleted before anything propagates."""
-    try:
-        wallet = BrowserWallet.of(account)
-        if wallet is not None:  # no key in the kernel: the page's wallet signs
-            return wallet, "signer: browser wallet (not connected)"
-        if account is None:
-            if SIGNER_ENV not in os.environ:
-                return None, ""
-            if not os.environ[SIGNER_ENV].strip():
-                return None, f"{SIGNER_ENV} is set but empty: the table is read-only"
-        return resolve_signer(account), ""
-    finally:
-        del account
-
-
-class ResponseTable(
-    LiveTable, ConfirmActions, FrontEndMessages, TableResults, TableHistory, anywidget.AnyWidget
-):
+class ResponseTable(anywidget.AnyWidget):
     """An interactive table of OpenGPU responses with Confirm buttons.
 
     Build it from the same selectors as :func:`~ogpu_widgets.load_responses` (``tasks=``,
@@ -113,8 +65,10 @@ class ResponseTable(
     ``table.selected`` are the same rows in Python.
     """
 
-    _esm = _esm()
-    _css = _css()
+    _esm = bundle.esm()
+    _css = bundle.css()
+
+    _core: TableCore
 
     _rows = traitlets.Bytes(b"").tag(sync=True)
     """Arrow IPC stream of the row snapshot (data and control columns)."""
@@ -187,7 +141,7 @@ class ResponseTable(
         **kwargs: Any,
     ) -> None:
         try:
-            signer, note = _signer_of(account)
+            signer, note = signer_of(account)
         finally:
             del account  # the key (if one was passed) leaves this frame before anything raises
         unknown = [k for k in kwargs if k not in _WIDGET_KWARGS]
@@ -195,35 +149,22 @@ class ResponseTable(
             kwargs.clear()  # a misspelt ``account=`` holds a key: keep it out of the traceback
             reject_unknown("ResponseTable()", unknown, _PARAMS | _WIDGET_KWARGS)
         super().__init__(**kwargs)
-        self._signer = signer
-        self._df: pd.DataFrame = serialize.checked_frame(_EMPTY)
-        self._lock = threading.RLock()
-        self._seq = 0
-        self._banner_seq = 0
-        self._overrides: dict[str, dict[str, Any]] = {}
-        self._seen_requests: set[str] = set()
-        self._confirmations: dict[str, Any] = {}
-        self._callbacks: list[Callable[[Any], None]] = []
-        self._threads: list[threading.Thread] = []
-        self._positions: list[int] | None = None
-        self._snapshot_keys: list[str] = []
-        self._appended: list[str] = []
         if not isinstance(confirm_timeout, int | float) or confirm_timeout <= 0:
             raise ResponseTableError(f"confirm_timeout={confirm_timeout!r} is not seconds > 0")
-        self._confirm_timeout = float(confirm_timeout)
-        self._network: Network = resolve_network(network)
+        net: Network = resolve_network(network)
         if not isinstance(results, bool):
             raise ResponseTableError(f"results={results!r} is not True or False")
         if gateway is not None and not isinstance(gateway, str):
             raise ResponseTableError(f"gateway={gateway!r} is not a URL string")
-        self._init_results(results, gateway)
-        self._init_history()
         if not isinstance(live, bool):
             raise ResponseTableError(f"live={live!r} is not True or False")
-        self._init_live(poll_interval)
-        self.columns = serialize.visible_columns(columns, results=results)
         selectors = {"tasks": tasks, "source": source, "client": client}
         given = {k: v for k, v in selectors.items() if v is not None}
+        self._core = core = TableCore(
+            self, network=net, signer=signer, confirm_timeout=float(confirm_timeout),
+            results=results, gateway=gateway, poll_interval=poll_interval, selectors=given,
+        )  # fmt: skip
+        self.columns = serialize.visible_columns(columns, results=results)
         if data is not None and given:
             raise ResponseTableError(
                 f"give either a DataFrame or a selector ({', '.join(given)}), not both"
@@ -233,66 +174,77 @@ class ResponseTable(
                 "ResponseTable needs rows: pass a DataFrame from load_responses(), or one of "
                 "tasks=, source=, client="
             )
-        self._selectors = given
         self.live = live
         if live:  # before the read: what happens while it runs is delivered, not lost
-            self._subscribe()
+            core.live.subscribe()
         try:
             if data is not None:
                 df = serialize.checked_frame(data)
             else:
-                df = load_responses(**given, network=self._network, progress=progress)
+                df = load_responses(**given, network=net, progress=progress)
         except BaseException:
-            self._unsubscribe()
+            core.live.unsubscribe()
             raise
-        self.account = signer.address if signer is not None else ""
+        self.account = core.confirmer.strategy.address
         self.read_only = signer is None
-        self.explorer_url = self._network.explorer_url
-        self._set_snapshot(df)
+        self.explorer_url = net.explorer_url
+        core.set_snapshot(df)
         if note:
-            self._set_banner(note, "info")
-        self._live_start(df)
-        self.observe(self._on_live, names="live")
+            core.set_banner(note, "info")
+        core.live.start(df)
+        router = core.router
+        self.observe(lambda c: core.live.set_live(bool(c["new"])), names="live")
         self.observe(self._on_confirm_request, names="_confirm_request")
-        self.observe(self._on_selected_keys, names="selected_keys")
-        self.observe(self._on_view, names="_view")
-        self.on_msg(self._on_custom_msg)
+        self.observe(lambda c: router.on_selected_keys(c["new"]), names="selected_keys")
+        self.observe(lambda c: router.on_view(c["new"]), names="_view")
+        self.on_msg(lambda _w, content, _b: router.on_custom(content))
+
+    def _on_confirm_request(self, change: dict[str, Any]) -> None:
+        if not change["new"]:
+            return  # our own clearing
+        try:
+            self._core.router.on_confirm_request(change["new"])
+        finally:
+            # consumed: clearing it lets a replayed request reach us (and be refused)
+            self._confirm_request = {}
 
     # ---- public API --------------------------------------------------------------------------
 
     @property
     def df(self) -> pd.DataFrame:
         """The current rows as a DataFrame (kept in sync with confirmations and refreshes)."""
-        with self._lock:
-            return self._df.copy()
+        with self._core.lock:
+            return self._core.df.copy()
 
     @property
     def selected(self) -> pd.DataFrame:
         """The selected rows, in table order."""
-        with self._lock:
+        core = self._core
+        with core.lock:
             keys = set(self.selected_keys)
-            return self._df[self._df.index.isin(keys)].copy()
+            return core.df[core.df.index.isin(keys)].copy()
 
     @property
     def view(self) -> pd.DataFrame:
         """The rows as currently filtered, searched and sorted in the table."""
-        with self._lock:
-            if self._positions is None:
-                return self._df.copy()
-            keys = self._snapshot_keys
-            addresses = [keys[p] for p in self._positions if p < len(keys)]
-            return self._df.loc[[a for a in addresses if a in self._df.index]].copy()
+        core = self._core
+        with core.lock:
+            if core.positions is None:
+                return core.df.copy()
+            keys = core.snapshot_keys
+            addresses = [keys[p] for p in core.positions if p < len(keys)]
+            return core.df.loc[[a for a in addresses if a in core.df.index]].copy()
 
     @property
     def network(self) -> Network:
         """The network this table reads from and confirms on."""
-        return self._network
+        return self._core.network
 
     @property
     def confirmations(self) -> dict[str, Any]:
         """Every confirmation this table started: response address → ``Confirmation``."""
-        with self._lock:
-            return {a: c for a, c in self._confirmations.items() if c is not None}
+        with self._core.lock:
+            return {a: c for a, c in self._core.confirmer.confirmations.items() if c is not None}
 
     def on_confirmed(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
         """Call ``callback(confirmation)`` when a confirmation from this table is mined.
@@ -301,7 +253,16 @@ class ResponseTable(
             raise ResponseTableError(
                 f"on_confirmed needs a callable, not {type(callback).__name__}"
             )
-        self._callbacks.append(callback)
+        self._core.confirmer.callbacks.append(callback)
+        return callback
+
+    def on_response(self, callback: Callable[[TaskResponse], None]) -> Callable[[Any], None]:
+        """Call ``callback(response)`` (a :class:`~ogpu_widgets.records.TaskResponse`) once for
+        each new response that appears in the table (live, or found by :meth:`refresh`). It
+        runs on a worker thread. Usable as a decorator; returns ``callback``."""
+        if not callable(callback):
+            raise ResponseTableError(f"on_response needs a callable, not {type(callback).__name__}")
+        self._core.live.callbacks.append(callback)
         return callback
 
     def select(self, addresses: Iterable[str] | str) -> None:
@@ -309,7 +270,7 @@ class ResponseTable(
         if isinstance(addresses, str):
             addresses = [addresses]
         keys = [to_address(a, "response address") for a in addresses]
-        unknown = [k for k in keys if k not in self._df.index]
+        unknown = [k for k in keys if k not in self._core.df.index]
         if unknown:
             raise ResponseTableError(
                 f"{unknown[0]} is not a row of this table; select addresses from table.df.index"
@@ -320,7 +281,7 @@ class ResponseTable(
         """Read the table's scope again from chain (new responses included: for a table built
         from a DataFrame, every response of the tasks in it) and re-send the table. Statuses
         only move forward: a lagging node cannot turn a confirmed row back."""
-        self._refresh()
+        self._core.live.refresh()
 
     def confirm(self, address: str, *, wait: bool = False) -> Any:
         """Confirm the response ``address`` exactly as its Confirm button does.
@@ -330,7 +291,7 @@ class ResponseTable(
         the ``Confirmation`` once it is signed; with ``wait=True``, once it is mined or reverted.
         """
         address = to_address(address, "response address")
-        job = self._start_confirmation(address)
+        job = self._core.confirmer.start(address)
         job.ready.wait()
         if wait:
             job.done.wait()
@@ -340,109 +301,84 @@ class ResponseTable(
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait for every confirmation worker of this table to finish; True if all did."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for t in list(self._threads):
-            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
+        return self._core.confirmer.wait_idle(timeout)
 
-    # ---- snapshot and patches ----------------------------------------------------------------
+    @property
+    def subscription(self) -> Any:
+        """The poller subscription while the table is live (None when paused or closed)."""
+        return self._core.live.sub
 
-    def _controls(self, df: pd.DataFrame) -> tuple[Any, Any]:
-        """Python's verdict on each row of ``df``: can it be confirmed now, and if not, why."""
-        if isinstance(self._signer, BrowserWallet):
-            return self._wallet_controls(df)
-        signer = self._signer.address if self._signer is not None else None
-        agents = signer_view.agent_of(self, df)  # clients that authorized the signer
-        return eligibility.verdicts(df, signer, self._pending_tasks(), agent_of=agents)
+    def wait_live(self, timeout: float | None = None) -> bool:
+        """Wait until the table has caught up with the chain as it is now: its poller has read
+        the node's current block and the events so far are applied. True if it has (False on
+        time-out, or when the table is not live)."""
+        return self._core.live.wait_live(timeout)
 
-    def _set_snapshot(self, df: pd.DataFrame) -> None:
-        with self._lock:
-            self._df = df
-            self._overrides = {}
-            self._appended = []
-            self._snapshot_keys = df.index.to_numpy(dtype=object).tolist()
-            self._positions = None
-            signer_view.observe(self, df)  # the signer's agent relations, and its banner
-            can_confirm, reasons = self._controls(df)
-            self._rows = serialize.snapshot(df, can_confirm, reasons)
-            self._rows_version += 1
-            # progress of confirmations and known results travel as patches, not in the snapshot
-            self._results_from_frame(df)
-            progress = self._result_patch_for(df.index)
-            self._history_retry()
-            self._history_patch_for(df.index, progress)
-            for a in self._confirmations:
-                if a in df.index:
-                    progress.setdefault(a, {}).update(self._action_fields(a))
-            if progress:
-                self._patch_rows(progress)
-            self.selected_keys = [k for k in self.selected_keys if k in df.index]
-        self._history_kick()  # the confirming transactions, on a background thread
+    @property
+    def results(self) -> pd.DataFrame:
+        """The results fetched so far, indexed by response address: ``result`` (while kept in
+        memory), ``result_kind``, ``result_cid``, ``result_verified``, ``result_error``,
+        ``result_size``, and the row's ``result_state`` and ``result_preview``."""
+        return self._core.results.frame()
 
-    def _action_fields(self, address: str) -> dict[str, Any]:
-        conf = self._confirmations.get(address)
-        if conf is None:
-            return {"action": ConfirmationState.NONE, "tx_hash": "", "action_error": ""}
-        return {
-            "action": ConfirmationState(conf.state),
-            "tx_hash": conf.tx_hash or "",
-            "action_error": conf.error or "",
-        }
+    def wait_results(self, timeout: float | None = None) -> bool:
+        """Wait until no result is queued or being fetched; True if none is."""
+        return self._core.results.wait(timeout)
 
-    def _patch_rows(
-        self, rows: dict[str, dict[str, Any]], append: dict[str, Any] | None = None
-    ) -> None:
-        """Apply ``rows`` to the DataFrame and send them to the front-end as one patch (with
-        ``append``, the rows just added to the DataFrame, applied before ``rows``)."""
-        with self._lock:
-            for addr, fields in rows.items():
-                for col, value in fields.items():
-                    if col in self._df.columns:
-                        if col in ("status", "task_status"):
-                            self._df.loc[addr, col] = value
-                        else:
-                            self._df.at[addr, col] = value
-                self._overrides.setdefault(addr, {}).update(fields)
-            self._seq += 1
-            patch: dict[str, Any] = {"seq": self._seq, "rows": serialize.jsonable(rows)}
-            if append is not None:
-                patch["append"] = append
-            self._patch = patch
+    @property
+    def confirm_txs(self) -> dict[str, str]:
+        """Confirmed rows whose confirming transaction is known: response address → hash
+        (found in Nexus's log after the table was built, or seen live)."""
+        return self._core.history.confirm_txs()
 
-    def _recompute_task(self, task: str, extra: dict[str, dict[str, Any]] | None = None) -> None:
-        """Re-send the control columns of every row of ``task`` (plus ``extra`` fields)."""
-        with self._lock:
-            addresses = list(self._df.index[self._df["task"] == task])
-            if not addresses:
-                return
-            extra = extra or {}
-            merged = self._df.loc[addresses].copy()
-            for addr, fields in extra.items():
-                for k, v in fields.items():
-                    if k in merged.columns and addr in merged.index:
-                        merged.loc[addr, k] = v
-            can_confirm, reasons = self._controls(merged)
-            rows = {
-                addr: {**extra.get(addr, {}), "can_confirm": bool(ok), "reason": why}
-                for addr, ok, why in zip(addresses, can_confirm, reasons, strict=True)
-            }
-            self._patch_rows(rows)
+    def wait_history(self, timeout: float | None = None) -> bool:
+        """Wait until the confirming transactions of the confirmed rows have been looked up;
+        True when no lookup is running."""
+        return self._core.history.wait(timeout)
 
-    def _set_banner(self, message: str, level: str = "error") -> None:
-        self._banner_seq += 1
-        self.banner = {"level": level, "message": message, "seq": self._banner_seq}
+    def close(self) -> None:
+        """Stop following the chain, join the table's threads (a few seconds at most) and close
+        the widget (its views go away)."""
+        core = self.__dict__.get("_core")
+        if core is not None:  # a table whose construction failed has no parts
+            core.close()
+        super().close()
+
+    # ---- for the front-end's tests and the wallet's -----------------------------------------
+
+    @property
+    def _signer(self) -> Any:
+        """The signer (a kernel account, a :class:`~ogpu_widgets.BrowserWallet`, or None)."""
+        return self._core.confirmer.strategy.signer
+
+    @_signer.setter
+    def _signer(self, signer: Any) -> None:
+        confirmer = self._core.confirmer
+        confirmer.strategy = confirmer.strategy_for(signer)
+
+    @property
+    def _overrides(self) -> dict[str, dict[str, Any]]:
+        """Every row field patched since the snapshot."""
+        return self._core.overrides
+
+    def _start_confirmation(self, address: str) -> Any:
+        """Start confirming ``address`` without waiting (the confirmer's job)."""
+        return self._core.confirmer.start(address)
+
+    def _estimate(self, content: dict[str, Any]) -> None:
+        """Answer one estimate request now (the router queues them on the pool)."""
+        self._core.send(self._core.confirmer.estimate_reply(content))
 
     def __repr__(self) -> str:
         try:
-            signer = self.__dict__.get("_signer")
-            df = self.__dict__.get("_df")
-            net = self.__dict__.get("_network")
-            rows = f"{len(df)} rows" if df is not None else "not built"
-            where = net.name if net is not None else "no network"
+            core = self.__dict__.get("_core")
+            if core is None:
+                return "ResponseTable(not built)"
+            signer = self._signer
             mode = "read-only" if signer is None else f"signer {signer.address}"
             if isinstance(signer, BrowserWallet):
                 mode = f"signer browser wallet {signer.address or '(not connected)'}".rstrip()
-            live = self.__dict__.get("_sub") is not None
-            return f"ResponseTable({rows}, {where}, {mode}{', live' if live else ''})"
+            live = ", live" if core.live.sub is not None else ""
+            return f"ResponseTable({len(core.df)} rows, {core.network.name}, {mode}{live})"
         except Exception:
             return "ResponseTable(<unavailable>)"
