@@ -375,18 +375,6 @@ def test_an_agent_table_notes_the_relation_and_confirms(fresh_devnet):
         t.close()
 
 
-def test_the_banner_lists_a_few_clients_then_counts_the_rest():
-    from ogpu_widgets.table.signer import banner_text
-
-    signer = "0x" + "aa" * 20
-    clients = ["0x" + f"{i:02x}" * 20 for i in range(1, 7)]
-    text, level = banner_text(signer, clients, set())
-    assert level == "error" and "+3 more" in text and clients[2] in text and clients[3] not in text
-    text, level = banner_text(signer, clients, {clients[0]})
-    assert level == "info" and text.startswith(f"signer {signer}, agent of {clients[0]}")
-    assert banner_text(clients[0], [clients[0]], set()) is None
-
-
 def test_the_agent_check_rides_in_the_existing_batch(fresh_devnet):
     """Once the links are known, pre-flight of an agent takes as many HTTP requests as that of
     the client: isAgentOf is one more call inside the same batch."""

@@ -19,8 +19,6 @@ from ogpu_widgets.confirm import wallet as cw
 from ogpu_widgets.confirm.process import PROCESS
 from ogpu_widgets.errors import (
     ConfirmationInFlightError,
-    InvalidArgumentError,
-    InvalidSignerError,
     NotTaskClientError,
     NoWalletError,
     WalletAccountError,
@@ -329,32 +327,6 @@ def test_the_review_panel_estimate_works_without_a_key(devnet, task3):
 
 
 # ---- the confirm room --------------------------------------------------------------------------
-
-
-def test_chain_parameters_are_explicit():
-    assert cw.chain_parameters(ow.MAINNET) == {
-        "chainId": "0x42f",
-        "chainName": "OpenGPU",
-        "nativeCurrency": {"name": "OGPU", "symbol": "OGPU", "decimals": 18},
-        "rpcUrls": ["https://mainnet-rpc.ogpuscan.io"],
-        "blockExplorerUrls": ["https://ogpuscan.io"],
-    }
-    testnet = cw.chain_parameters(ow.TESTNET)
-    assert testnet["chainId"] == hex(ow.TESTNET.chain_id) and "blockExplorerUrls" not in testnet
-    assert testnet["rpcUrls"] == [ow.TESTNET.rpc_url]
-
-
-def test_browser_wallet_arguments():
-    with pytest.raises(InvalidArgumentError, match="timeout"):
-        ow.BrowserWallet(timeout=0)
-    with pytest.raises(InvalidArgumentError, match="timeout"):
-        ow.BrowserWallet(timeout=True)
-    assert ow.BrowserWallet.of(" Browser ") is not None
-    assert ow.BrowserWallet.of("0x" + "11" * 32) is None
-    with pytest.raises(InvalidSignerError, match="ResponseTable"):
-        ow.confirm_response("0x" + "12" * 20, account="browser")
-    with pytest.raises(InvalidSignerError, match="ResponseTable"):
-        ow.confirm_response("0x" + "12" * 20, account=ow.BrowserWallet())
 
 
 def test_a_wallet_hash_is_tracked_and_never_rebroadcast(devnet, task3):
