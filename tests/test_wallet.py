@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from test_confirm_support import new_task, nonce
 from test_table import custom_from_js, from_js, row
 
 import ogpu_widgets as ow
@@ -103,19 +104,13 @@ class PageWallet:
 
 @pytest.fixture
 def task3(devnet):
-    src = devnet.publish_source("manual")
-    task = devnet.publish_task(src, payment_ogpu=2)
-    responses = [devnet.respond(task, i) for i in range(3)]
+    task, responses = new_task(devnet, 3)
     df = ow.load_responses(tasks=[task], network=devnet.network, progress=False)
     return {"task": task, "responses": responses, "df": df}
 
 
 def browser_table(devnet, task3, **kw) -> ResponseTable:
     return ResponseTable(task3["df"], network=devnet.network, account="browser", live=False, **kw)
-
-
-def nonce(devnet, address):
-    return devnet.w3().eth.get_transaction_count(address)
 
 
 # ---- the happy path ----------------------------------------------------------------------------
@@ -183,7 +178,7 @@ def test_a_rejection_returns_the_row_to_idle_and_a_retry_works(devnet, task3):
     target = task3["responses"][0]
     page.reply_to_send = {"ok": False, "kind": "rejected", "code": 4001,
                           "error": "rejected in wallet", "account": ""}  # fmt: skip
-    before = nonce(devnet, devnet.client.address)
+    before = nonce(devnet, devnet.client.address, "latest")
     from_js(t, _confirm_request={"id": "rej-1", "response": target})
     assert t.wait_idle(WAIT)
     assert t._reply == {"id": "rej-1", "ok": False, "error": "rejected in wallet"}
@@ -193,7 +188,7 @@ def test_a_rejection_returns_the_row_to_idle_and_a_retry_works(devnet, task3):
     assert all(row(t, x)["can_confirm"] for x in task3["responses"])
     # released: nothing registered, nothing sent, the task still open on chain
     assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
-    assert nonce(devnet, devnet.client.address) == before
+    assert nonce(devnet, devnet.client.address, "latest") == before
     assert devnet.call("Task", task3["task"], "getStatus") != 5
     with pytest.raises(WalletRejectedError, match="rejected in wallet") as info:
         t.confirm(target)
