@@ -285,6 +285,7 @@ def test_a_page_that_never_answers_times_out_typed(devnet, task3):
     # a late answer to the timed-out request is ignored
     custom_from_js(t, {"type": "wallet", "id": page.requests[0]["id"], "ok": True,
                        "account": devnet.client.address, "chain_id": "0x1"})  # fmt: skip
+    assert t.account == "" and "not connected" in t.banner["message"]
     assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
 
 
