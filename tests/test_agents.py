@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import pytest
 from support import Proxy, calls_of, until
-from test_confirm_support import assert_exception_clean, new_task, nonce, run_together
+from test_confirm_support import (
+    assert_exception_clean,
+    custom_network,
+    new_task,
+    nonce,
+    run_together,
+)
 from test_table import row
 
 import ogpu_widgets as ow
 from ogpu_widgets.chain.codec import to_address
-from ogpu_widgets.chain.network import Network
 from ogpu_widgets.devnet.contracts import decode_logs
 from ogpu_widgets.errors import (
     AgentError,
@@ -34,12 +39,6 @@ def balance(dev, address):
 
 def vault(dev, address):
     return dev.call("Vault", dev.contracts["vault"], "balanceOf", address)
-
-
-def no_terminal(dev) -> Network:
-    c = dev.contracts
-    return Network.custom(dev.rpc_url, chain_id=dev.chain_id, nexus=c["nexus"],
-                          controller=c["controller"], vault=c["vault"])  # fmt: skip
 
 
 # ---- the whole life of an agent --------------------------------------------------------------
@@ -192,7 +191,7 @@ def test_bad_input_is_typed_and_nothing_is_sent(devnet):
 
 def test_a_network_without_a_terminal_says_what_to_give(devnet):
     dev = devnet
-    net = no_terminal(dev)
+    net = custom_network(dev)
     for call in (lambda: ow.is_agent_of(dev.client.address, dev.agent.address, network=net),
                  lambda: ow.authorize_agent(dev.agent.address, account=dev.client.private_key,
                                             network=net)):  # fmt: skip
@@ -212,10 +211,7 @@ def test_a_network_without_a_terminal_says_what_to_give(devnet):
 
 def test_a_terminal_address_that_is_no_terminal_is_a_config_error(devnet):
     dev = devnet
-    c = dev.contracts
-    wrong = Network.custom(dev.rpc_url, chain_id=dev.chain_id, nexus=c["nexus"],
-                           controller=c["controller"], vault=c["vault"],
-                           terminal=dev.stranger.address)  # fmt: skip
+    wrong = custom_network(dev, terminal=dev.stranger.address)
     with pytest.raises(NetworkConfigError, match="does not answer isAgentOf"):
         ow.is_agent_of(dev.client.address, dev.agent.address, network=wrong)
     _, (r0,) = new_task(dev, 1)
@@ -261,15 +257,13 @@ def test_the_keys_stay_secret(devnet):
     dev = devnet
     key = dev.stranger.private_key
     c = dev.contracts
-    wrong_chain = Network.custom(dev.rpc_url, chain_id=1071, nexus=c["nexus"],
-                                 controller=c["controller"], vault=c["vault"],
-                                 terminal=c["terminal"])  # fmt: skip
+    wrong_chain = custom_network(dev, chain_id=1071, terminal=c["terminal"])
     cases = [
         (dev.agent.address, wrong_chain, WrongChainError),
         (ZERO, dev.network, InvalidAgentError),
         (dev.stranger.address, dev.network, InvalidAgentError),
         (c["vault"], dev.network, InvalidAgentError),
-        (dev.agent.address, no_terminal(dev), NetworkConfigError),
+        (dev.agent.address, custom_network(dev), NetworkConfigError),
     ]
     for agent, net, error in cases:
         for call in (ow.authorize_agent, ow.revoke_agent):

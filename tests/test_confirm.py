@@ -11,13 +11,13 @@ from eth_account.signers.base import BaseAccount
 from test_confirm_support import (
     assert_exception_clean,
     assert_no_key,
+    custom_network,
     new_task,
     nonce,
 )
 
 import ogpu_widgets as ow
 from ogpu_widgets.chain.codec import calldata
-from ogpu_widgets.chain.network import Network
 from ogpu_widgets.chain.revert import revert_reason
 from ogpu_widgets.chain.rpc import RpcError
 from ogpu_widgets.confirm import (
@@ -254,10 +254,7 @@ def test_refuses_a_signer_who_cannot_pay_the_gas(fresh_devnet):
 def test_refuses_a_node_on_another_chain(devnet):
     dev = devnet
     _, (r0,) = new_task(dev, 1)
-    c = dev.contracts
-    wrong = Network.custom(
-        dev.rpc_url, chain_id=1071, nexus=c["nexus"], controller=c["controller"], vault=c["vault"]
-    )
+    wrong = custom_network(dev, chain_id=1071)
     before = nonce(dev, dev.client.address)
     with pytest.raises(WrongChainError):
         confirm_response(r0, account=dev.client.private_key, network=wrong)

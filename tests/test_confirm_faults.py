@@ -15,6 +15,7 @@ from support import Proxy, calls_of, per_call
 from test_confirm_support import (
     assert_exception_clean,
     assert_no_key,
+    custom_network,
     new_task,
     nonce,
     send_elsewhere,
@@ -346,9 +347,7 @@ def test_b7_the_key_is_in_no_message_repr_or_local_of_a_failing_call(devnet):
     dev = devnet
     key = dev.client.private_key
     _, (r0,) = new_task(dev, 1)
-    c = dev.contracts
-    wrong_chain = Network.custom(dev.rpc_url, chain_id=1071, nexus=c["nexus"],
-                                 controller=c["controller"], vault=c["vault"])  # fmt: skip
+    wrong_chain = custom_network(dev, chain_id=1071)
     unreachable = dev.network.with_settings(rpc_url=f"http://127.0.0.1:{_free_port()}")
     cases = [
         (r0, key, wrong_chain, WrongChainError),

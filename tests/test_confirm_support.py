@@ -12,6 +12,7 @@ from typing import Any
 from eth_account import Account
 
 from ogpu_widgets.chain.codec import calldata
+from ogpu_widgets.chain.network import Network
 from ogpu_widgets.devnet import Devnet
 
 
@@ -27,6 +28,17 @@ def new_task(
     source = dev.publish_source(delivery)
     task = dev.publish_task(source, payment_ogpu=payment_ogpu, **kw)
     return task, [dev.respond(task, p) for p in range(responses)]
+
+
+def custom_network(
+    dev: Devnet, *, chain_id: int | None = None, terminal: str | None = None
+) -> Network:
+    """The devnet's Nexus, Controller and Vault as a custom network said to be on ``chain_id``
+    (default: the devnet's chain), with ``terminal`` (default: none)."""
+    c = dev.contracts
+    return Network.custom(dev.rpc_url, chain_id=chain_id or dev.chain_id, nexus=c["nexus"],
+                          controller=c["controller"], vault=c["vault"],
+                          terminal=terminal)  # fmt: skip
 
 
 def run_together(n: int, fn: Callable[[int], Any]) -> list[tuple[Any, Exception | None]]:
