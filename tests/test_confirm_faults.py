@@ -7,14 +7,12 @@ types get typed errors (B8)."""
 from __future__ import annotations
 
 import socket
-import traceback
 
 import pytest
 from eth_abi import encode as abi_encode
 from support import Proxy, calls_of, per_call
 from test_confirm_support import (
     assert_exception_clean,
-    assert_no_key,
     custom_network,
     new_task,
     nonce,
@@ -331,18 +329,6 @@ def test_b6_when_the_node_cannot_tell_the_confirmation_is_refused(fresh_devnet):
 # ---- B7: the key stays secret ----------------------------------------------------------------------
 
 
-def _library_traceback(exc: BaseException) -> str:
-    te = traceback.TracebackException.from_exception(exc, capture_locals=True)
-    out = []
-    while te is not None:
-        te.stack = traceback.StackSummary.from_list(
-            [f for f in te.stack if "ogpu_widgets" in f.filename]
-        )
-        out += te.format()
-        te = te.__cause__ or te.__context__
-    return "".join(out)
-
-
 def test_b7_the_key_is_in_no_message_repr_or_local_of_a_failing_call(devnet):
     dev = devnet
     key = dev.client.private_key
@@ -359,11 +345,8 @@ def test_b7_the_key_is_in_no_message_repr_or_local_of_a_failing_call(devnet):
     for response, k, network, error in cases:
         for name, outcome in _all_four(response, k, network).items():
             assert isinstance(outcome, error), (name, outcome)
+            # message, repr, library locals and the library's traceback, in any letter case
             assert_exception_clean(outcome, key)
-            text = _library_traceback(outcome)
-            for form in (key, key[2:], key.upper(), key[2:].upper()):
-                assert_no_key(text, form)
-                assert form.lower() not in text.lower()
 
 
 # ---- B8: wrong-type inputs ---------------------------------------------------------------------
