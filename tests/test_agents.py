@@ -5,16 +5,19 @@ the keys stay secret; the table knows its signer's relation to the rows' clients
 
 from __future__ import annotations
 
-import threading
-
-import pyarrow as pa
 import pytest
-from support import Proxy
-from test_confirm_support import assert_exception_clean, nonce, wait_for
+from support import Proxy, calls_of, until
+from test_confirm_support import (
+    assert_exception_clean,
+    custom_network,
+    new_task,
+    nonce,
+    run_together,
+)
+from test_table import row
 
 import ogpu_widgets as ow
 from ogpu_widgets.chain.codec import to_address
-from ogpu_widgets.chain.network import Network
 from ogpu_widgets.devnet.contracts import decode_logs
 from ogpu_widgets.errors import (
     AgentError,
@@ -30,24 +33,12 @@ from ogpu_widgets.table import ResponseTable
 ZERO = "0x" + "00" * 20
 
 
-def new_task(dev, responses=1, payment_ogpu=2.0):
-    src = dev.publish_source("manual")
-    task = dev.publish_task(src, payment_ogpu=payment_ogpu)
-    return task, [dev.respond(task, p) for p in range(responses)]
-
-
 def balance(dev, address):
     return int(dev.rpc("eth_getBalance", [address, "latest"]), 16)
 
 
 def vault(dev, address):
     return dev.call("Vault", dev.contracts["vault"], "balanceOf", address)
-
-
-def no_terminal(dev) -> Network:
-    c = dev.contracts
-    return Network.custom(dev.rpc_url, chain_id=dev.chain_id, nexus=c["nexus"],
-                          controller=c["controller"], vault=c["vault"])  # fmt: skip
 
 
 # ---- the whole life of an agent --------------------------------------------------------------
@@ -144,21 +135,10 @@ def test_a_stranger_is_refused_and_another_clients_agent_too(fresh_devnet):
 def test_concurrent_authorizations_send_one_transaction(fresh_devnet):
     dev = fresh_devnet
     sent = nonce(dev, dev.client.address)
-    out, errors = [], []
-
-    def go():
-        try:
-            out.append(ow.authorize_agent(dev.agent.address, account=dev.client.private_key,
-                                          network=dev.network))  # fmt: skip
-        except Exception as exc:  # collected, asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=go) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    results = run_together(6, lambda i: ow.authorize_agent(
+        dev.agent.address, account=dev.client.private_key, network=dev.network))  # fmt: skip
+    assert [e for _, e in results] == [None] * 6
+    out = [c for c, _ in results]
     assert len(out) == 6 and all(c.authorized and c.state in ("mined", "unchanged") for c in out)
     assert len({c.tx_hash for c in out if c.changed}) == 1  # joined, or nothing left to do
     assert nonce(dev, dev.client.address) == sent + 1
@@ -174,7 +154,7 @@ def test_agent_changes_and_confirmations_share_the_accounts_nonces(fresh_devnet)
     c = ow.confirm_response(r0, account=dev.client.private_key, network=net)
     assert c.state == "mined" and c.nonce == change.nonce + 1
     assert change.wait(30) is change and change.state == "mined" and change.block_number
-    wait_for(lambda: ow.is_agent_of(dev.client.address, dev.agent.address, network=net))
+    until(lambda: ow.is_agent_of(dev.client.address, dev.agent.address, network=net))
 
 
 # ---- typed errors ------------------------------------------------------------------------------
@@ -211,7 +191,7 @@ def test_bad_input_is_typed_and_nothing_is_sent(devnet):
 
 def test_a_network_without_a_terminal_says_what_to_give(devnet):
     dev = devnet
-    net = no_terminal(dev)
+    net = custom_network(dev)
     for call in (lambda: ow.is_agent_of(dev.client.address, dev.agent.address, network=net),
                  lambda: ow.authorize_agent(dev.agent.address, account=dev.client.private_key,
                                             network=net)):  # fmt: skip
@@ -231,10 +211,7 @@ def test_a_network_without_a_terminal_says_what_to_give(devnet):
 
 def test_a_terminal_address_that_is_no_terminal_is_a_config_error(devnet):
     dev = devnet
-    c = dev.contracts
-    wrong = Network.custom(dev.rpc_url, chain_id=dev.chain_id, nexus=c["nexus"],
-                           controller=c["controller"], vault=c["vault"],
-                           terminal=dev.stranger.address)  # fmt: skip
+    wrong = custom_network(dev, terminal=dev.stranger.address)
     with pytest.raises(NetworkConfigError, match="does not answer isAgentOf"):
         ow.is_agent_of(dev.client.address, dev.agent.address, network=wrong)
     _, (r0,) = new_task(dev, 1)
@@ -248,9 +225,8 @@ def _terminal_calls_fail(dev, status=429):
     hits = []
 
     def rule(payload, n):
-        calls = payload if isinstance(payload, list) else [payload]
         if any(c.get("method") == "eth_call" and str(c["params"][0].get("to", "")).lower()
-               == terminal for c in calls):  # fmt: skip
+               == terminal for c in calls_of(payload)):  # fmt: skip
             hits.append(n)
             return status, b"Too Many Requests" if status == 429 else b"upstream error"
         return None
@@ -281,15 +257,13 @@ def test_the_keys_stay_secret(devnet):
     dev = devnet
     key = dev.stranger.private_key
     c = dev.contracts
-    wrong_chain = Network.custom(dev.rpc_url, chain_id=1071, nexus=c["nexus"],
-                                 controller=c["controller"], vault=c["vault"],
-                                 terminal=c["terminal"])  # fmt: skip
+    wrong_chain = custom_network(dev, chain_id=1071, terminal=c["terminal"])
     cases = [
         (dev.agent.address, wrong_chain, WrongChainError),
         (ZERO, dev.network, InvalidAgentError),
         (dev.stranger.address, dev.network, InvalidAgentError),
         (c["vault"], dev.network, InvalidAgentError),
-        (dev.agent.address, no_terminal(dev), NetworkConfigError),
+        (dev.agent.address, custom_network(dev), NetworkConfigError),
     ]
     for agent, net, error in cases:
         for call in (ow.authorize_agent, ow.revoke_agent):
@@ -304,24 +278,6 @@ def test_the_keys_stay_secret(devnet):
 # ---- the table ---------------------------------------------------------------------------------
 
 
-def rows_of(table):
-    return {r["address"]: r for r in _decoded(table)}
-
-
-def unpack_address(packed: bytes) -> str:
-    """The front-end's decoding of the packed address column (20 bytes + 40-bit case mask)."""
-    digits = packed[:20].hex()
-    mask = int.from_bytes(packed[20:25], "little")
-    return "0x" + "".join(c.upper() if mask >> i & 1 else c for i, c in enumerate(digits))
-
-
-def _decoded(table):
-    out = pa.ipc.open_stream(table._rows).read_all().to_pylist()
-    for r in out:
-        r["address"] = unpack_address(r["address"])
-    return out
-
-
 def test_a_wrong_key_table_says_whose_rows_they_are(fresh_devnet):
     dev = fresh_devnet
     task, responses = new_task(dev, 2)
@@ -332,9 +288,8 @@ def test_a_wrong_key_table_says_whose_rows_they_are(fresh_devnet):
         text = t.banner["message"]
         assert dev.stranger.address in text and dev.client.address in text
         assert "not the client" in text and "authorize_agent(" in text
-        rows = rows_of(t)
-        assert {rows[r]["reason"] for r in responses} == {"not the client"}
-        assert not any(rows[r]["can_confirm"] for r in responses)
+        assert {row(t, r)["reason"] for r in responses} == {"not the client"}
+        assert not any(row(t, r)["can_confirm"] for r in responses)
         with pytest.raises(NotTaskClientError):
             t.confirm(responses[0])
     finally:
@@ -353,8 +308,7 @@ def test_an_agent_table_notes_the_relation_and_confirms(fresh_devnet):
             "message": f"signer {dev.agent.address}, agent of {dev.client.address}",
             "seq": t.banner["seq"],
         }
-        rows = rows_of(t)
-        assert all(rows[r]["can_confirm"] and rows[r]["reason"] == "" for r in responses)
+        assert all(row(t, r)["can_confirm"] and row(t, r)["reason"] == "" for r in responses)
         c = t.confirm(responses[1], wait=True)
         assert c.state == "mined" and c.signer == dev.agent.address
         assert dev.call("Task", task, "getStatus") == 5
@@ -368,23 +322,11 @@ def test_an_agent_table_notes_the_relation_and_confirms(fresh_devnet):
                            account=dev.agent.private_key, live=False, results=False)  # fmt: skip
         try:
             assert t2.banner["level"] == "error" and dev.client.address in t2.banner["message"]
-            assert rows_of(t2)[more[0]]["reason"] == "not the client"
+            assert row(t2, more[0])["reason"] == "not the client"
         finally:
             t2.close()
     finally:
         t.close()
-
-
-def test_the_banner_lists_a_few_clients_then_counts_the_rest():
-    from ogpu_widgets.table.signer import banner_text
-
-    signer = "0x" + "aa" * 20
-    clients = ["0x" + f"{i:02x}" * 20 for i in range(1, 7)]
-    text, level = banner_text(signer, clients, set())
-    assert level == "error" and "+3 more" in text and clients[2] in text and clients[3] not in text
-    text, level = banner_text(signer, clients, {clients[0]})
-    assert level == "info" and text.startswith(f"signer {signer}, agent of {clients[0]}")
-    assert banner_text(clients[0], [clients[0]], set()) is None
 
 
 def test_the_agent_check_rides_in_the_existing_batch(fresh_devnet):
@@ -396,7 +338,7 @@ def test_the_agent_check_rides_in_the_existing_batch(fresh_devnet):
     methods: list[list[str]] = []
 
     def record(payload, n):
-        methods.append([c["method"] for c in (payload if isinstance(payload, list) else [payload])])
+        methods.append([c["method"] for c in calls_of(payload)])
 
     with Proxy(dev.rpc_url, record) as proxy:
         net = dev.network.with_settings(rpc_url=proxy.url)

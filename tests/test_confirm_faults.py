@@ -7,19 +7,21 @@ types get typed errors (B8)."""
 from __future__ import annotations
 
 import socket
-import traceback
 
 import pytest
-import requests
 from eth_abi import encode as abi_encode
-from eth_account import Account
-from support import Proxy
-from test_confirm_support import assert_exception_clean, assert_no_key, new_task, nonce
+from support import Proxy, calls_of, per_call
+from test_confirm_support import (
+    assert_exception_clean,
+    custom_network,
+    new_task,
+    nonce,
+    send_elsewhere,
+)
 
 from ogpu_widgets.chain.codec import calldata, function
 from ogpu_widgets.chain.network import Network
 from ogpu_widgets.confirm import (
-    Confirmation,
     Preflight,
     confirm_many,
     confirm_response,
@@ -27,9 +29,7 @@ from ogpu_widgets.confirm import (
     pending_confirmation,
     preflight,
 )
-from ogpu_widgets.confirm.engine import Calls, Engine
-from ogpu_widgets.confirm.signer import Signer
-from ogpu_widgets.confirm.tracker import Tracker
+from ogpu_widgets.confirm.engine import Engine
 from ogpu_widgets.devnet import Devnet
 from ogpu_widgets.errors import (
     ConfirmationPendingElsewhereError,
@@ -44,33 +44,8 @@ from ogpu_widgets.errors import (
 )
 from ogpu_widgets.records import TaskStatus
 
-# ---- a proxy that rewrites single calls inside batches ---------------------------------------
-
-
-def per_call(upstream: str, fault):
-    """A Proxy rule: calls for which ``fault(call)`` returns an error dict get that error reply;
-    the rest of the request is forwarded to ``upstream`` (batches stay batches)."""
-    session = requests.Session()
-
-    def rule(payload, n):
-        calls = payload if isinstance(payload, list) else [payload]
-        errors = [fault(c) for c in calls]
-        if not any(errors):
-            return None
-        forward = [c for c, e in zip(calls, errors, strict=True) if not e]
-        replies = session.post(upstream, json=forward, timeout=60).json() if forward else []
-        by_id = {r["id"]: r for r in replies}
-        out = [
-            {"jsonrpc": "2.0", "id": c["id"], "error": e} if e else by_id[c["id"]]
-            for c, e in zip(calls, errors, strict=True)
-        ]
-        return 200, out if isinstance(payload, list) else out[0]
-
-    return rule
-
-
-def calls_of(payload):
-    return payload if isinstance(payload, list) else [payload]
+# what a node refused (batches, the read lens) is learned per URL, and proxies' ports come back
+pytestmark = pytest.mark.usefixtures("forget_capabilities")
 
 
 def via(proxy: Proxy, dev: Devnet) -> Network:
@@ -289,32 +264,12 @@ def test_b5_a_restarted_chain_at_the_same_url_gets_a_real_transaction(monkeypatc
 # ---- B6: a confirmation pending elsewhere ----------------------------------------------------------
 
 
-def _send_elsewhere(dev, response):
-    """Another process with the client's key sends confirmResponse(response): signed here,
-    sent raw, left pending (automine is off)."""
-    acct = Account.from_key(dev.client.private_key)
-    tx = {
-        "chainId": dev.chain_id,
-        "to": dev.contracts["controller"],
-        "data": calldata("Controller", "confirmResponse", response),
-        "value": 0,
-        "gas": 500_000,
-        "maxFeePerGas": 50 * 10**9,
-        "maxPriorityFeePerGas": 10**9,
-        "nonce": nonce(dev, acct.address, "pending"),
-        "type": 2,
-    }
-    return dev.rpc(
-        "eth_sendRawTransaction", [acct.sign_transaction(tx).raw_transaction.to_0x_hex()]
-    )
-
-
 def test_b6_a_confirmation_pending_elsewhere_is_not_a_new_payment(fresh_devnet):
     dev = fresh_devnet
     key = dev.client.private_key
     task, (r1, r2) = new_task(dev, 2)
     dev.set_automine(False)
-    other = _send_elsewhere(dev, r1)
+    other = send_elsewhere(dev, r1)
     pool = dev.rpc("txpool_status")
     pending = nonce(dev, dev.client.address, "pending")
 
@@ -353,7 +308,7 @@ def test_b6_when_the_node_cannot_tell_the_confirmation_is_refused(fresh_devnet):
     dev = fresh_devnet
     task, (r1, r2) = new_task(dev, 2)
     dev.set_automine(False)
-    _send_elsewhere(dev, r1)
+    send_elsewhere(dev, r1)
 
     def fault(call):
         if call["method"] == "eth_getBlockByNumber" and call["params"][0] == "pending":
@@ -374,25 +329,11 @@ def test_b6_when_the_node_cannot_tell_the_confirmation_is_refused(fresh_devnet):
 # ---- B7: the key stays secret ----------------------------------------------------------------------
 
 
-def _library_traceback(exc: BaseException) -> str:
-    te = traceback.TracebackException.from_exception(exc, capture_locals=True)
-    out = []
-    while te is not None:
-        te.stack = traceback.StackSummary.from_list(
-            [f for f in te.stack if "ogpu_widgets" in f.filename]
-        )
-        out += te.format()
-        te = te.__cause__ or te.__context__
-    return "".join(out)
-
-
 def test_b7_the_key_is_in_no_message_repr_or_local_of_a_failing_call(devnet):
     dev = devnet
     key = dev.client.private_key
     _, (r0,) = new_task(dev, 1)
-    c = dev.contracts
-    wrong_chain = Network.custom(dev.rpc_url, chain_id=1071, nexus=c["nexus"],
-                                 controller=c["controller"], vault=c["vault"])  # fmt: skip
+    wrong_chain = custom_network(dev, chain_id=1071)
     unreachable = dev.network.with_settings(rpc_url=f"http://127.0.0.1:{_free_port()}")
     cases = [
         (r0, key, wrong_chain, WrongChainError),
@@ -404,19 +345,8 @@ def test_b7_the_key_is_in_no_message_repr_or_local_of_a_failing_call(devnet):
     for response, k, network, error in cases:
         for name, outcome in _all_four(response, k, network).items():
             assert isinstance(outcome, error), (name, outcome)
+            # message, repr, library locals and the library's traceback, in any letter case
             assert_exception_clean(outcome, key)
-            text = _library_traceback(outcome)
-            for form in (key, key[2:], key.upper(), key[2:].upper()):
-                assert_no_key(text, form)
-                assert form.lower() not in text.lower()
-
-
-def test_b7_repr_of_half_built_objects_never_raises():
-    for cls in (Confirmation, Engine, Signer, Tracker, Calls, Preflight):
-        obj = cls.__new__(cls)
-        assert isinstance(repr(obj), str)
-    signer = Signer(Account.create())
-    assert repr(signer) == f"Signer({signer.address})"
 
 
 # ---- B8: wrong-type inputs ---------------------------------------------------------------------

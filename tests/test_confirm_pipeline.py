@@ -8,8 +8,8 @@ import dataclasses
 
 import pytest
 from eth_account import Account
-from test_confirm_faults import _send_elsewhere
-from test_confirm_support import new_task, nonce, wait_for
+from support import until
+from test_confirm_support import new_task, nonce, send_elsewhere
 
 import ogpu_widgets as ow
 from ogpu_widgets.confirm import wallet as cw
@@ -47,7 +47,7 @@ def test_the_wallet_estimate_predicts_pending_elsewhere_like_the_key_estimate(fr
     task, (r1, r2) = new_task(dev, 2)
     dev.set_automine(False)
     try:
-        other = _send_elsewhere(dev, r1)
+        other = send_elsewhere(dev, r1)
         for response in (r1, r2):
             by_key = _refusal(lambda r=response: ow.estimate_fee(
                 r, account=dev.client.private_key, network=dev.network))  # fmt: skip
@@ -96,7 +96,7 @@ def test_an_agent_change_shares_the_nonces_registry_and_tracker_of_confirmations
         watched = {t.tx_hash for t in PROCESS.tracker.watching()}
         assert {change.tx_hash, c.tx_hash} <= watched
         dev.mine()
-        wait_for(lambda: change.state == "mined" and c.state == "mined", what="both mined")
+        until(lambda: change.state == "mined" and c.state == "mined", what="both mined")
         assert change.block_number == c.block_number and change.status == 1
         assert change.fee_paid and change.gas_used
         assert dataclasses.asdict(change)["state"] == "mined"  # the record, not its transaction

@@ -1,13 +1,18 @@
-"""Helpers shared by the confirmation tests (real anvil devnets only; no tests here)."""
+"""Helpers shared by the confirmation tests (real anvil devnets only; no tests here). Waiting
+on a condition is :func:`support.until`."""
 
 from __future__ import annotations
 
 import contextlib
-import time
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
 
+from eth_account import Account
+
+from ogpu_widgets.chain.codec import calldata
+from ogpu_widgets.chain.network import Network
 from ogpu_widgets.devnet import Devnet
 
 
@@ -25,18 +30,56 @@ def new_task(
     return task, [dev.respond(task, p) for p in range(responses)]
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll ``condition`` until it is truthy (with backoff) or fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.1)
+def custom_network(
+    dev: Devnet, *, chain_id: int | None = None, terminal: str | None = None
+) -> Network:
+    """The devnet's Nexus, Controller and Vault as a custom network said to be on ``chain_id``
+    (default: the devnet's chain), with ``terminal`` (default: none)."""
+    c = dev.contracts
+    return Network.custom(dev.rpc_url, chain_id=chain_id or dev.chain_id, nexus=c["nexus"],
+                          controller=c["controller"], vault=c["vault"],
+                          terminal=terminal)  # fmt: skip
+
+
+def run_together(n: int, fn: Callable[[int], Any]) -> list[tuple[Any, Exception | None]]:
+    """Run ``fn(i)`` in ``n`` threads released at once; [(result, error)] by i."""
+    barrier = threading.Barrier(n)
+    out: list[Any] = [None] * n
+
+    def worker(i: int) -> None:
+        barrier.wait()
+        try:
+            out[i] = (fn(i), None)
+        except Exception as exc:  # collected and asserted on by the caller
+            out[i] = (None, exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)
+    return out
+
+
+def send_elsewhere(dev: Devnet, response: str) -> str:
+    """Another process with the client's key sends confirmResponse(response): signed here,
+    sent raw (left pending when automine is off); its hash."""
+    acct = Account.from_key(dev.client.private_key)
+    tx = {
+        "chainId": dev.chain_id,
+        "to": dev.contracts["controller"],
+        "data": calldata("Controller", "confirmResponse", response),
+        "value": 0,
+        "gas": 500_000,
+        "maxFeePerGas": 50 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        "nonce": nonce(dev, acct.address, "pending"),
+        "type": 2,
+    }
+    return dev.rpc(
+        "eth_sendRawTransaction", [acct.sign_transaction(tx).raw_transaction.to_0x_hex()]
+    )
 
 
 def key_forms(key: str) -> list[str]:

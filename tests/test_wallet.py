@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from test_table import custom_from_js, from_js, row
+from test_confirm_support import new_task, nonce
+from test_table import FakeComm, custom_from_js, from_js, row
 
 import ogpu_widgets as ow
 from ogpu_widgets.chain.codec import calldata
@@ -19,8 +20,6 @@ from ogpu_widgets.confirm import wallet as cw
 from ogpu_widgets.confirm.process import PROCESS
 from ogpu_widgets.errors import (
     ConfirmationInFlightError,
-    InvalidArgumentError,
-    InvalidSignerError,
     NotTaskClientError,
     NoWalletError,
     WalletAccountError,
@@ -33,19 +32,20 @@ from ogpu_widgets.table import ResponseTable
 WAIT = 60.0
 
 
-class PageWallet:
-    """The page and its wallet: a comm that answers the kernel's wallet requests on its own
-    thread (as the browser does), backed by one of anvil's unlocked accounts."""
+class PageWallet(FakeComm):
+    """The page and its wallet: a comm (recording what the kernel sends, as test_table's) that
+    answers the kernel's wallet requests on its own thread (as the browser does), backed by one
+    of anvil's unlocked accounts."""
 
-    kernel = object()
     comm_id = "fake-wallet"
 
     def __init__(self, devnet, table: ResponseTable, account: str) -> None:
+        super().__init__()
         self.devnet, self.table, self.account = devnet, table, account
         self.chain_id = hex(devnet.network.chain_id)
         self.requests: list[dict] = []  # every wallet request the kernel sent
         self.calls: list[str] = []  # every EIP-1193 method the wallet was asked for
-        self.sent: list[dict] = []  # eth_sendTransaction parameters
+        self.transactions: list[dict] = []  # eth_sendTransaction parameters
         self.reply_to_send: dict | None = None  # answer sends with this instead
         self.hold = threading.Event()  # while clear (and holding), sends wait
         self.holding = False
@@ -53,23 +53,13 @@ class PageWallet:
         self.no_wallet = False
         self.silent = False
         self.switch_account_to: str | None = None  # the user switches account after connect
-        self.customs: list[dict] = []
         table.comm = self
 
-    # the comm's interface
     def send(self, data=None, buffers=None, **_):
-        if data.get("method") == "custom":
-            content = data["content"]
-            self.customs.append(content)
-            if content.get("type") == "wallet":
-                self.requests.append(content)
-                threading.Thread(target=self._answer, args=(content,), daemon=True).start()
-
-    def close(self, *a, **k):
-        pass
-
-    def on_msg(self, *a, **k):
-        pass
+        super().send(data, buffers)
+        if data.get("method") == "custom" and data["content"].get("type") == "wallet":
+            self.requests.append(data["content"])
+            threading.Thread(target=self._answer, args=(data["content"],), daemon=True).start()
 
     # the wallet
     def _answer(self, req: dict) -> None:
@@ -99,25 +89,19 @@ class PageWallet:
         if self.reply_to_send is not None:
             return dict(self.reply_to_send)
         self.calls.append("eth_sendTransaction")
-        self.sent.append(tx)
+        self.transactions.append(tx)
         return {"ok": True, "tx_hash": self.devnet.rpc("eth_sendTransaction", [tx])}
 
 
 @pytest.fixture
 def task3(devnet):
-    src = devnet.publish_source("manual")
-    task = devnet.publish_task(src, payment_ogpu=2)
-    responses = [devnet.respond(task, i) for i in range(3)]
+    task, responses = new_task(devnet, 3)
     df = ow.load_responses(tasks=[task], network=devnet.network, progress=False)
     return {"task": task, "responses": responses, "df": df}
 
 
 def browser_table(devnet, task3, **kw) -> ResponseTable:
     return ResponseTable(task3["df"], network=devnet.network, account="browser", live=False, **kw)
-
-
-def nonce(devnet, address):
-    return devnet.w3().eth.get_transaction_count(address)
 
 
 # ---- the happy path ----------------------------------------------------------------------------
@@ -158,7 +142,7 @@ def test_confirm_through_the_wallet_pays_on_chain(devnet, task3):
     assert after - before == 2 * 10**18
     # the wallet was asked for its account first, then to send exactly the checked transaction
     assert [r["op"] for r in page.requests] == ["connect", "send"]
-    (tx,) = page.sent
+    (tx,) = page.transactions
     assert tx["from"] == devnet.client.address
     assert tx["to"] == devnet.network.controller
     assert tx["data"] == calldata("Controller", "confirmResponse", target)
@@ -185,7 +169,7 @@ def test_a_rejection_returns_the_row_to_idle_and_a_retry_works(devnet, task3):
     target = task3["responses"][0]
     page.reply_to_send = {"ok": False, "kind": "rejected", "code": 4001,
                           "error": "rejected in wallet", "account": ""}  # fmt: skip
-    before = nonce(devnet, devnet.client.address)
+    before = nonce(devnet, devnet.client.address, "latest")
     from_js(t, _confirm_request={"id": "rej-1", "response": target})
     assert t.wait_idle(WAIT)
     assert t._reply == {"id": "rej-1", "ok": False, "error": "rejected in wallet"}
@@ -195,7 +179,7 @@ def test_a_rejection_returns_the_row_to_idle_and_a_retry_works(devnet, task3):
     assert all(row(t, x)["can_confirm"] for x in task3["responses"])
     # released: nothing registered, nothing sent, the task still open on chain
     assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
-    assert nonce(devnet, devnet.client.address) == before
+    assert nonce(devnet, devnet.client.address, "latest") == before
     assert devnet.call("Task", task3["task"], "getStatus") != 5
     with pytest.raises(WalletRejectedError, match="rejected in wallet") as info:
         t.confirm(target)
@@ -253,7 +237,7 @@ def test_never_twice_while_a_wallet_request_is_open(devnet, task3):
     page.hold.set()
     assert job.done.wait(WAIT) and job.error is None
     assert devnet.call("Response", first, "confirmedFinal") is True
-    assert len(page.sent) == 1
+    assert len(page.transactions) == 1
 
 
 def test_an_account_changed_after_the_check_is_not_sent(devnet, task3):
@@ -292,6 +276,7 @@ def test_a_page_that_never_answers_times_out_typed(devnet, task3):
     # a late answer to the timed-out request is ignored
     custom_from_js(t, {"type": "wallet", "id": page.requests[0]["id"], "ok": True,
                        "account": devnet.client.address, "chain_id": "0x1"})  # fmt: skip
+    assert t.account == "" and "not connected" in t.banner["message"]
     assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
 
 
@@ -322,39 +307,13 @@ def test_the_review_panel_estimate_works_without_a_key(devnet, task3):
     t = browser_table(devnet, task3)
     page = PageWallet(devnet, t, devnet.client.address)
     t._estimate({"type": "estimate", "id": "e1", "response": task3["responses"][0]})
-    (reply,) = [c for c in page.customs if c.get("type") == "estimate"]
+    (reply,) = [c for c in page.customs() if c.get("type") == "estimate"]
     assert reply["id"] == "e1" and reply["error"] == "" and reply["fee_ogpu"] > 0
     t._estimate({"type": "estimate", "id": "e2", "response": "0x" + "12" * 20})
-    assert "not a row" in page.customs[-1]["error"]
+    assert "not a row" in page.customs()[-1]["error"]
 
 
 # ---- the confirm room --------------------------------------------------------------------------
-
-
-def test_chain_parameters_are_explicit():
-    assert cw.chain_parameters(ow.MAINNET) == {
-        "chainId": "0x42f",
-        "chainName": "OpenGPU",
-        "nativeCurrency": {"name": "OGPU", "symbol": "OGPU", "decimals": 18},
-        "rpcUrls": ["https://mainnet-rpc.ogpuscan.io"],
-        "blockExplorerUrls": ["https://ogpuscan.io"],
-    }
-    testnet = cw.chain_parameters(ow.TESTNET)
-    assert testnet["chainId"] == hex(ow.TESTNET.chain_id) and "blockExplorerUrls" not in testnet
-    assert testnet["rpcUrls"] == [ow.TESTNET.rpc_url]
-
-
-def test_browser_wallet_arguments():
-    with pytest.raises(InvalidArgumentError, match="timeout"):
-        ow.BrowserWallet(timeout=0)
-    with pytest.raises(InvalidArgumentError, match="timeout"):
-        ow.BrowserWallet(timeout=True)
-    assert ow.BrowserWallet.of(" Browser ") is not None
-    assert ow.BrowserWallet.of("0x" + "11" * 32) is None
-    with pytest.raises(InvalidSignerError, match="ResponseTable"):
-        ow.confirm_response("0x" + "12" * 20, account="browser")
-    with pytest.raises(InvalidSignerError, match="ResponseTable"):
-        ow.confirm_response("0x" + "12" * 20, account=ow.BrowserWallet())
 
 
 def test_a_wallet_hash_is_tracked_and_never_rebroadcast(devnet, task3):
@@ -417,10 +376,10 @@ def test_a_wallet_holding_an_authorized_agent_confirms_and_a_revoked_one_is_refu
     dev.set_agent(dev.agent.address, True)
     t.confirm(responses[0], wait=True)
     assert dev.call("Response", responses[0], "confirmedFinal") is True
-    assert page.sent[0]["from"] == dev.agent.address
+    assert page.transactions[0]["from"] == dev.agent.address
 
     dev.set_agent(dev.agent.address, False)
     with pytest.raises(NotTaskClientError):
         t.confirm(responses[1])
-    assert len(page.sent) == 1  # refused before the wallet was asked to send
+    assert len(page.transactions) == 1  # refused before the wallet was asked to send
     assert [r["op"] for r in page.requests][-1] == "connect"
