@@ -82,7 +82,7 @@ class SourceStatus(_Labelled):
 
 class ConfirmationState(StrEnum):
     """Where a confirmation stands: ``Confirmation.state`` and the ``action`` of a table row,
-    by the same names in Python and in the front-end (``js/src/states.ts``).
+    by the same names in Python and in the front-end (``js/src/core/states.ts``).
 
     ``NONE`` (a row without a confirmation) and ``REFUSED`` (refused before anything was sent)
     are row states only; a :class:`~ogpu_widgets.confirm.Confirmation` is ``SIGNING``,

@@ -1,6 +1,6 @@
 """Signing in the browser's wallet (``ResponseTable(account="browser")``) on the devnet.
 
-The front-end is simulated the way ``js/src/wallet.ts`` behaves: it answers the kernel's
+The front-end is simulated the way ``js/src/wallet/wallet.ts`` behaves: it answers the kernel's
 ``connect`` request with the wallet's account and chain, and its ``send`` request by sending
 exactly the requested transaction through anvil's unlocked account (``eth_sendTransaction`` on
 the devnet's RPC), refusing when the wallet's account is not ``tx.from``. Nothing is mocked on

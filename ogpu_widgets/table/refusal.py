@@ -16,7 +16,7 @@ __all__ = ["SUMMARIES", "predicted_refusal"]
 
 #: One line a person can act on, per refusal rule label (``confirm.rules.LABELS``) and for the
 #: refusals no rule predicts (keyed by error class name). The front-end shows the same lines
-#: (``js/src/messages.ts``); the full message goes behind a disclosure.
+#: (``js/src/ui/messages.ts``); the full message goes behind a disclosure.
 SUMMARIES: dict[str, str] = {
     "read-only": "Refused: no signer is configured — pass account=... to sign",
     "first-response source": "Refused: this task's source confirms the first response by itself",

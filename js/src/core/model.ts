@@ -1,6 +1,6 @@
 /**
- * The widget model: every synced trait of `ResponseTable` (ogpu_widgets/table.py) with its type,
- * as documented in docs/widget-protocol.md. Every `model.get`/`model.set` goes through
+ * The widget model: every synced trait of `ResponseTable` (ogpu_widgets/table/widget.py) with its
+ * type, as documented in docs/widget-protocol.md. Every `model.get`/`model.set` goes through
  * `AnyModel<WidgetModel>`, so trait names and value shapes are checked by the compiler.
  *
  * The types say what the protocol promises; values still come from the kernel, so the code that

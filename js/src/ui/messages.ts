@@ -6,7 +6,7 @@
  *
  * The lines for the refusal rules are keyed by the rule's label (Python's
  * `ogpu_widgets.confirm.rules.LABELS`, the row's `reason`, the estimate's `refusal.label`) and
- * match `SUMMARIES` in `ogpu_widgets/table/messages.py`.
+ * match `SUMMARIES` in `ogpu_widgets/table/refusal.py`.
  */
 import { el } from "../core/dom";
 import { shortHex } from "../core/format";
