@@ -6,23 +6,14 @@ typed error; the table shows the history as unknown and keeps working)."""
 from __future__ import annotations
 
 import pytest
-from support import Proxy, log_range_limit
+from support import Proxy, log_range_limit, until
 from test_table import attach, row
-from test_table_live import wait_until
 
 import ogpu_widgets as ow
-from ogpu_widgets.chain.rpc import CAPABILITIES, RetryPolicy
 from ogpu_widgets.errors import InvalidAddressError, InvalidArgumentError, NodeUnavailableError
-from ogpu_widgets.read import session
 from ogpu_widgets.table import ResponseTable
 
-
-@pytest.fixture(autouse=True)
-def _fast_retries(monkeypatch):
-    CAPABILITIES.forget()
-    monkeypatch.setattr(session, "RETRY", RetryPolicy(attempts=3, backoff=0.001))
-    yield
-    CAPABILITIES.forget()
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 @pytest.fixture
@@ -128,7 +119,7 @@ def test_a_live_table_takes_new_confirmations_from_its_events(devnet, history_wo
         queries = t._core.history.queries
         target = w["responses"][w["tasks"][3]][0]
         tx = _hash(devnet.confirm(target)["transactionHash"])
-        wait_until(lambda: row(t, target).get("confirm_tx") == tx, what="the live confirm_tx")
+        until(lambda: row(t, target).get("confirm_tx") == tx, what="the live confirm_tx")
         assert row(t, target)["status"] == "confirmed"
         assert t._core.history.queries == queries  # the event carried it: no log scan
         assert any(
@@ -193,8 +184,8 @@ def test_nothing_is_read_before_the_first_paint(devnet, history_world):
         custom_from_js(t, {"type": "resync"})
         assert t._core.history.queries == 0  # the state arrived; nothing painted yet
         custom_from_js(t, {"type": "painted"})
-        wait_until(lambda: t._core.history.queries == 1 and not t._core.history.worker.running,
-                   what="the lookup after the first paint")  # fmt: skip
+        until(lambda: t._core.history.queries == 1 and not t._core.history.worker.running,
+              what="the lookup after the first paint")  # fmt: skip
     assert rule.logs == 1
     assert row(t, next(iter(w["txs"])))["confirm_tx_state"] == "found"
 

@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from support import LaggingNode, Proxy, log_range_limit
+from support import LaggingNode, Proxy, log_range_limit, until
 
 from ogpu_widgets.live import (
     POLLERS,
@@ -23,21 +23,7 @@ from ogpu_widgets.records import LiveState, ResponseStatus, TaskStatus
 FAST = 0.05
 
 
-@pytest.fixture(autouse=True)
-def _no_poller_left():
-    yield
-    POLLERS.close_all()
-    assert POLLERS.pollers() == []
-    assert not [t for t in threading.enumerate() if t.name.startswith("ogpu-live-")]
-
-
-def until(condition, timeout: float = 30.0, what: str = "the condition") -> None:
-    """Wait for ``condition()`` (checked every 20 ms) up to a generous ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+pytestmark = pytest.mark.usefixtures("no_poller_left")
 
 
 class Collector:

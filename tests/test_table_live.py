@@ -14,6 +14,7 @@ import time
 import pandas as pd
 import pyarrow as pa
 import pytest
+from support import until
 from test_table import FakeComm, attach, custom_from_js, from_js, rows_of, unpack_address
 
 import ogpu_widgets as ow
@@ -73,16 +74,6 @@ class Watcher:
 
     def close(self) -> None:
         self.sub.close()
-
-
-def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"{what} not met within {timeout} s")
 
 
 def patches(comm: FakeComm) -> list[dict]:
@@ -150,7 +141,7 @@ def test_a_new_response_arrives_as_a_patch_of_its_own_size(devnet, task_world):
         t.on_response(seen.append)
         assert t.live and t.subscription is not None
         late = devnet.respond(task_world["task"], 3)
-        wait_until(lambda: late in t.df.index, what="the new row")
+        until(lambda: late in t.df.index, what="the new row")
         assert t.wait_live(10)
         assert appended(comm) == [late]
         assert "_rows" not in comm.sent_keys()  # never the whole table again
@@ -184,7 +175,7 @@ def test_appended_rows_carry_verdicts_and_reach_view_and_resync(devnet, task_wor
     try:
         comm = attach(t)
         late = devnet.respond(task_world["task"], 4)
-        wait_until(lambda: late in t.df.index)
+        until(lambda: late in t.df.index)
         t.wait_live(10)
         patch = next(p for p in patches(comm) if "append" in p)
         assert patch["append"]["start"] == 2 and patch["append"]["new"] is True
@@ -214,7 +205,7 @@ def test_dataframe_scope_is_its_tasks(devnet, task_world):
         comm = attach(t)
         outside = devnet.respond(other, 0)
         inside = devnet.respond(task_world["task"], 5)
-        wait_until(lambda: inside in t.df.index)
+        until(lambda: inside in t.df.index)
         t.wait_live(10)
         assert outside not in t.df.index
         assert appended(comm) == [inside]
@@ -230,7 +221,7 @@ def test_source_scope_follows_tasks_published_later(devnet, task_world):
         foreign = devnet.publish_task(elsewhere, payment_ogpu=1)
         r_foreign = devnet.respond(foreign, 0)
         r_later = devnet.respond(later, 1)
-        wait_until(lambda: r_later in t.df.index, what="a response to a task published later")
+        until(lambda: r_later in t.df.index, what="a response to a task published later")
         t.wait_live(10)
         assert r_foreign not in t.df.index
         assert later in t._core.live.scope.tasks and foreign in t._core.live.scope.outside
@@ -288,8 +279,8 @@ def test_a_confirmation_from_another_process_shows_in_the_open_table(devnet, tas
             timeout=120,
         )
         assert out.returncode == 0, out.stderr[-2000:]
-        wait_until(lambda: t.df.loc[winner, "status"] == "confirmed", what="the confirmation")
-        wait_until(lambda: front_row(t, other).get("task_status") == "finalized")
+        until(lambda: t.df.loc[winner, "status"] == "confirmed", what="the confirmation")
+        until(lambda: front_row(t, other).get("task_status") == "finalized")
         t.wait_live(10)
         assert bool(t.df.loc[winner, "confirmed"])
         assert set(t.df["task_status"]) == {"finalized"}
@@ -308,7 +299,7 @@ def test_first_response_auto_confirmation_arrives_final(devnet):
     try:
         assert len(t.df) == 0
         r = devnet.respond(task, 0)
-        wait_until(lambda: r in t.df.index)
+        until(lambda: r in t.df.index)
         t.wait_live(10)
         assert t.df.loc[r, "status"] == "confirmed" and t.df.loc[r, "task_status"] == "finalized"
     finally:
@@ -418,8 +409,8 @@ def test_refresh_finds_new_responses_of_a_dataframe_table(devnet, task_world):
     # the refresh button does the same, off the comm thread
     late2 = devnet.respond(task_world["task"], 8)
     custom_from_js(t, {"type": "refresh"})
-    wait_until(lambda: late2 in t.df.index, what="the refresh button's rows")
-    wait_until(lambda: not t._live_status.get("refreshing"))
+    until(lambda: late2 in t.df.index, what="the refresh button's rows")
+    until(lambda: not t._live_status.get("refreshing"))
     with pytest.raises(ResponseTableError):
         t.on_response("not callable")
 
@@ -444,11 +435,11 @@ def test_live_switch_from_python_and_the_front_end(devnet, task_world):
         sent = len(comm.sent)
         from_js(t, live=True)  # the toolbar's switch
         assert t.subscription is not None and not t.subscription.closed
-        wait_until(lambda: t._live_status["state"] == "live", what="live again")
+        until(lambda: t._live_status["state"] == "live", what="live again")
         # resuming catches up with what happened while paused, then follows on
-        wait_until(lambda: missed in t.df.index, what="the response missed while paused")
+        until(lambda: missed in t.df.index, what="the response missed while paused")
         later = devnet.respond(task_world["task"], 6)
-        wait_until(lambda: later in t.df.index)
+        until(lambda: later in t.df.index)
         assert list(t.df.index[-2:]) == [missed, later]
         news = [d["state"] for d, _ in comm.sent[sent:] if d.get("method") == "update"]
         assert not any("live" in s for s in news)  # no echo of the front-end's value
@@ -466,7 +457,7 @@ def test_node_errors_show_as_reconnecting_and_never_crash(devnet, task_world):
     dead = dataclasses.replace(devnet.network, rpc_url="http://127.0.0.1:9", request_timeout=1.0)
     t = ResponseTable(df, network=dead, poll_interval=FAST)
     try:
-        wait_until(
+        until(
             lambda: t._live_status.get("state") == "reconnecting", what="reconnecting", timeout=30
         )
         assert t._live_status["error"]
@@ -503,7 +494,7 @@ def test_close_unsubscribes_and_100_tables_leave_nothing_behind(devnet, task_wor
             if t.is_alive() and t.name.startswith(("ogpu-live-", "ogpu-table-live"))
         ]
 
-    wait_until(lambda: not leftovers(), what="no thread left", timeout=10)
+    until(lambda: not leftovers(), what="no thread left", timeout=10)
     tables[0].close()  # closing twice is harmless
     assert not tables[0].live or tables[0].subscription is None
 

@@ -5,8 +5,8 @@ export, the detail view and tooltips."""
 from __future__ import annotations
 
 import pytest
+from support import until
 from test_table import attach, custom_from_js, world  # noqa: F401
-from test_table_live import wait_until
 
 from ogpu_widgets.confirm.rules import LABELS
 from ogpu_widgets.errors import (
@@ -20,7 +20,7 @@ from ogpu_widgets.table.messages import SUMMARIES, predicted_refusal
 
 
 def answer(comm, kind: str, rid: str) -> dict:
-    return wait_until(
+    return until(
         lambda: next((c for c in comm.customs() if c["type"] == kind and c["id"] == rid), None),
         what=f"the {kind} answer",
     )

@@ -18,6 +18,7 @@ import zlib
 import pandas as pd
 import pyarrow as pa
 import pytest
+from support import until
 from test_table import attach, custom_from_js, row, rows_of
 
 import ogpu_widgets as ow
@@ -129,13 +130,7 @@ def answers(comm, rid=None):
 
 
 def wait_answer(comm, rid, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = answers(comm, rid)
-        if got:
-            return got[-1]
-        time.sleep(0.01)
-    raise AssertionError(f"no answer for {rid!r}")
+    return until(lambda: answers(comm, rid), timeout, f"the answer for {rid!r}")[-1]
 
 
 # ---- the column and the first paint -----------------------------------------------------------
