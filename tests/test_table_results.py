@@ -84,17 +84,22 @@ PAYLOADS = {
 
 @pytest.fixture
 def make(devnet, task_rows, monkeypatch):
-    """A table over ``task_rows`` with a fake fetch; returns (table, comm, fake)."""
+    """A table over ``task_rows`` with a fake fetch; returns (table, comm, fake). The tables
+    are closed after the test."""
+    made: list[ResponseTable] = []
 
     def build(payloads=None, delay=0.0, **kw):
         df = task_rows["df"]
         fake = FakeFetch(PAYLOADS if payloads is None else payloads, list(df.index), delay)
         t = ResponseTable(df, network=devnet.network, **kw)
+        made.append(t)
         t._core.results.fetch = fake  # the loader's fetcher, given before anything is asked
         comm = attach(t)
         return t, comm, fake
 
-    return build
+    yield build
+    for t in made:
+        t.close()
 
 
 def answers(comm, rid=None):
@@ -173,7 +178,7 @@ def test_known_rows_are_not_fetched_again_and_bad_entries_are_skipped(make, task
     t, comm, fake = make()
     a = list(task_rows["df"].index)
     custom_from_js(t, {"type": "results", "addresses": [a[0]]})
-    t.wait_results(10)
+    assert t.wait_results(10)
     n = len(fake.fetched())
     custom_from_js(
         t,
@@ -181,7 +186,7 @@ def test_known_rows_are_not_fetched_again_and_bad_entries_are_skipped(make, task
     )
     custom_from_js(t, {"type": "results", "addresses": "not a list"})
     custom_from_js(t, {"type": "results"})
-    t.wait_results(10)
+    assert t.wait_results(10)
     assert len(fake.fetched()) == n
 
 
@@ -198,7 +203,7 @@ def test_a_large_table_fetches_only_what_is_asked_and_the_list_is_capped(make, t
     try:
         tr.PREFETCH_ALL = 2  # this table is now "large"
         custom_from_js(t, {"type": "results", "addresses": [a[1], a[1].lower()]})
-        t.wait_results(10)
+        assert t.wait_results(10)
     finally:
         tr.PREFETCH_ALL = old
     assert fake.fetched() == [a[1]]
@@ -209,14 +214,14 @@ def test_a_failing_fetch_marks_the_rows_and_is_tried_again_on_request(make, task
     fake.fail = RuntimeError("gateway exploded")
     a = list(task_rows["df"].index)
     custom_from_js(t, {"type": "results", "addresses": [a[0]]})
-    t.wait_results(10)
+    assert t.wait_results(10)
     r = row(t, a[0])
     assert r["result_state"] == "error" and "gateway exploded" in r["result_preview"]
     fake.fail = None
     custom_from_js(t, {"type": "result", "id": "again", "response": a[0]})
     got = wait_answer(comm, "again")
     assert got["kind"] == "json" and got["value"] == {"result": "positive", "confidence": 0.97}
-    t.wait_results(10)
+    assert t.wait_results(10)
     assert row(t, a[0])["result_state"] == "ok"
 
 
@@ -298,7 +303,7 @@ def test_what_is_sent_to_the_browser_is_capped(make, task_rows):
     assert img["truncated"] is True and img["image"] == "" and "not shown" in img["error"]
     svg = wait_answer(comm, "c3")
     assert svg["image"] == "" and svg["mime"] == "" and "PNG, JPEG, GIF and WebP" in svg["error"]
-    t.wait_results(10)
+    assert t.wait_results(10)
     assert row(t, a[3])["result_preview"].startswith("image,")  # an SVG is never an image
     assert len(row(t, a[0])["result_preview"]) <= tr.MAX_PREVIEW
 
@@ -307,7 +312,7 @@ def test_resync_and_refresh_carry_the_results(make, task_rows):
     t, comm, fake = make()
     a = list(task_rows["df"].index)
     custom_from_js(t, {"type": "results", "addresses": a})
-    t.wait_results(10)
+    assert t.wait_results(10)
     custom_from_js(t, {"type": "resync"})
     assert t._patch["rows"][a[0]]["result_state"] == "ok"
     n = len(fake.fetched())
@@ -342,7 +347,7 @@ def test_values_beyond_the_memory_budget_are_dropped_and_fetched_again(
     t, comm, fake = make()
     a = list(task_rows["df"].index)
     custom_from_js(t, {"type": "results", "addresses": a})
-    t.wait_results(10)
+    assert t.wait_results(10)
     kept = list(t._core.results.values)
     assert len(kept) == 1  # only the latest value stays in memory
     # a[1] is unverified; a[3] has no value to keep: one of a[0], a[2] was dropped
