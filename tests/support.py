@@ -183,6 +183,17 @@ def per_call(upstream: str, fault):
     return rule
 
 
+class Outage:
+    """A :class:`Proxy` rule for a node that goes down: while ``failing`` is set, every request
+    is answered HTTP 503; otherwise it is forwarded."""
+
+    def __init__(self) -> None:
+        self.failing = threading.Event()
+
+    def __call__(self, payload, n):
+        return (503, b"service unavailable") if self.failing.is_set() else None
+
+
 class LaggingNode:
     """A :class:`Proxy` rule for a node behind load-balanced replicas, one of which lags: while
     ``lag_at`` is set (:meth:`freeze`), every ``every``-th request (every one with ``every=1``)

@@ -5,6 +5,8 @@ typed error; the table shows the history as unknown and keeps working)."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from support import Proxy, log_range_limit, until
 from test_table import attach, row
@@ -35,9 +37,11 @@ def _hash(value) -> str:
     return ("0x" + text.removeprefix("0x")).lower()
 
 
-def counting(upstream: str, fail=None):
-    """A proxy counting eth_getLogs requests (``rule.logs``); ``fail(n)`` may answer the n-th
-    one itself (a fault)."""
+@contextlib.contextmanager
+def logs_counted(devnet, fail=None, **settings):
+    """(network, rule): the devnet's network (with ``settings``) through a proxy whose rule
+    counts eth_getLogs requests (``rule.logs``); ``fail(n)`` may answer the n-th one itself
+    (a fault)."""
 
     def rule(payload, _n):
         if isinstance(payload, list) or payload.get("method") != "eth_getLogs":
@@ -46,15 +50,14 @@ def counting(upstream: str, fail=None):
         return None if fail is None else fail(rule.logs)
 
     rule.logs = 0
-    return rule
+    with Proxy(devnet.rpc_url, rule) as proxy:
+        yield devnet.network.with_settings(rpc_url=proxy.url, **settings), rule
 
 
 def test_one_scan_finds_every_confirmation(devnet, history_world):
     w = history_world
     everything = [r for rs in w["responses"].values() for r in rs]
-    rule = counting(devnet.rpc_url)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet) as (net, rule):
         found = ow.confirmation_txs(everything, network=net)
     assert rule.logs == 1  # one eth_getLogs for eight responses (the devnet fits one window)
     assert dict(zip(found.index, found["tx_hash"], strict=True)) == w["txs"]
@@ -79,9 +82,7 @@ def test_a_refused_range_is_halved_and_still_one_series(devnet, history_world):
 
 def test_the_table_shows_confirmations_made_before_it_was_built(devnet, history_world):
     w = history_world
-    rule = counting(devnet.rpc_url)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet) as (net, rule):
         t = ResponseTable(tasks=w["tasks"], network=net, live=False)
         assert t.wait_history(60)
         assert t._core.history.queries == 1 and rule.logs == 1  # one bulk query for the table
@@ -138,9 +139,7 @@ def test_node_faults_on_the_log_query(devnet, history_world, status):
     def fail(_n):
         return status, {"error": "busy"}
 
-    rule = counting(devnet.rpc_url, fail)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet, fail) as (net, rule):
         with pytest.raises(NodeUnavailableError):
             ow.confirmation_txs(list(w["txs"]), network=net)
         assert rule.logs >= 2  # retried before giving up
@@ -159,9 +158,7 @@ def test_a_passing_fault_is_retried_and_found(devnet, history_world):
     def fail(n):
         return (503, {"error": "hiccup"}) if n == 1 else None
 
-    rule = counting(devnet.rpc_url, fail)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet, fail) as (net, rule):
         found = ow.confirmation_txs(list(w["txs"]), network=net)
     assert rule.logs == 2
     assert set(found.index) == set(w["txs"])
@@ -173,9 +170,7 @@ def test_nothing_is_read_before_the_first_paint(devnet, history_world):
     from test_table import custom_from_js
 
     w = history_world
-    rule = counting(devnet.rpc_url)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet) as (net, rule):
         t = ResponseTable(tasks=w["tasks"], network=net, live=False)
         assert (
             not t._core.history.worker.running and t._core.history.queries == 0 and rule.logs == 0
@@ -196,9 +191,7 @@ def test_since_skips_the_blocks_before_the_submissions(devnet, history_world):
                                   progress=False)["timestamp"].min().timestamp())  # fmt: skip
     counts = {}
     for label, kw in (("all", {}), ("since", {"since": since})):
-        rule = counting(devnet.rpc_url)
-        with Proxy(devnet.rpc_url, rule) as proxy:
-            net = devnet.network.with_settings(rpc_url=proxy.url, log_window=2)
+        with logs_counted(devnet, log_window=2) as (net, rule):
             found = ow.confirmation_txs(list(w["txs"]), network=net, **kw)
         assert dict(zip(found.index, found["tx_hash"], strict=True)) == w["txs"], label
         counts[label] = rule.logs

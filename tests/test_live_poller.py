@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from support import LaggingNode, Proxy, log_range_limit, until
+from support import LaggingNode, Outage, Proxy, log_range_limit, until
 
 from ogpu_widgets.live import (
     POLLERS,
@@ -255,12 +255,9 @@ def test_a_node_refusing_wide_ranges_gets_narrower_ones_and_catches_up(devnet, m
 
 
 def test_the_poller_reports_its_own_health_after_every_poll(devnet):
-    failing = threading.Event()
-
-    def rule(payload, n):
-        return (503, b"service unavailable") if failing.is_set() else None
-
-    with Proxy(devnet.rpc_url, rule) as proxy:
+    outage = Outage()
+    failing = outage.failing
+    with Proxy(devnet.rpc_url, outage) as proxy:
         net = devnet.network.with_settings(rpc_url=proxy.url)
         reports = []
         cond = threading.Condition()
@@ -299,12 +296,9 @@ def test_the_poller_reports_its_own_health_after_every_poll(devnet):
 def test_node_errors_are_counted_logged_and_the_poller_resumes(devnet, caplog):
     source = devnet.publish_source("manual")
     task = devnet.publish_task(source)
-    failing = threading.Event()
-
-    def rule(payload, n):
-        return (503, b"service unavailable") if failing.is_set() else None
-
-    with Proxy(devnet.rpc_url, rule) as proxy:
+    outage = Outage()
+    failing = outage.failing
+    with Proxy(devnet.rpc_url, outage) as proxy:
         net = devnet.network.with_settings(rpc_url=proxy.url)
         got = Collector()
         sub = subscribe(net, got, poll_interval=FAST)
