@@ -145,13 +145,15 @@ def test_an_idle_poll_costs_two_requests(devnet, subscribers):
         assert poller.wait_polls(2, 30)
         polls, count, made = poller.polls, proxy.count, poller.requests  # it sleeps now
         assert poller.wait_polls(polls + 8, 30)
-        time.sleep(0)  # the poll that just ended made all of its requests before counting
+        for sub in subs:
+            sub.close()  # the last one stops the poller and joins its thread
+        assert not poller.running
+        # every request was answered and every poll counted (one cut short by the stop too),
+        # so the counts are read when nothing moves any more, never in the middle of a poll
         n = poller.polls - polls
         assert (proxy.count - count) <= 2 * n, (proxy.count - count, n)
         assert poller.requests - made == proxy.count - count
         assert poller.errors == 0
-        for sub in subs:
-            sub.close()
 
 
 def test_a_hundred_subscriptions_opened_and_closed_leave_nothing(devnet):
