@@ -1,13 +1,19 @@
-"""Helpers shared by several test modules: waiting on a condition, a fault-injecting RPC proxy
-and its rules, and the official SDK pointed at a devnet."""
+"""Helpers shared by several test modules: waiting on a condition, plain HTTP, small images, a
+fault-injecting RPC proxy and its rules, and the official SDK pointed at a devnet."""
 
 from __future__ import annotations
 
 import contextlib
 import http.server
 import json
+import socket
+import struct
 import threading
 import time
+import urllib.error
+import urllib.request
+import zlib
+from urllib.parse import urlsplit
 
 import requests
 
@@ -25,6 +31,45 @@ def until(condition, timeout: float = 60.0, what: str = "the condition", every: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(every)
+
+
+def http_get(url: str, accept: str | None = None, method: str = "GET", timeout: float = 10):
+    """(status, headers, body) of one request; error statuses too."""
+    req = urllib.request.Request(url, method=method, headers={"Accept": accept} if accept else {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def port_open(url: str) -> bool:
+    """Whether something accepts connections at ``url``'s host and port."""
+    parts = urlsplit(url)
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((parts.hostname, parts.port)) == 0
+
+
+def png(w: int, h: int) -> bytes:
+    """A valid black ``w``×``h`` RGB PNG (any shape, unlike the devnet's square ones)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    raw = b"".join(b"\x00" + b"\x00\x00\x00" * w for _ in range(h))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+# an SVG with a script and an event handler: never an image, never inlined
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'
 
 
 class Proxy:
@@ -136,6 +181,17 @@ def per_call(upstream: str, fault):
         return 200, out if isinstance(payload, list) else out[0]
 
     return rule
+
+
+class Outage:
+    """A :class:`Proxy` rule for a node that goes down: while ``failing`` is set, every request
+    is answered HTTP 503; otherwise it is forwarded."""
+
+    def __init__(self) -> None:
+        self.failing = threading.Event()
+
+    def __call__(self, payload, n):
+        return (503, b"service unavailable") if self.failing.is_set() else None
 
 
 class LaggingNode:

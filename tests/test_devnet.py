@@ -1,4 +1,5 @@
-"""The devnet: process life cycle, seeding, the simulator and the CLI."""
+"""The devnet: process life cycle, seeding, the simulator, the CLI, and its IPFS gateway with
+the chain (started and stopped with it; responses whose data are gateway URLs)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from support import until
+from support import http_get, port_open, until
 
-from ogpu_widgets.devnet import AnvilNotFoundError, Devnet, DevnetError, find_anvil
+from ogpu_widgets.devnet import Devnet, DevnetError
+from ogpu_widgets.results.car import read_car
+from ogpu_widgets.results.cid import locate
+from ogpu_widgets.results.unixfs import file_from_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,19 +40,6 @@ def test_context_manager_stops_anvil():
         assert set(dev.contracts) == {"nexus", "controller", "vault", "terminal"}
     assert not dev.running and dev.pid is None
     until(lambda: not _alive(pid), 20, "anvil to exit")
-
-
-def test_anvil_missing_gives_one_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setenv("ANVIL", str(tmp_path / "nope"))
-    with pytest.raises(AnvilNotFoundError, match=r"\$ANVIL"):
-        find_anvil()
-    monkeypatch.delenv("ANVIL")
-    monkeypatch.delenv("FOUNDRY_DIR", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setattr("ogpu_widgets.devnet.process.REPO_ROOT", tmp_path)
-    with pytest.raises(AnvilNotFoundError, match="npm install -g @foundry-rs/anvil"):
-        Devnet().start()
 
 
 def test_seed_counts_and_delivery(fresh_devnet):
@@ -133,24 +125,67 @@ def test_cli_seeds_writes_state_and_stops_on_interrupt(tmp_path):
         assert Web3(Web3.HTTPProvider(data["rpc_url"])).eth.chain_id == data["chain_id"]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
-        until(lambda: not _port_open(data["rpc_url"]), 20, "the port to close")
+        until(lambda: not port_open(data["rpc_url"]), 20, "the port to close")
     finally:
         proc.kill()
 
 
-def _port_open(url: str) -> bool:
-    import socket
-    from urllib.parse import urlparse
-
-    u = urlparse(url)
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex((u.hostname, u.port)) == 0
+# ---- the IPFS gateway with the chain -----------------------------------------------------------
 
 
-def test_cli_rejects_bad_arguments():
-    proc = subprocess.run(
-        [sys.executable, "-m", "ogpu_widgets", "devnet", "--tasks", "-1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert proc.returncode == 2 and "must not be negative" in proc.stderr
+def test_gateway_starts_and_stops_with_the_chain(tmp_path):
+    with Devnet(providers=1) as dev:
+        url = dev.gateway_url
+        port = urlsplit(url).port
+        assert url == f"http://127.0.0.1:{port}" and port_open(url)
+        cid = dev.ipfs.add(b"hello world\n")
+        assert http_get(f"{url}/ipfs/{cid}")[2] == b"hello world\n"
+        state = json.loads(dev.write_state(tmp_path / "devnet.json").read_text())
+        assert state["ipfs_gateway"] == url == dev.state()["ipfs_gateway"]
+    assert not port_open(url)
+
+
+def _responses(dev: Devnet, task: str) -> list[str]:
+    n = dev.call("Task", task, "getAttemptCount")
+    return [a for a in dev.call("Task", task, "getResponsesOf", 0, n - 1) if int(a, 16)]
+
+
+def _data(dev: Devnet, response: str) -> str:
+    return dev.call("Response", response, "getResponseParams")[2]
+
+
+def test_respond_without_data_submits_a_gateway_url(devnet):
+    src = devnet.publish_source("manual")
+    task = devnet.publish_task(src)
+    r0 = devnet.respond(task, 0)
+    r1 = devnet.respond(task, 1, data="ipfs://kept-as-given")
+    assert _data(devnet, r1) == "ipfs://kept-as-given"
+    where = locate(_data(devnet, r0))
+    assert where is not None and where.form == "gateway-path" and where.host == "127.0.0.1"
+    assert _data(devnet, r0).startswith(f"{devnet.gateway_url}/ipfs/")
+    status, _, body = http_get(f"{devnet.gateway_url}/ipfs/{where.cid}?format=car")
+    roots, blocks = read_car(body)
+    content = file_from_blocks(where.cid, blocks.__getitem__, max_bytes=10_000_000)
+    assert content == devnet.ipfs.cat(where.cid) and content
+
+
+def test_seeded_responses_are_gateway_urls_that_verify(fresh_devnet):
+    dev = fresh_devnet
+    dev.gateway.slow_delay = 0.0
+    info = dev.seed(tasks=20, responses_per_task=3, delivery="manual")
+    urls = [_data(dev, r) for t in info["tasks"] for r in _responses(dev, t)]
+    assert len(urls) == 60
+    versions, statuses = set(), []
+    for url in urls:
+        where = locate(url)
+        assert where is not None and url == f"{dev.gateway_url}/ipfs/{where.cid}"
+        versions.add(where.cid.version)
+        status, _, body = http_get(f"{url}?format=car")
+        statuses.append(status)
+        if status == 200:
+            roots, blocks = read_car(body)
+            content = file_from_blocks(where.cid, blocks.__getitem__, max_bytes=10_000_000)
+            assert content == http_get(url)[2]
+    assert versions == {0, 1}
+    assert statuses.count(404) == 2  # the missing ones: tasks 4 and 17 (provider 2 and 0)
+    assert set(statuses) == {200, 404}

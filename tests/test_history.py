@@ -5,24 +5,17 @@ typed error; the table shows the history as unknown and keeps working)."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
-from support import Proxy, log_range_limit
+from support import Proxy, log_range_limit, until
 from test_table import attach, row
-from test_table_live import wait_until
 
 import ogpu_widgets as ow
-from ogpu_widgets.chain.rpc import CAPABILITIES, RetryPolicy
 from ogpu_widgets.errors import InvalidAddressError, InvalidArgumentError, NodeUnavailableError
-from ogpu_widgets.read import session
 from ogpu_widgets.table import ResponseTable
 
-
-@pytest.fixture(autouse=True)
-def _fast_retries(monkeypatch):
-    CAPABILITIES.forget()
-    monkeypatch.setattr(session, "RETRY", RetryPolicy(attempts=3, backoff=0.001))
-    yield
-    CAPABILITIES.forget()
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 @pytest.fixture
@@ -44,9 +37,11 @@ def _hash(value) -> str:
     return ("0x" + text.removeprefix("0x")).lower()
 
 
-def counting(upstream: str, fail=None):
-    """A proxy counting eth_getLogs requests (``rule.logs``); ``fail(n)`` may answer the n-th
-    one itself (a fault)."""
+@contextlib.contextmanager
+def logs_counted(devnet, fail=None, **settings):
+    """(network, rule): the devnet's network (with ``settings``) through a proxy whose rule
+    counts eth_getLogs requests (``rule.logs``); ``fail(n)`` may answer the n-th one itself
+    (a fault)."""
 
     def rule(payload, _n):
         if isinstance(payload, list) or payload.get("method") != "eth_getLogs":
@@ -55,15 +50,14 @@ def counting(upstream: str, fail=None):
         return None if fail is None else fail(rule.logs)
 
     rule.logs = 0
-    return rule
+    with Proxy(devnet.rpc_url, rule) as proxy:
+        yield devnet.network.with_settings(rpc_url=proxy.url, **settings), rule
 
 
 def test_one_scan_finds_every_confirmation(devnet, history_world):
     w = history_world
     everything = [r for rs in w["responses"].values() for r in rs]
-    rule = counting(devnet.rpc_url)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet) as (net, rule):
         found = ow.confirmation_txs(everything, network=net)
     assert rule.logs == 1  # one eth_getLogs for eight responses (the devnet fits one window)
     assert dict(zip(found.index, found["tx_hash"], strict=True)) == w["txs"]
@@ -88,9 +82,7 @@ def test_a_refused_range_is_halved_and_still_one_series(devnet, history_world):
 
 def test_the_table_shows_confirmations_made_before_it_was_built(devnet, history_world):
     w = history_world
-    rule = counting(devnet.rpc_url)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet) as (net, rule):
         t = ResponseTable(tasks=w["tasks"], network=net, live=False)
         assert t.wait_history(60)
         assert t._core.history.queries == 1 and rule.logs == 1  # one bulk query for the table
@@ -128,7 +120,7 @@ def test_a_live_table_takes_new_confirmations_from_its_events(devnet, history_wo
         queries = t._core.history.queries
         target = w["responses"][w["tasks"][3]][0]
         tx = _hash(devnet.confirm(target)["transactionHash"])
-        wait_until(lambda: row(t, target).get("confirm_tx") == tx, what="the live confirm_tx")
+        until(lambda: row(t, target).get("confirm_tx") == tx, what="the live confirm_tx")
         assert row(t, target)["status"] == "confirmed"
         assert t._core.history.queries == queries  # the event carried it: no log scan
         assert any(
@@ -147,9 +139,7 @@ def test_node_faults_on_the_log_query(devnet, history_world, status):
     def fail(_n):
         return status, {"error": "busy"}
 
-    rule = counting(devnet.rpc_url, fail)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet, fail) as (net, rule):
         with pytest.raises(NodeUnavailableError):
             ow.confirmation_txs(list(w["txs"]), network=net)
         assert rule.logs >= 2  # retried before giving up
@@ -168,9 +158,7 @@ def test_a_passing_fault_is_retried_and_found(devnet, history_world):
     def fail(n):
         return (503, {"error": "hiccup"}) if n == 1 else None
 
-    rule = counting(devnet.rpc_url, fail)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet, fail) as (net, rule):
         found = ow.confirmation_txs(list(w["txs"]), network=net)
     assert rule.logs == 2
     assert set(found.index) == set(w["txs"])
@@ -182,9 +170,7 @@ def test_nothing_is_read_before_the_first_paint(devnet, history_world):
     from test_table import custom_from_js
 
     w = history_world
-    rule = counting(devnet.rpc_url)
-    with Proxy(devnet.rpc_url, rule) as proxy:
-        net = devnet.network.with_settings(rpc_url=proxy.url)
+    with logs_counted(devnet) as (net, rule):
         t = ResponseTable(tasks=w["tasks"], network=net, live=False)
         assert (
             not t._core.history.worker.running and t._core.history.queries == 0 and rule.logs == 0
@@ -193,8 +179,8 @@ def test_nothing_is_read_before_the_first_paint(devnet, history_world):
         custom_from_js(t, {"type": "resync"})
         assert t._core.history.queries == 0  # the state arrived; nothing painted yet
         custom_from_js(t, {"type": "painted"})
-        wait_until(lambda: t._core.history.queries == 1 and not t._core.history.worker.running,
-                   what="the lookup after the first paint")  # fmt: skip
+        until(lambda: t._core.history.queries == 1 and not t._core.history.worker.running,
+              what="the lookup after the first paint")  # fmt: skip
     assert rule.logs == 1
     assert row(t, next(iter(w["txs"])))["confirm_tx_state"] == "found"
 
@@ -205,9 +191,7 @@ def test_since_skips_the_blocks_before_the_submissions(devnet, history_world):
                                   progress=False)["timestamp"].min().timestamp())  # fmt: skip
     counts = {}
     for label, kw in (("all", {}), ("since", {"since": since})):
-        rule = counting(devnet.rpc_url)
-        with Proxy(devnet.rpc_url, rule) as proxy:
-            net = devnet.network.with_settings(rpc_url=proxy.url, log_window=2)
+        with logs_counted(devnet, log_window=2) as (net, rule):
             found = ow.confirmation_txs(list(w["txs"]), network=net, **kw)
         assert dict(zip(found.index, found["tx_hash"], strict=True)) == w["txs"], label
         counts[label] = rule.logs

@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from support import LaggingNode, Proxy, log_range_limit
+from support import LaggingNode, Outage, Proxy, log_range_limit, until
 
 from ogpu_widgets.live import (
     POLLERS,
@@ -23,21 +23,7 @@ from ogpu_widgets.records import LiveState, ResponseStatus, TaskStatus
 FAST = 0.05
 
 
-@pytest.fixture(autouse=True)
-def _no_poller_left():
-    yield
-    POLLERS.close_all()
-    assert POLLERS.pollers() == []
-    assert not [t for t in threading.enumerate() if t.name.startswith("ogpu-live-")]
-
-
-def until(condition, timeout: float = 30.0, what: str = "the condition") -> None:
-    """Wait for ``condition()`` (checked every 20 ms) up to a generous ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+pytestmark = pytest.mark.usefixtures("no_poller_left")
 
 
 class Collector:
@@ -159,13 +145,15 @@ def test_an_idle_poll_costs_two_requests(devnet, subscribers):
         assert poller.wait_polls(2, 30)
         polls, count, made = poller.polls, proxy.count, poller.requests  # it sleeps now
         assert poller.wait_polls(polls + 8, 30)
-        time.sleep(0)  # the poll that just ended made all of its requests before counting
+        for sub in subs:
+            sub.close()  # the last one stops the poller and joins its thread
+        assert not poller.running
+        # every request was answered and every poll counted (one cut short by the stop too),
+        # so the counts are read when nothing moves any more, never in the middle of a poll
         n = poller.polls - polls
         assert (proxy.count - count) <= 2 * n, (proxy.count - count, n)
         assert poller.requests - made == proxy.count - count
         assert poller.errors == 0
-        for sub in subs:
-            sub.close()
 
 
 def test_a_hundred_subscriptions_opened_and_closed_leave_nothing(devnet):
@@ -269,12 +257,9 @@ def test_a_node_refusing_wide_ranges_gets_narrower_ones_and_catches_up(devnet, m
 
 
 def test_the_poller_reports_its_own_health_after_every_poll(devnet):
-    failing = threading.Event()
-
-    def rule(payload, n):
-        return (503, b"service unavailable") if failing.is_set() else None
-
-    with Proxy(devnet.rpc_url, rule) as proxy:
+    outage = Outage()
+    failing = outage.failing
+    with Proxy(devnet.rpc_url, outage) as proxy:
         net = devnet.network.with_settings(rpc_url=proxy.url)
         reports = []
         cond = threading.Condition()
@@ -313,12 +298,9 @@ def test_the_poller_reports_its_own_health_after_every_poll(devnet):
 def test_node_errors_are_counted_logged_and_the_poller_resumes(devnet, caplog):
     source = devnet.publish_source("manual")
     task = devnet.publish_task(source)
-    failing = threading.Event()
-
-    def rule(payload, n):
-        return (503, b"service unavailable") if failing.is_set() else None
-
-    with Proxy(devnet.rpc_url, rule) as proxy:
+    outage = Outage()
+    failing = outage.failing
+    with Proxy(devnet.rpc_url, outage) as proxy:
         net = devnet.network.with_settings(rpc_url=proxy.url)
         got = Collector()
         sub = subscribe(net, got, poll_interval=FAST)

@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+from support import until
 
 import ogpu_widgets as ow
 from ogpu_widgets.live import (
@@ -26,12 +27,7 @@ FAST = 0.05
 WAIT = 30.0
 
 
-@pytest.fixture(autouse=True)
-def _no_poller_left():
-    yield
-    POLLERS.close_all()
-    assert POLLERS.pollers() == []
-    assert not [t for t in threading.enumerate() if t.name.startswith("ogpu-live-")]
+pytestmark = pytest.mark.usefixtures("no_poller_left")
 
 
 def events_until(watcher, done, timeout: float = WAIT) -> list:
@@ -50,14 +46,13 @@ def once_subscribed(net, action) -> threading.Thread:
     """Run ``action()`` in a thread as soon as a wait has subscribed to ``net``'s poller and
     the poller has read once (no guessing with sleeps)."""
 
+    def subscribed_and_read() -> bool:
+        poller = POLLERS.get(net)
+        return poller is not None and bool(poller.subscribers and poller.polls)
+
     def run():
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            poller = POLLERS.get(net)
-            if poller is not None and poller.subscribers and poller.polls:
-                action()
-                return
-            time.sleep(0.01)
+        until(subscribed_and_read, WAIT, "a wait to subscribe", every=0.01)
+        action()
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -88,7 +83,11 @@ def test_watching_tasks_iterates_their_events_with_records(devnet):
         assert got[0] == ResponseStatusChanged(response, ResponseStatus.CONFIRMED, got[0].block,
                                                got[0].tx_hash, got[0].log_index)  # fmt: skip
         assert isinstance(got[1], TaskStatusChanged) and got[1].status is TaskStatus.FINALIZED
-        assert watcher.get(timeout=0.3) is None  # nothing of `other` came through
+        # `other`'s response is in an earlier block than these events, so anything of it would
+        # be queued by now; two more whole polls cover every block mined so far all the same
+        poller = watcher.poller
+        assert poller.wait_polls(poller.polls + 2, WAIT)
+        assert watcher.get(timeout=0) is None  # nothing of `other` came through
     assert watcher.stopped and list(watcher) == []  # iteration ends once stopped
     assert POLLERS.get(devnet) is None
 

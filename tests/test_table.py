@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from support import until
 
 import ogpu_widgets as ow
 from ogpu_widgets.chain.codec import to_address
@@ -281,12 +282,7 @@ def test_fee_estimate_and_resync_messages(devnet, world):
     t = ResponseTable(world["df"], network=devnet.network, account=devnet.client.private_key)
     comm = attach(t)
     custom_from_js(t, {"type": "estimate", "id": "e1", "response": world["responses"][0]})
-    import time
-
-    deadline = time.monotonic() + 30
-    while not comm.customs() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    reply = comm.customs()[0]
+    reply = until(comm.customs, 30, "the estimate's answer")[0]
     assert reply["id"] == "e1" and reply["error"] == "" and reply["fee_ogpu"] > 0
     t.confirm(world["responses"][0], wait=True)
     custom_from_js(t, {"type": "resync"})

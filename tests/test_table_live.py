@@ -14,6 +14,7 @@ import time
 import pandas as pd
 import pyarrow as pa
 import pytest
+from support import until
 from test_table import FakeComm, attach, custom_from_js, from_js, rows_of, unpack_address
 
 import ogpu_widgets as ow
@@ -75,16 +76,6 @@ class Watcher:
         self.sub.close()
 
 
-def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"{what} not met within {timeout} s")
-
-
 def patches(comm: FakeComm) -> list[dict]:
     """Every ``_patch`` sent, its binary parts (the appended rows) put back in place."""
     out = []
@@ -139,71 +130,79 @@ def task_world(devnet):
     return {"source": src, "task": task, "responses": responses}
 
 
+@pytest.fixture
+def live_table(devnet, task_world):
+    """Builds live tables of ``task_world``'s task, polling every ``FAST`` s (``signed=True``:
+    with the client's key), and closes them after the test."""
+    made: list[ResponseTable] = []
+
+    def build(signed: bool = False) -> ResponseTable:
+        key = {"account": devnet.client.private_key} if signed else {}
+        t = ResponseTable(
+            tasks=[task_world["task"]], network=devnet.network, poll_interval=FAST, **key
+        )
+        made.append(t)
+        return t
+
+    yield build
+    for t in made:
+        t.close()
+
+
 # ---- new rows --------------------------------------------------------------------------------
 
 
-def test_a_new_response_arrives_as_a_patch_of_its_own_size(devnet, task_world):
-    t = ResponseTable(tasks=[task_world["task"]], network=devnet.network, poll_interval=FAST)
-    try:
-        comm = attach(t)
-        seen: list[TaskResponse] = []
-        t.on_response(seen.append)
-        assert t.live and t.subscription is not None
-        late = devnet.respond(task_world["task"], 3)
-        wait_until(lambda: late in t.df.index, what="the new row")
-        assert t.wait_live(10)
-        assert appended(comm) == [late]
-        assert "_rows" not in comm.sent_keys()  # never the whole table again
-        append_msgs = [i for i, (d, _) in enumerate(comm.sent) if "append" in str(d)]
-        assert len(append_msgs) == 1
-        size = comm.size(append_msgs[0])
-        assert size <= 6_000, size  # one row: a few kB (the Arrow schema is most of it)
-        total = sum(comm.size(i) for i in range(len(comm.sent)))
-        assert total <= 12_000, total
-        # the row is complete in Python and in the front-end's store
-        row = front_row(t, late)
-        assert t.df.loc[late, "task"] == task_world["task"]
-        assert t.df.loc[late, "provider"] == devnet.providers[3].address
-        assert t._core.snapshot_keys[-1] == late and len(t._core.snapshot_keys) == 3
-        assert isinstance(t.df["status"].dtype, pd.CategoricalDtype)
-        assert row.get("can_confirm") is None  # verdicts travel in the appended rows
-        assert [r.address for r in seen] == [late] and seen[0].task == task_world["task"]
-        assert t._live_status["state"] in ("live", "connecting")
-        assert t._live_status["updated"] > time.time() - 30
-    finally:
-        t.close()
+def test_a_new_response_arrives_as_a_patch_of_its_own_size(devnet, task_world, live_table):
+    t = live_table()
+    comm = attach(t)
+    seen: list[TaskResponse] = []
+    t.on_response(seen.append)
+    assert t.live and t.subscription is not None
+    late = devnet.respond(task_world["task"], 3)
+    until(lambda: late in t.df.index, what="the new row")
+    assert t.wait_live(10)
+    assert appended(comm) == [late]
+    assert "_rows" not in comm.sent_keys()  # never the whole table again
+    append_msgs = [i for i, (d, _) in enumerate(comm.sent) if "append" in str(d)]
+    assert len(append_msgs) == 1
+    size = comm.size(append_msgs[0])
+    assert size <= 6_000, size  # one row: a few kB (the Arrow schema is most of it)
+    total = sum(comm.size(i) for i in range(len(comm.sent)))
+    assert total <= 12_000, total
+    # the row is complete in Python and in the front-end's store
+    row = front_row(t, late)
+    assert t.df.loc[late, "task"] == task_world["task"]
+    assert t.df.loc[late, "provider"] == devnet.providers[3].address
+    assert t._core.snapshot_keys[-1] == late and len(t._core.snapshot_keys) == 3
+    assert isinstance(t.df["status"].dtype, pd.CategoricalDtype)
+    assert row.get("can_confirm") is None  # verdicts travel in the appended rows
+    assert [r.address for r in seen] == [late] and seen[0].task == task_world["task"]
+    assert t._live_status["state"] in ("live", "connecting")
+    assert t._live_status["updated"] > time.time() - 30
 
 
-def test_appended_rows_carry_verdicts_and_reach_view_and_resync(devnet, task_world):
-    t = ResponseTable(
-        tasks=[task_world["task"]],
-        network=devnet.network,
-        account=devnet.client.private_key,
-        poll_interval=FAST,
-    )
-    try:
-        comm = attach(t)
-        late = devnet.respond(task_world["task"], 4)
-        wait_until(lambda: late in t.df.index)
-        t.wait_live(10)
-        patch = next(p for p in patches(comm) if "append" in p)
-        assert patch["append"]["start"] == 2 and patch["append"]["new"] is True
-        rows = pa.ipc.open_stream(patch["append"]["rows"]).read_all().to_pylist()
-        assert rows[0]["can_confirm"] is True and rows[0]["reason"] == ""
-        assert rows[0]["status"] == "submitted" and rows[0]["task_status"] == "responded"
-        # the front-end's view positions cover the appended row (index 2)
-        import struct
+def test_appended_rows_carry_verdicts_and_reach_view_and_resync(devnet, task_world, live_table):
+    t = live_table(signed=True)
+    comm = attach(t)
+    late = devnet.respond(task_world["task"], 4)
+    until(lambda: late in t.df.index)
+    assert t.wait_live(10)
+    patch = next(p for p in patches(comm) if "append" in p)
+    assert patch["append"]["start"] == 2 and patch["append"]["new"] is True
+    rows = pa.ipc.open_stream(patch["append"]["rows"]).read_all().to_pylist()
+    assert rows[0]["can_confirm"] is True and rows[0]["reason"] == ""
+    assert rows[0]["status"] == "submitted" and rows[0]["task_status"] == "responded"
+    # the front-end's view positions cover the appended row (index 2)
+    import struct
 
-        from_js(t, _view={"all": False, "positions": struct.pack("<2I", 2, 0)})
-        assert list(t.view.index) == [late, task_world["responses"][0]]
-        # a re-rendered front-end asks for everything since the snapshot
-        custom_from_js(t, {"type": "resync"})
-        last = patches(comm)[-1]
-        assert last["append"]["start"] == 2 and last["append"]["new"] is False
-        again = pa.ipc.open_stream(last["append"]["rows"]).read_all()
-        assert [unpack_address(a) for a in again.column("address").to_pylist()] == [late]
-    finally:
-        t.close()
+    from_js(t, _view={"all": False, "positions": struct.pack("<2I", 2, 0)})
+    assert list(t.view.index) == [late, task_world["responses"][0]]
+    # a re-rendered front-end asks for everything since the snapshot
+    custom_from_js(t, {"type": "resync"})
+    last = patches(comm)[-1]
+    assert last["append"]["start"] == 2 and last["append"]["new"] is False
+    again = pa.ipc.open_stream(last["append"]["rows"]).read_all()
+    assert [unpack_address(a) for a in again.column("address").to_pylist()] == [late]
 
 
 def test_dataframe_scope_is_its_tasks(devnet, task_world):
@@ -214,8 +213,8 @@ def test_dataframe_scope_is_its_tasks(devnet, task_world):
         comm = attach(t)
         outside = devnet.respond(other, 0)
         inside = devnet.respond(task_world["task"], 5)
-        wait_until(lambda: inside in t.df.index)
-        t.wait_live(10)
+        until(lambda: inside in t.df.index)
+        assert t.wait_live(10)
         assert outside not in t.df.index
         assert appended(comm) == [inside]
     finally:
@@ -230,75 +229,47 @@ def test_source_scope_follows_tasks_published_later(devnet, task_world):
         foreign = devnet.publish_task(elsewhere, payment_ogpu=1)
         r_foreign = devnet.respond(foreign, 0)
         r_later = devnet.respond(later, 1)
-        wait_until(lambda: r_later in t.df.index, what="a response to a task published later")
-        t.wait_live(10)
+        until(lambda: r_later in t.df.index, what="a response to a task published later")
+        assert t.wait_live(10)
         assert r_foreign not in t.df.index
         assert later in t._core.live.scope.tasks and foreign in t._core.live.scope.outside
     finally:
         t.close()
 
 
-def test_scope_rules():
-    a, b, c = ("0x" + f"{i:040x}" for i in (1, 2, 3))
-    a, b, c = (ow.chain.codec.to_address(x) for x in (a, b, c))
-    fixed = table_live.Scope(tasks=[a])
-    assert fixed.contains(a) is True and fixed.contains(b) is False
-    fixed.published(b, a)
-    assert fixed.contains(b) is False
-    by_source = table_live.Scope(source=c)
-    assert by_source.contains(a) is None  # unknown: its rows are read to tell
-    by_source.published(a, c)
-    by_source.published(b, a)
-    assert by_source.contains(a) is True and by_source.contains(b) is False
-    by_client = table_live.Scope(client=c)
-    rows = pd.DataFrame(
-        {"task": [a, b], "source": [a, b], "client": [c, a]}, index=pd.Index(["x", "y"])
-    )
-    assert by_client.learn(rows) == ["x"]
-    assert by_client.sources == {a} and by_client.foreign == {b}
-    by_client.published(c, a)
-    assert by_client.contains(c) is True
-
-
 # ---- statuses ----------------------------------------------------------------------------------
 
 
-def test_a_confirmation_from_another_process_shows_in_the_open_table(devnet, task_world, tmp_path):
-    t = ResponseTable(
-        tasks=[task_world["task"]],
-        network=devnet.network,
-        account=devnet.client.private_key,
-        poll_interval=FAST,
+def test_a_confirmation_from_another_process_shows_in_the_open_table(
+    devnet, task_world, live_table, tmp_path
+):
+    t = live_table(signed=True)
+    comm = attach(t)
+    winner, other = task_world["responses"]
+    assert front_row(t, other)["can_confirm"] is True
+    state = devnet.write_state(tmp_path / "devnet.json")
+    code = (
+        "import sys, ogpu_widgets as ow\n"
+        "c = ow.confirm_response(sys.argv[1], account=sys.argv[2], network=sys.argv[3],"
+        " wait=True)\n"
+        "print(c.state)\n"
     )
-    try:
-        comm = attach(t)
-        winner, other = task_world["responses"]
-        assert front_row(t, other)["can_confirm"] is True
-        state = devnet.write_state(tmp_path / "devnet.json")
-        code = (
-            "import sys, ogpu_widgets as ow\n"
-            "c = ow.confirm_response(sys.argv[1], account=sys.argv[2], network=sys.argv[3],"
-            " wait=True)\n"
-            "print(c.state)\n"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", code, winner, devnet.client.private_key, str(state)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert out.returncode == 0, out.stderr[-2000:]
-        wait_until(lambda: t.df.loc[winner, "status"] == "confirmed", what="the confirmation")
-        wait_until(lambda: front_row(t, other).get("task_status") == "finalized")
-        t.wait_live(10)
-        assert bool(t.df.loc[winner, "confirmed"])
-        assert set(t.df["task_status"]) == {"finalized"}
-        assert front_row(t, winner)["status"] == "confirmed"
-        assert front_row(t, other)["can_confirm"] is False
-        assert front_row(t, other)["reason"] == "task finalized"
-        assert "_rows" not in comm.sent_keys()
-    finally:
-        t.close()
+    out = subprocess.run(
+        [sys.executable, "-c", code, winner, devnet.client.private_key, str(state)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    until(lambda: t.df.loc[winner, "status"] == "confirmed", what="the confirmation")
+    until(lambda: front_row(t, other).get("task_status") == "finalized")
+    assert t.wait_live(10)
+    assert bool(t.df.loc[winner, "confirmed"])
+    assert set(t.df["task_status"]) == {"finalized"}
+    assert front_row(t, winner)["status"] == "confirmed"
+    assert front_row(t, other)["can_confirm"] is False
+    assert front_row(t, other)["reason"] == "task finalized"
+    assert "_rows" not in comm.sent_keys()
 
 
 def test_first_response_auto_confirmation_arrives_final(devnet):
@@ -308,8 +279,8 @@ def test_first_response_auto_confirmation_arrives_final(devnet):
     try:
         assert len(t.df) == 0
         r = devnet.respond(task, 0)
-        wait_until(lambda: r in t.df.index)
-        t.wait_live(10)
+        until(lambda: r in t.df.index)
+        assert t.wait_live(10)
         assert t.df.loc[r, "status"] == "confirmed" and t.df.loc[r, "task_status"] == "finalized"
     finally:
         t.close()
@@ -418,46 +389,44 @@ def test_refresh_finds_new_responses_of_a_dataframe_table(devnet, task_world):
     # the refresh button does the same, off the comm thread
     late2 = devnet.respond(task_world["task"], 8)
     custom_from_js(t, {"type": "refresh"})
-    wait_until(lambda: late2 in t.df.index, what="the refresh button's rows")
-    wait_until(lambda: not t._live_status.get("refreshing"))
+    until(lambda: late2 in t.df.index, what="the refresh button's rows")
+    until(lambda: not t._live_status.get("refreshing"))
     with pytest.raises(ResponseTableError):
         t.on_response("not callable")
 
 
-def test_live_switch_from_python_and_the_front_end(devnet, task_world):
-    t = ResponseTable(tasks=[task_world["task"]], network=devnet.network, poll_interval=FAST)
+def test_live_switch_from_python_and_the_front_end(devnet, task_world, live_table):
+    t = live_table()
+    comm = attach(t)
+    first = t.subscription
+    t.live = False
+    assert t.subscription is None and first.closed
+    assert t.wait_live(1) is False  # paused: not following
+    assert t._live_status["state"] == "paused"
+    # paused: the chain's event reaches another subscriber of the same poller, not the table
+    other = Watcher(devnet)
     try:
-        comm = attach(t)
-        first = t.subscription
-        t.live = False
-        assert t.subscription is None and first.closed
-        assert t.wait_live(1) is False  # paused: not following
-        assert t._live_status["state"] == "paused"
-        # paused: the chain's event reaches another subscriber of the same poller, not the table
-        other = Watcher(devnet)
-        try:
-            missed = devnet.respond(task_world["task"], 5)
-            other.wait_for(missed)
-            assert missed not in t.df.index and not t._core.live.events
-        finally:
-            other.close()
-        sent = len(comm.sent)
-        from_js(t, live=True)  # the toolbar's switch
-        assert t.subscription is not None and not t.subscription.closed
-        wait_until(lambda: t._live_status["state"] == "live", what="live again")
-        # resuming catches up with what happened while paused, then follows on
-        wait_until(lambda: missed in t.df.index, what="the response missed while paused")
-        later = devnet.respond(task_world["task"], 6)
-        wait_until(lambda: later in t.df.index)
-        assert list(t.df.index[-2:]) == [missed, later]
-        news = [d["state"] for d, _ in comm.sent[sent:] if d.get("method") == "update"]
-        assert not any("live" in s for s in news)  # no echo of the front-end's value
-        with pytest.raises(ResponseTableError):
-            ResponseTable(tasks=[task_world["task"]], network=devnet.network, live="yes")
-        with pytest.raises(ResponseTableError):
-            ResponseTable(tasks=[task_world["task"]], network=devnet.network, poll_interval=0)
+        missed = devnet.respond(task_world["task"], 5)
+        other.wait_for(missed)
+        assert missed not in t.df.index and not t._core.live.events
     finally:
-        t.close()
+        other.close()
+    sent = len(comm.sent)
+    from_js(t, live=True)  # the toolbar's switch
+    assert t.subscription is not None and not t.subscription.closed
+    until(lambda: t._live_status["state"] == "live", what="live again")
+    # resuming catches up with what happened while paused, then follows on
+    until(lambda: missed in t.df.index, what="the response missed while paused")
+    later = devnet.respond(task_world["task"], 6)
+    until(lambda: later in t.df.index)
+    assert list(t.df.index[-2:]) == [missed, later]
+    news = [d["state"] for d, _ in comm.sent[sent:] if d.get("method") == "update"]
+    assert not any("live" in s for s in news)  # no echo of the front-end's value
+    with pytest.raises(ResponseTableError):
+        ResponseTable(tasks=[task_world["task"]], network=devnet.network, live="yes")
+    with pytest.raises(ResponseTableError):
+        ResponseTable(tasks=[task_world["task"]], network=devnet.network, poll_interval=0)
+    t.close()
     assert t.subscription is None
 
 
@@ -466,7 +435,7 @@ def test_node_errors_show_as_reconnecting_and_never_crash(devnet, task_world):
     dead = dataclasses.replace(devnet.network, rpc_url="http://127.0.0.1:9", request_timeout=1.0)
     t = ResponseTable(df, network=dead, poll_interval=FAST)
     try:
-        wait_until(
+        until(
             lambda: t._live_status.get("state") == "reconnecting", what="reconnecting", timeout=30
         )
         assert t._live_status["error"]
@@ -488,7 +457,7 @@ def test_close_unsubscribes_and_100_tables_leave_nothing_behind(devnet, task_wor
     poller = tables[0].subscription.poller
     assert poller.subscribers == 100 and poller.running
     assert all(t.subscription.poller is poller for t in tables)  # one shared poller
-    poller.wait_polls(poller.polls + 2, 10)
+    assert poller.wait_polls(poller.polls + 2, 10)
     for t in tables:
         t.close()
     assert all(t.subscription is None for t in tables)
@@ -503,25 +472,22 @@ def test_close_unsubscribes_and_100_tables_leave_nothing_behind(devnet, task_wor
             if t.is_alive() and t.name.startswith(("ogpu-live-", "ogpu-table-live"))
         ]
 
-    wait_until(lambda: not leftovers(), what="no thread left", timeout=10)
+    until(lambda: not leftovers(), what="no thread left", timeout=10)
     tables[0].close()  # closing twice is harmless
     assert not tables[0].live or tables[0].subscription is None
 
 
-def test_status_payload_is_small_and_the_heartbeat_rare(devnet, task_world):
-    t = ResponseTable(tasks=[task_world["task"]], network=devnet.network, poll_interval=FAST)
-    try:
-        comm = attach(t)
-        start = time.monotonic()
-        polls = Polls(t)  # the health reports the table received from its poller
-        polls.wait(10)  # ten polls, each one a health report (about 2 s at FAST)
-        elapsed = time.monotonic() - start
-        statuses = [s for s in comm.states() if "_live_status" in s]
-        # connecting, then live; after that only a heartbeat every HEARTBEAT s, not every poll
-        assert len(statuses) <= 2 + int(elapsed // HEARTBEAT), (elapsed, statuses)
-        assert all(len(json.dumps(s)) < 400 for s in statuses)
-    finally:
-        t.close()
+def test_status_payload_is_small_and_the_heartbeat_rare(devnet, task_world, live_table):
+    t = live_table()
+    comm = attach(t)
+    start = time.monotonic()
+    polls = Polls(t)  # the health reports the table received from its poller
+    polls.wait(10)  # ten polls, each one a health report (about 2 s at FAST)
+    elapsed = time.monotonic() - start
+    statuses = [s for s in comm.states() if "_live_status" in s]
+    # connecting, then live; after that only a heartbeat every HEARTBEAT s, not every poll
+    assert len(statuses) <= 2 + int(elapsed // HEARTBEAT), (elapsed, statuses)
+    assert all(len(json.dumps(s)) < 400 for s in statuses)
 
 
 def test_published_event_for_unknown_source_is_ignored_by_fixed_scopes(devnet, task_world):

@@ -5,22 +5,15 @@ export, the detail view and tooltips."""
 from __future__ import annotations
 
 import pytest
+from support import until
 from test_table import attach, custom_from_js, world  # noqa: F401
-from test_table_live import wait_until
 
-from ogpu_widgets.confirm.rules import LABELS
-from ogpu_widgets.errors import (
-    ConfirmationPendingElsewhereError,
-    InsufficientFundsError,
-    NodeUnavailableError,
-    TaskFinalizedError,
-)
 from ogpu_widgets.table import ResponseTable
-from ogpu_widgets.table.messages import SUMMARIES, predicted_refusal
+from ogpu_widgets.table.messages import SUMMARIES
 
 
 def answer(comm, kind: str, rid: str) -> dict:
-    return wait_until(
+    return until(
         lambda: next((c for c in comm.customs() if c["type"] == kind and c["id"] == rid), None),
         what=f"the {kind} answer",
     )
@@ -54,19 +47,6 @@ def test_a_read_only_estimate_is_the_read_only_rule(devnet, world):  # noqa: F81
     custom_from_js(t, {"type": "estimate", "id": "ro", "response": world["responses"][0]})
     reply = answer(comm, "estimate", "ro")
     assert reply["refusal"]["label"] == "read-only"
-
-
-def test_every_rule_and_refusal_has_a_summary():
-    assert set(LABELS) <= set(SUMMARIES)
-    for label, cls in LABELS.items():
-        assert predicted_refusal(cls("long message 0x" + "ab" * 20))["label"] == label
-    pending = predicted_refusal(ConfirmationPendingElsewhereError("x"))
-    assert pending["label"] == "confirmation pending"
-    assert pending["kind"] == "ConfirmationPendingElsewhereError"
-    funds = predicted_refusal(InsufficientFundsError("x"))
-    assert funds["label"] == "" and "OGPU" in funds["summary"]
-    assert predicted_refusal(NodeUnavailableError("down")) is None  # predicts nothing
-    assert predicted_refusal(TaskFinalizedError("x"))["summary"].startswith("Refused:")
 
 
 def test_exact_wei_for_every_row_and_for_some(devnet, world):  # noqa: F811

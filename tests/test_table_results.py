@@ -10,47 +10,21 @@ from __future__ import annotations
 
 import base64
 import json
-import struct
 import threading
 import time
-import zlib
 
 import pandas as pd
 import pyarrow as pa
 import pytest
+from support import SVG, png, until
 from test_table import attach, custom_from_js, row, rows_of
 
 import ogpu_widgets as ow
-from ogpu_widgets.errors import (
-    ResultError,
-    ResultNotFetchedError,
-    ResultTimeoutError,
-    ResultVerificationError,
-)
-from ogpu_widgets.results.outcome import Outcome, from_row
+from ogpu_widgets.results.outcome import from_row
 from ogpu_widgets.table import CONTROL_COLUMNS, DEFAULT_COLUMNS, ResponseTable
-from ogpu_widgets.table import preview as tp
 from ogpu_widgets.table import results as tr
 
 CID = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
-
-
-def png(w: int, h: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    raw = b"".join(b"\x00" + b"\x00\x00\x00" * w for _ in range(h))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-
-
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'
 
 
 class FakeFetch:
@@ -110,17 +84,22 @@ PAYLOADS = {
 
 @pytest.fixture
 def make(devnet, task_rows, monkeypatch):
-    """A table over ``task_rows`` with a fake fetch; returns (table, comm, fake)."""
+    """A table over ``task_rows`` with a fake fetch; returns (table, comm, fake). The tables
+    are closed after the test."""
+    made: list[ResponseTable] = []
 
     def build(payloads=None, delay=0.0, **kw):
         df = task_rows["df"]
         fake = FakeFetch(PAYLOADS if payloads is None else payloads, list(df.index), delay)
         t = ResponseTable(df, network=devnet.network, **kw)
+        made.append(t)
         t._core.results.fetch = fake  # the loader's fetcher, given before anything is asked
         comm = attach(t)
         return t, comm, fake
 
-    return build
+    yield build
+    for t in made:
+        t.close()
 
 
 def answers(comm, rid=None):
@@ -129,13 +108,7 @@ def answers(comm, rid=None):
 
 
 def wait_answer(comm, rid, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = answers(comm, rid)
-        if got:
-            return got[-1]
-        time.sleep(0.01)
-    raise AssertionError(f"no answer for {rid!r}")
+    return until(lambda: answers(comm, rid), timeout, f"the answer for {rid!r}")[-1]
 
 
 # ---- the column and the first paint -----------------------------------------------------------
@@ -205,7 +178,7 @@ def test_known_rows_are_not_fetched_again_and_bad_entries_are_skipped(make, task
     t, comm, fake = make()
     a = list(task_rows["df"].index)
     custom_from_js(t, {"type": "results", "addresses": [a[0]]})
-    t.wait_results(10)
+    assert t.wait_results(10)
     n = len(fake.fetched())
     custom_from_js(
         t,
@@ -213,7 +186,7 @@ def test_known_rows_are_not_fetched_again_and_bad_entries_are_skipped(make, task
     )
     custom_from_js(t, {"type": "results", "addresses": "not a list"})
     custom_from_js(t, {"type": "results"})
-    t.wait_results(10)
+    assert t.wait_results(10)
     assert len(fake.fetched()) == n
 
 
@@ -230,7 +203,7 @@ def test_a_large_table_fetches_only_what_is_asked_and_the_list_is_capped(make, t
     try:
         tr.PREFETCH_ALL = 2  # this table is now "large"
         custom_from_js(t, {"type": "results", "addresses": [a[1], a[1].lower()]})
-        t.wait_results(10)
+        assert t.wait_results(10)
     finally:
         tr.PREFETCH_ALL = old
     assert fake.fetched() == [a[1]]
@@ -241,14 +214,14 @@ def test_a_failing_fetch_marks_the_rows_and_is_tried_again_on_request(make, task
     fake.fail = RuntimeError("gateway exploded")
     a = list(task_rows["df"].index)
     custom_from_js(t, {"type": "results", "addresses": [a[0]]})
-    t.wait_results(10)
+    assert t.wait_results(10)
     r = row(t, a[0])
     assert r["result_state"] == "error" and "gateway exploded" in r["result_preview"]
     fake.fail = None
     custom_from_js(t, {"type": "result", "id": "again", "response": a[0]})
     got = wait_answer(comm, "again")
     assert got["kind"] == "json" and got["value"] == {"result": "positive", "confidence": 0.97}
-    t.wait_results(10)
+    assert t.wait_results(10)
     assert row(t, a[0])["result_state"] == "ok"
 
 
@@ -330,7 +303,7 @@ def test_what_is_sent_to_the_browser_is_capped(make, task_rows):
     assert img["truncated"] is True and img["image"] == "" and "not shown" in img["error"]
     svg = wait_answer(comm, "c3")
     assert svg["image"] == "" and svg["mime"] == "" and "PNG, JPEG, GIF and WebP" in svg["error"]
-    t.wait_results(10)
+    assert t.wait_results(10)
     assert row(t, a[3])["result_preview"].startswith("image,")  # an SVG is never an image
     assert len(row(t, a[0])["result_preview"]) <= tr.MAX_PREVIEW
 
@@ -339,7 +312,7 @@ def test_resync_and_refresh_carry_the_results(make, task_rows):
     t, comm, fake = make()
     a = list(task_rows["df"].index)
     custom_from_js(t, {"type": "results", "addresses": a})
-    t.wait_results(10)
+    assert t.wait_results(10)
     custom_from_js(t, {"type": "resync"})
     assert t._patch["rows"][a[0]]["result_state"] == "ok"
     n = len(fake.fetched())
@@ -361,49 +334,6 @@ def test_results_off(make, task_rows):
 # ---- previews and image headers ----------------------------------------------------------------
 
 
-def test_previews_and_states():
-    def r(kind, value=None, error=None, **kw):
-        return Outcome(kind=kind, value=value, error=error, **kw)
-
-    assert tp.preview(r("json", {"a": [1, 2], "b": "x" * 500})).endswith("…")
-    assert len(tp.preview(r("json", {"b": "x" * 500}))) == tr.MAX_PREVIEW
-    assert tp.preview(r("json", [1, None, True])) == "[1,null,true]"
-    assert r("json", 1, verified=True).state is ow.ResultState.OK
-    assert r("json", 1, verified=None).state is ow.ResultState.UNVERIFIED
-    mismatch = ResultVerificationError("verification failed: mismatch")
-    assert r("error", error=mismatch, verified=False).state is ow.ResultState.ERROR
-    assert r("error", error=ResultTimeoutError("timed out")).state is ow.ResultState.ERROR
-    assert r("error", error=ResultNotFetchedError("not fetched: loopback")).state == "none"
-    # the state is the error's type, never its words
-    assert r("error", error=ResultError("not fetched, says the gateway")).state == "error"
-    assert r("error", error=ResultNotFetchedError("results are off")).state == "none"
-    assert tp.preview(r("binary", b"\x00" * 2048, size=2048)) == "binary, 2.0 kB"
-    hostile = r("text", "\u202e<script>\x1b[2J\x00\x9b")
-    assert tp.preview(hostile) == "\ufffd<script>␛[2J␀\ufffd"
-
-
-def test_image_headers():
-    assert tp.image_info(png(64, 64)) == ("image/png", 64, 64)
-    gif = b"GIF89a" + struct.pack("<HH", 10, 20) + b"\x00" * 10
-    assert tp.image_info(gif) == ("image/gif", 10, 20)
-    jpeg = (
-        b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00" + b"\x00" * 9
-        + b"\xff\xc0" + struct.pack(">HBHH", 17, 8, 30, 40) + b"\x00" * 12
-    )  # fmt: skip
-    assert tp.image_info(jpeg) == ("image/jpeg", 40, 30)
-    webp = (
-        b"RIFF"
-        + b"\x00" * 4
-        + b"WEBPVP8X"
-        + b"\x00" * 8
-        + (99).to_bytes(3, "little")
-        + (49).to_bytes(3, "little")
-    )
-    assert tp.image_info(webp) == ("image/webp", 100, 50)
-    assert tp.image_info(SVG) is None
-    assert tp.image_info(b"<html>") is None
-
-
 def test_snapshot_is_unchanged_in_size(make, task_rows):
     t, comm, fake = make()
     table = pa.ipc.open_stream(t._rows).read_all()
@@ -417,7 +347,7 @@ def test_values_beyond_the_memory_budget_are_dropped_and_fetched_again(
     t, comm, fake = make()
     a = list(task_rows["df"].index)
     custom_from_js(t, {"type": "results", "addresses": a})
-    t.wait_results(10)
+    assert t.wait_results(10)
     kept = list(t._core.results.values)
     assert len(kept) == 1  # only the latest value stays in memory
     # a[1] is unverified; a[3] has no value to keep: one of a[0], a[2] was dropped

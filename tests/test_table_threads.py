@@ -10,9 +10,8 @@ import dataclasses
 import threading
 
 import pytest
-from support import Proxy
+from support import Proxy, until
 from test_table import attach, custom_from_js, world  # noqa: F401
-from test_table_live import wait_until
 
 from ogpu_widgets.table import ResponseTable
 from ogpu_widgets.table import live as table_live
@@ -66,13 +65,13 @@ def test_a_flood_uses_few_threads(devnet, world, stuck_node, monkeypatch):  # no
     def answered():
         return {c["id"] for c in comm.customs() if c.get("type") == "estimate"}
 
-    wait_until(lambda: len(answered()) == FLOOD, timeout=60, what="every estimate answered")
+    until(lambda: len(answered()) == FLOOD, timeout=60, what="every estimate answered")
     assert answered() == {f"e{i}" for i in range(FLOOD)}
     replies = [c for c in comm.customs() if c.get("type") == "estimate"]
     assert all(r["error"] == "" and int(r["fee_wei"]) > 0 for r in replies)
     # requests for a row that was still waiting were answered by the same run
     assert t._core.router.estimates.runs <= 2 * len(rows)
-    wait_until(lambda: not t._core.live.refresher.running, what="the refreshes done")
+    until(lambda: not t._core.live.refresher.running, what="the refreshes done")
     assert len(reads) == 2  # 50 clicks: the one running, and one queued behind it
     t.close()
     assert table_threads(t) == []

@@ -19,7 +19,7 @@ from ogpu_widgets.results.car import read_car, write_car
 from ogpu_widgets.results.cid import parse_cid
 from ogpu_widgets.results.unixfs import add_file, file_from_blocks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "js" / "scripts" / "ipfs-cids.mjs"
 CHUNK = 262_144
 

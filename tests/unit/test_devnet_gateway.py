@@ -1,22 +1,17 @@
 """The devnet's IPFS store and gateway: file content, trustless raw blocks and CARs that verify
 with ogpu_widgets.results, the test modes (tamper, plain gateway, latency, slow, hits), the
-life cycle with the chain, and seeded responses whose data are gateway URLs."""
+life cycle. No chain: the gateway with the chain is in test_devnet.py."""
 
 from __future__ import annotations
 
 import json
 import random
-import socket
 import threading
 import time
-import urllib.error
-import urllib.request
-from urllib.parse import urlsplit
 
 import pytest
-from support import until
+from support import http_get, port_open, until
 
-from ogpu_widgets.devnet import Devnet
 from ogpu_widgets.devnet.ipfs import (
     BAD_KINDS,
     KINDS,
@@ -29,7 +24,7 @@ from ogpu_widgets.devnet.ipfs import (
 )
 from ogpu_widgets.errors import ResultVerificationError
 from ogpu_widgets.results.car import read_car
-from ogpu_widgets.results.cid import Cid, block_matches, locate
+from ogpu_widgets.results.cid import Cid, block_matches
 from ogpu_widgets.results.unixfs import add_file, file_from_blocks
 
 RAW = "application/vnd.ipld.raw"
@@ -37,22 +32,12 @@ CAR = "application/vnd.ipld.car"
 BIG = random.Random(1).randbytes(4 * 262_144 + 4)  # five distinct chunks
 
 
-def get(url: str, accept: str | None = None, method: str = "GET", timeout: float = 10):
-    """(status, headers, body) of one request; error statuses too."""
-    req = urllib.request.Request(url, method=method, headers={"Accept": accept} if accept else {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, resp.headers, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers, err.read()
-
-
 def raw_getter(gw: Gateway, by: str = "format"):
     def get_block(cid: Cid) -> bytes:
         if by == "format":
-            status, headers, body = get(f"{gw.url}/ipfs/{cid}?format=raw")
+            status, headers, body = http_get(f"{gw.url}/ipfs/{cid}?format=raw")
         else:
-            status, headers, body = get(f"{gw.url}/ipfs/{cid}", accept=RAW)
+            status, headers, body = http_get(f"{gw.url}/ipfs/{cid}", accept=RAW)
         assert status == 200 and headers["Content-Type"] == RAW
         return body
 
@@ -92,11 +77,11 @@ def test_file_content_and_its_type(gw, data, ctype):
     for version in (0, 1):
         cid = gw.store.add(data, cid_version=version)
         assert cid == add_file(data, cid_version=version)[0]
-        status, headers, body = get(gw.url_of(cid))
+        status, headers, body = http_get(gw.url_of(cid))
         assert (status, headers["Content-Type"], body) == (200, ctype, data)
         assert headers["Content-Length"] == str(len(data))
         assert headers["X-Ipfs-Path"] == f"/ipfs/{cid}"
-        status, headers, body = get(gw.url_of(cid), method="HEAD")
+        status, headers, body = http_get(gw.url_of(cid), method="HEAD")
         assert (status, headers["Content-Length"], body) == (200, str(len(data)), b"")
 
 
@@ -105,7 +90,7 @@ def test_add_json_and_hello_world(gw):
     assert str(cid) == "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
     cid = gw.store.add_json({"result": "neutral", "confidence": 0.5}, cid_version=1)
     assert str(cid).startswith("bafkrei")
-    assert json.loads(get(gw.url_of(cid))[2]) == {"result": "neutral", "confidence": 0.5}
+    assert json.loads(http_get(gw.url_of(cid))[2]) == {"result": "neutral", "confidence": 0.5}
 
 
 @pytest.mark.parametrize("version", [0, 1])
@@ -114,7 +99,7 @@ def test_raw_blocks_verify(gw, version, data):
     cid = gw.store.add(data, cid_version=version)
     for by in ("format", "accept"):
         assert file_from_blocks(cid, raw_getter(gw, by), max_bytes=len(data)) == data
-    status, headers, block = get(f"{gw.url_of(cid)}?format=raw", method="HEAD")
+    status, headers, block = http_get(f"{gw.url_of(cid)}?format=raw", method="HEAD")
     assert status == 200 and headers["Content-Type"] == RAW and block == b""
 
 
@@ -123,7 +108,7 @@ def test_raw_blocks_verify(gw, version, data):
 def test_car_verifies(gw, version, data):
     cid = gw.store.add(data, cid_version=version)
     for url, accept in ((f"{gw.url_of(cid)}?format=car", None), (gw.url_of(cid), CAR)):
-        status, headers, body = get(url, accept=accept)
+        status, headers, body = http_get(url, accept=accept)
         assert status == 200 and headers["Content-Type"].startswith(CAR)
         roots, blocks = read_car(body)
         assert roots == [cid] and len(blocks) == (1 if data == b"small" else 6)
@@ -133,30 +118,30 @@ def test_car_verifies(gw, version, data):
 def test_unknown_and_invalid(gw):
     missing = add_file(b"never stored")[0]
     for suffix in ("", "?format=raw", "?format=car"):
-        assert get(gw.url_of(missing) + suffix)[0] == 404
-    assert get(f"{gw.url}/ipfs/QmNotACid")[0] == 400
-    assert get(f"{gw.url}/ipns/example.org")[0] == 404
-    assert get(f"{gw.url}/")[0] == 404
+        assert http_get(gw.url_of(missing) + suffix)[0] == 404
+    assert http_get(f"{gw.url}/ipfs/QmNotACid")[0] == 400
+    assert http_get(f"{gw.url}/ipns/example.org")[0] == 404
+    assert http_get(f"{gw.url}/")[0] == 404
     cid = gw.store.add(b"x")
-    assert get(f"{gw.url_of(cid)}?format=dag-json")[0] == 400
+    assert http_get(f"{gw.url_of(cid)}?format=dag-json")[0] == 400
 
 
 def test_paths_under_a_directory(gw):
     a = gw.store.add_json({"result": "positive"})
     b = gw.store.add(b"text", cid_version=1)
     d = gw.store.add_directory({"a.json": a, "b.txt": b})
-    status, headers, body = get(gw.url_of(d, "/a.json"))
+    status, headers, body = http_get(gw.url_of(d, "/a.json"))
     assert (status, body) == (200, b'{"result":"positive"}')
     assert headers["Content-Type"] == "application/json"
     assert file_from_blocks(d, raw_getter(gw), max_bytes=100, path="/b.txt") == b"text"
-    assert get(f"{gw.url_of(d, '/b.txt')}?format=raw")[2] == b"text"  # the block path names
-    roots, blocks = read_car(get(f"{gw.url_of(d, '/a.json')}?format=car")[2])
+    assert http_get(f"{gw.url_of(d, '/b.txt')}?format=raw")[2] == b"text"  # the block path names
+    roots, blocks = read_car(http_get(f"{gw.url_of(d, '/a.json')}?format=car")[2])
     assert roots == [d] and set(blocks) == {d, a}
     assert file_from_blocks(d, blocks.__getitem__, max_bytes=100, path="a.json") == (
         b'{"result":"positive"}'
     )
-    assert get(gw.url_of(d, "/c.json"))[0] == 404
-    assert get(gw.url_of(d))[0] == 501  # no directory listings
+    assert http_get(gw.url_of(d, "/c.json"))[0] == 404
+    assert http_get(gw.url_of(d))[0] == 501  # no directory listings
 
 
 # ---- test modes ------------------------------------------------------------------------------
@@ -167,18 +152,18 @@ def test_paths_under_a_directory(gw):
 def test_tamper_mode_fails_verification(gw, version, data):
     cid = gw.store.add(data, cid_version=version)
     gw.tamper = True
-    status, _, body = get(gw.url_of(cid))
+    status, _, body = http_get(gw.url_of(cid))
     assert status == 200 and body != data and len(body) == len(data)
-    status, _, block = get(f"{gw.url_of(cid)}?format=raw")
+    status, _, block = http_get(f"{gw.url_of(cid)}?format=raw")
     assert status == 200 and not block_matches(cid, block)
     with pytest.raises(ResultVerificationError):
         file_from_blocks(cid, raw_getter(gw), max_bytes=len(data))
-    roots, blocks = read_car(get(f"{gw.url_of(cid)}?format=car")[2])  # still a good CAR
+    roots, blocks = read_car(http_get(f"{gw.url_of(cid)}?format=car")[2])  # still a good CAR
     assert roots == [cid]
     with pytest.raises(ResultVerificationError):
         file_from_blocks(cid, blocks.__getitem__, max_bytes=len(data))
     gw.tamper = False
-    assert get(gw.url_of(cid))[2] == data
+    assert http_get(gw.url_of(cid))[2] == data
 
 
 def test_tampering_keeps_shapes():
@@ -197,7 +182,7 @@ def test_plain_gateway_ignores_the_trustless_forms(gw):
     gw.trustless = False
     for url, accept in ((f"{gw.url_of(cid)}?format=raw", None), (f"{gw.url_of(cid)}?format=car",
                         None), (gw.url_of(cid), RAW), (gw.url_of(cid), CAR)):  # fmt: skip
-        status, headers, body = get(url, accept=accept)
+        status, headers, body = http_get(url, accept=accept)
         assert (status, headers["Content-Type"], body) == (200, "application/json", data)
 
 
@@ -206,20 +191,20 @@ def test_latency_slow_and_hits(gw):
     slow = gw.store.add(b"slow", cid_version=1)
     gw.latency = 0.15
     began = time.monotonic()
-    assert get(gw.url_of(fast))[0] == 200
+    assert http_get(gw.url_of(fast))[0] == 200
     assert time.monotonic() - began >= 0.15
     gw.latency = 0.0
     gw.slow.add(slow)
     gw.slow_delay = 0.6
     began = time.monotonic()
-    assert get(gw.url_of(fast))[2] == b"fast"
+    assert http_get(gw.url_of(fast))[2] == b"fast"
     assert time.monotonic() - began < 0.5
     began = time.monotonic()
-    assert get(f"{gw.url_of(slow)}?format=raw")[2] == b"slow"
+    assert http_get(f"{gw.url_of(slow)}?format=raw")[2] == b"slow"
     assert time.monotonic() - began >= 0.6
     gw.slow = {str(fast)}  # strings name CIDs too
     with pytest.raises(TimeoutError):
-        get(gw.url_of(fast), timeout=0.2)
+        http_get(gw.url_of(fast), timeout=0.2)
     assert gw.hits == 4 and gw.log[-1] == ("GET", f"/ipfs/{fast}")
     gw.reset()
     assert gw.hits == 0 and not gw.slow and gw.slow_delay == 0.6
@@ -239,21 +224,15 @@ def test_stop_closes_the_port_and_ends_slow_answers():
     gw.stop()
     t.join(10)
     assert not t.is_alive() and time.monotonic() - began < 5
-    assert not _port_open(port) and not gw.running
+    assert not port_open(f"http://127.0.0.1:{port}") and not gw.running
     gw.stop()  # twice is fine
 
 
 def _try(url):
     try:
-        return get(url, timeout=30)
+        return http_get(url, timeout=30)
     except OSError as exc:
         return exc
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 # ---- sample results --------------------------------------------------------------------------
@@ -283,64 +262,3 @@ def test_sample_results_are_varied_deterministic_and_both_versions():
         assert needle in hostile
     with pytest.raises(ValueError, match="unknown result kind"):
         sample_result(0, 0, kind="nope")
-
-
-# ---- with the chain --------------------------------------------------------------------------
-
-
-def test_gateway_starts_and_stops_with_the_chain(tmp_path):
-    with Devnet(providers=1) as dev:
-        url = dev.gateway_url
-        port = urlsplit(url).port
-        assert url == f"http://127.0.0.1:{port}" and _port_open(port)
-        cid = dev.ipfs.add(b"hello world\n")
-        assert get(f"{url}/ipfs/{cid}")[2] == b"hello world\n"
-        state = json.loads(dev.write_state(tmp_path / "devnet.json").read_text())
-        assert state["ipfs_gateway"] == url == dev.state()["ipfs_gateway"]
-    assert not _port_open(port)
-
-
-def _responses(dev: Devnet, task: str) -> list[str]:
-    n = dev.call("Task", task, "getAttemptCount")
-    return [a for a in dev.call("Task", task, "getResponsesOf", 0, n - 1) if int(a, 16)]
-
-
-def _data(dev: Devnet, response: str) -> str:
-    return dev.call("Response", response, "getResponseParams")[2]
-
-
-def test_respond_without_data_submits_a_gateway_url(devnet):
-    src = devnet.publish_source("manual")
-    task = devnet.publish_task(src)
-    r0 = devnet.respond(task, 0)
-    r1 = devnet.respond(task, 1, data="ipfs://kept-as-given")
-    assert _data(devnet, r1) == "ipfs://kept-as-given"
-    where = locate(_data(devnet, r0))
-    assert where is not None and where.form == "gateway-path" and where.host == "127.0.0.1"
-    assert _data(devnet, r0).startswith(f"{devnet.gateway_url}/ipfs/")
-    status, _, body = get(f"{devnet.gateway_url}/ipfs/{where.cid}?format=car")
-    roots, blocks = read_car(body)
-    content = file_from_blocks(where.cid, blocks.__getitem__, max_bytes=10_000_000)
-    assert content == devnet.ipfs.cat(where.cid) and content
-
-
-def test_seeded_responses_are_gateway_urls_that_verify(fresh_devnet):
-    dev = fresh_devnet
-    dev.gateway.slow_delay = 0.0
-    info = dev.seed(tasks=20, responses_per_task=3, delivery="manual")
-    urls = [_data(dev, r) for t in info["tasks"] for r in _responses(dev, t)]
-    assert len(urls) == 60
-    versions, statuses = set(), []
-    for url in urls:
-        where = locate(url)
-        assert where is not None and url == f"{dev.gateway_url}/ipfs/{where.cid}"
-        versions.add(where.cid.version)
-        status, _, body = get(f"{url}?format=car")
-        statuses.append(status)
-        if status == 200:
-            roots, blocks = read_car(body)
-            content = file_from_blocks(where.cid, blocks.__getitem__, max_bytes=10_000_000)
-            assert content == get(url)[2]
-    assert versions == {0, 1}
-    assert statuses.count(404) == 2  # the missing ones: tasks 4 and 17 (provider 2 and 0)
-    assert set(statuses) == {200, 404}
