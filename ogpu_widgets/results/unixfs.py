@@ -5,7 +5,7 @@ at most 174 links per node; CIDv0 with UnixFS leaves, or CIDv1 with raw leaves).
 The dag-pb and UnixFS protobuf (de)coding is written here: no sound, maintained Python library
 of it exists (``ipld-dag-pb`` 0.0.1 copies data a byte at a time). It follows the DAG-PB spec
 (links before data; strict decoding) and is checked block for block against the reference
-importer (``ipfs-unixfs-importer``, Helia's) by ``tests/test_results_ipfs_reference.py``.
+importer (``ipfs-unixfs-importer``, Helia's) by ``tests/unit/test_results_ipfs_reference.py``.
 """
 
 from __future__ import annotations

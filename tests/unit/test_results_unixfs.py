@@ -1,5 +1,5 @@
 """results.unixfs and results.car: making files as `ipfs add` does, reading them back with
-every block checked, CAR files. (The reference cross-check is tests/test_results_ipfs_reference.py.)"""
+every block checked, CAR files. (The reference cross-check is tests/unit/test_results_ipfs_reference.py.)"""
 
 from __future__ import annotations
 
