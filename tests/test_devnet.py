@@ -104,6 +104,7 @@ def test_cli_seeds_writes_state_and_stops_on_interrupt(tmp_path):
         [sys.executable, "-m", "ogpu_widgets", "devnet", "--tasks", "4",
          "--responses-per-task", "2", "--delivery", "mixed", "--state-file", str(state)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )  # fmt: skip
     try:
         lines = []
@@ -124,7 +125,13 @@ def test_cli_seeds_writes_state_and_stops_on_interrupt(tmp_path):
 
         assert Web3(Web3.HTTPProvider(data["rpc_url"])).eth.chain_id == data["chain_id"]
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(30) == 0
+        try:
+            code = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)  # faulthandler prints where every thread stands
+            _, err = proc.communicate(timeout=30)
+            raise AssertionError(f"the devnet CLI did not stop on SIGINT:\n{err}") from None
+        assert code == 0, proc.stderr.read() if proc.stderr else ""
         until(lambda: not port_open(data["rpc_url"]), 20, "the port to close")
     finally:
         proc.kill()
