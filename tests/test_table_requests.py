@@ -160,3 +160,23 @@ def test_a_bad_key_leaks_nothing(devnet, world):  # noqa: F811
     with pytest.raises(OgpuWidgetsError) as info:
         table(devnet, world, account=almost)
     assert "f" * 64 not in _library_text(info.value)
+
+
+def test_a_rejection_at_once_is_the_last_word_on_its_request(devnet, world, monkeypatch):  # noqa: F811
+    """The request's "ok" is said before the worker starts: a worker that answers at once (the
+    wallet said no) is never overwritten by it."""
+    from ogpu_widgets.errors import WalletRejectedError
+
+    t = table(devnet, world, account=devnet.client.private_key)
+    strategy = t._core.confirmer.strategy
+
+    def reject(address, on_update):
+        raise WalletRejectedError("the user rejected the request in the wallet")
+
+    monkeypatch.setattr(strategy, "confirm", reject)
+    address = world["responses"][0]
+    from_js(t, _confirm_request={"id": "fast", "response": address})
+    assert t._core.confirmer.wait_idle(30)
+    assert t._reply["id"] == "fast" and t._reply["ok"] is False, t._reply
+    assert row(t, address)["action"] == ""  # idle again: a retry is possible
+    t.close()

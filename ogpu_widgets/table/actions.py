@@ -194,7 +194,15 @@ class Confirmer:
 
     # ---- confirmations -------------------------------------------------------------------------
 
-    def start(self, address: str, request_id: str | None = None) -> _Job:
+    def start(
+        self,
+        address: str,
+        request_id: str | None = None,
+        accepted: Callable[[], None] | None = None,
+    ) -> _Job:
+        """Reserve the row's task and confirm ``address`` on a worker thread. ``accepted`` runs
+        once the reservation holds and before the worker starts, so that the request's "ok"
+        is said before anything the worker may answer (a rejection in the wallet)."""
         core = self.core
         with core.lock:
             if address not in core.df.index:
@@ -210,6 +218,8 @@ class Confirmer:
                 task, {address: {"action": ConfirmationState.SIGNING, "action_error": ""}}
             )
         job = _Job(address, task, request_id)
+        if accepted is not None:
+            accepted()
         thread = core.threads.start("ogpu-confirm", self._run, job)
         if thread is None:
             self.confirmations.pop(address, None)

@@ -80,8 +80,12 @@ class Router:
         if request.error is not None or address is None:
             view._reply = protocol.reply(rid, str(request.error))
             return
+
+        def accepted() -> None:  # said before the worker can answer (a rejection in the wallet)
+            view._reply = protocol.reply(rid)
+
         try:
-            self.core.confirmer.start(address, request_id=rid)
+            self.core.confirmer.start(address, request_id=rid, accepted=accepted)
         except OgpuWidgetsError as exc:
             view._reply = protocol.reply(rid, str(exc))
             if isinstance(exc, ConfirmationError):
@@ -91,7 +95,6 @@ class Router:
                     self.core.patch_rows({address: {"action": ConfirmationState.REFUSED,
                                                     "action_error": str(exc)}})  # fmt: skip
             return
-        view._reply = protocol.reply(rid)
 
     def on_view(self, value: Any) -> None:
         """``_view``: the rows as filtered, searched and sorted in the front-end."""
