@@ -19,6 +19,9 @@ def _devnet(args: argparse.Namespace) -> int:
     dev = Devnet(port=args.port, providers=max(args.responses_per_task, 3))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C (SIGINT) stops the devnet even when this process was started with SIGINT ignored,
+    # as a shell's background job is (Python then keeps it ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         dev.start()
         if args.tasks:
