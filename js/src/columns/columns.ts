@@ -222,6 +222,19 @@ function linkOrText(link: HTMLAnchorElement, span: HTMLElement, href: string | n
   show(span, href === null);
 }
 
+/** A cell of `root` that `draw`s a value only when it differs from the one drawn last. */
+function redrawnOnChange(root: HTMLElement, draw: (v: Scalar) => void): Cell {
+  let last: Scalar | undefined;
+  return {
+    el: root,
+    update(v) {
+      if (v === last) return;
+      last = v;
+      draw(v);
+    },
+  };
+}
+
 function textCell(doc: Document, col: ColumnDef): Cell {
   const root = cellEl(doc, col);
   const link = makeLink(doc);
@@ -231,40 +244,28 @@ function textCell(doc: Document, col: ColumnDef): Cell {
   expand.setAttribute("aria-label", `Show full ${col.label.toLowerCase()}`);
   expand.title = `Show full ${col.label.toLowerCase()}`;
   root.append(link, span, expand);
-  let last: Scalar | undefined;
-  return {
-    el: root,
-    update(v) {
-      if (v === last) return;
-      last = v;
-      const s = toText(v);
-      const inline = s.length > MAX_INLINE ? `${s.slice(0, MAX_INLINE)}…` : s;
-      const href = safeDataHref(v);
-      setTitle(root, inline);
-      linkOrText(link, span, href, inline);
-      show(expand, s !== "");
-    },
-  };
+  return redrawnOnChange(root, (v) => {
+    const s = toText(v);
+    const inline = s.length > MAX_INLINE ? `${s.slice(0, MAX_INLINE)}…` : s;
+    const href = safeDataHref(v);
+    setTitle(root, inline);
+    linkOrText(link, span, href, inline);
+    show(expand, s !== "");
+  });
 }
 
 function badgeCell(doc: Document, col: ColumnDef): Cell {
   const root = cellEl(doc, col);
   const badge = el(doc, "span", "ogpu-rt-badge");
   root.append(badge);
-  let last: Scalar | undefined;
-  return {
-    el: root,
-    update(v) {
-      if (v === last) return;
-      last = v;
-      const s = toText(v);
-      setText(badge, s);
-      setTitle(root, s); // badges are ellipsized: the full text on hover (and the focus tooltip)
-      const tone = badgeTone(s);
-      if (badge.dataset["tone"] !== tone) badge.dataset["tone"] = tone;
-      show(badge, s !== "");
-    },
-  };
+  return redrawnOnChange(root, (v) => {
+    const s = toText(v);
+    setText(badge, s);
+    setTitle(root, s); // badges are ellipsized: the full text on hover (and the focus tooltip)
+    const tone = badgeTone(s);
+    if (badge.dataset["tone"] !== tone) badge.dataset["tone"] = tone;
+    show(badge, s !== "");
+  });
 }
 
 /** How long a time-dependent title (e.g. "3 minutes ago") may be left unrefreshed. */
