@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from ..chain.network import NetworkLike, resolve_network
 from ..errors import InvalidArgumentError, OgpuWidgetsError
@@ -46,6 +46,8 @@ from .subscription import check_seconds as _seconds
 __all__ = ["ResponseWatcher", "watch_responses"]
 
 log = logging.getLogger("ogpu_widgets.live")
+
+T = TypeVar("T")
 
 _STOP = object()
 #: How many out-of-scope responses and sources a watcher remembers (then forgets the oldest).
@@ -238,11 +240,10 @@ class ResponseWatcher:
             _remember(self._foreign, response)
 
     def _place_sources(self, sources: list[str]) -> None:
-        try:
-            rows = Session(self.network, "auto").sources(sources)
-        except OgpuWidgetsError as exc:
-            log.warning("could not read the clients of sources %s (%s); their new tasks are "
-                        "left out", ", ".join(sources), exc)  # fmt: skip
+        rows = self._read(lambda s: s.sources(sources),
+                          f"the clients of sources {', '.join(sources)}",
+                          "their new tasks")  # fmt: skip
+        if rows is None:
             return
         for row in rows:
             if row.flags == OK and row.client == self.value:
@@ -251,15 +252,23 @@ class ResponseWatcher:
                 _remember(self._foreign_sources, row.address)
 
     def _read_tasks_of(self, responses: list[str]) -> None:
-        try:
-            got = Session(self.network, "auto").responses(responses)
-        except OgpuWidgetsError as exc:
-            log.warning("could not read the tasks of responses %s (%s); their status changes "
-                        "are left out", ", ".join(responses), exc)  # fmt: skip
+        got = self._read(lambda s: s.responses(responses),
+                         f"the tasks of responses {', '.join(responses)}",
+                         "their status changes")  # fmt: skip
+        if got is None:
             return
         for address, (_, record) in zip(responses, got, strict=True):
             if record is not None:
                 self._place(address, record.task)
+
+    def _read(self, read: Callable[[Session], list[T]], what: str, dropped: str) -> list[T] | None:
+        """``read`` on a fresh session; None when it fails, with a warning that ``what`` did not
+        read and ``dropped`` are left out."""
+        try:
+            return read(Session(self.network, "auto"))
+        except OgpuWidgetsError as exc:
+            log.warning("could not read %s (%s); %s are left out", what, exc, dropped)
+            return None
 
     def _with_records(self, events: list[Event]) -> list[Event]:
         wanted = [ev.response for ev in events if isinstance(ev, ResponseSubmitted)]

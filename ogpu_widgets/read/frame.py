@@ -14,6 +14,7 @@ empty one, has the same columns in the same order with the same dtypes:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,9 +143,7 @@ def responses_frame(
         "client": _strings([t.client for t in infos]),
         "task_first_attempt": _times(t.first_attempt for t in infos),
     }
-    index = _index([r.address for r in responses])
-    frame = pd.DataFrame({k: _values(v) for k, v in columns.items()}, index=index)
-    return _check(frame, RESPONSE_COLUMNS)
+    return _frame(columns, [r.address for r in responses], RESPONSE_COLUMNS)
 
 
 def tasks_frame(tasks: Sequence[TaskInfo]) -> pd.DataFrame:
@@ -168,14 +167,16 @@ def tasks_frame(tasks: Sequence[TaskInfo]) -> pd.DataFrame:
         "config": _strings([t.config for t in tasks]),
         "first_attempt": _times(t.first_attempt for t in tasks),
     }
-    index = _index([t.address for t in tasks])
-    frame = pd.DataFrame({k: _values(v) for k, v in columns.items()}, index=index)
-    return _check(frame, TASK_COLUMNS)
+    return _frame(columns, [t.address for t in tasks], TASK_COLUMNS)
 
 
-def _values(v):
+def _frame(
+    columns: Mapping[str, Any], addresses: Sequence[str], spec: Mapping[str, object]
+) -> pd.DataFrame:
+    """The frame of ``columns`` indexed by ``addresses``, with the dtypes of ``spec``."""
     # a DatetimeIndex carries its own index; the frame's index must come from `index=`
-    return v.array if isinstance(v, pd.Index) else v
+    data = {k: v.array if isinstance(v, pd.Index) else v for k, v in columns.items()}
+    return _check(pd.DataFrame(data, index=_index(addresses)), spec)
 
 
 def _empty(columns: Mapping[str, object]) -> pd.DataFrame:

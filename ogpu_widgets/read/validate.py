@@ -18,6 +18,7 @@ from ..errors import (
     NotAResponseError,
     NotASourceError,
     NotATaskError,
+    OgpuWidgetsError,
     SelectorError,
 )
 from .rows import HAS_CODE, OK, Resp, SourceRow, TaskRow
@@ -81,7 +82,7 @@ def selector_value(
             "or client=",
             argument=",".join(given),
         )
-    (name, value), = given.items()  # fmt: skip
+    ((name, value),) = given.items()
     if name == "tasks":
         if not isinstance(value, str | bytes | bytearray):
             try:
@@ -142,51 +143,45 @@ def block_number(value: Any, argument: str) -> int | None:
 # ---- what was read ---------------------------------------------------------------------------------
 
 
+#: For each kind of address read: the error when it is a contract of another kind, what of it
+#: does not answer then, the hint, and what to check when it has no code at all.
+_WRONG: dict[str, tuple[type[OgpuWidgetsError], str, str, str]] = {
+    "task": (NotATaskError, "its task getters do not answer",
+             "pass task addresses (a source? use source=...)", "that you are on the right network"),
+    "source": (NotASourceError, "getClient/getTaskCount do not answer",
+               "pass a source address (a task? use tasks=[...])", "the network"),
+    "response": (NotAResponseError, "its response getters do not answer",
+                 "pass response addresses", "the network"),
+}  # fmt: skip
+
+
+def _not_a(what: str, address: str, flags: int, network: Network) -> OgpuWidgetsError:
+    """The error for ``address``, which did not read as a ``what`` (a key of :data:`_WRONG`):
+    :class:`NotAContractError` when it has no code, else the error of a ``what``."""
+    error, silent, hint, check = _WRONG[what]
+    if not flags & HAS_CODE:
+        return NotAContractError(
+            f"{what} address {address} has no contract code on {network.name} (chain "
+            f"{network.chain_id}); check the address and {check}",
+            address=address,
+        )
+    return error(
+        f"{address} is a contract but not an OpenGPU {what} ({silent}); {hint}", address=address
+    )
+
+
 def check_tasks(rows: Sequence[TaskRow], network: Network) -> None:
     for row in rows:
-        if row.flags == OK:
-            continue
-        if not row.flags & HAS_CODE:
-            raise NotAContractError(
-                f"task address {row.address} has no contract code on {network.name} (chain "
-                f"{network.chain_id}); check the address and that you are on the right network",
-                address=row.address,
-            )
-        raise NotATaskError(
-            f"{row.address} is a contract but not an OpenGPU task (its task getters do not "
-            "answer); pass task addresses (a source? use source=...)",
-            address=row.address,
-        )
+        if row.flags != OK:
+            raise _not_a("task", row.address, row.flags, network)
 
 
 def check_source(row: SourceRow, network: Network) -> None:
-    if row.flags == OK:
-        return
-    if not row.flags & HAS_CODE:
-        raise NotAContractError(
-            f"source address {row.address} has no contract code on {network.name} (chain "
-            f"{network.chain_id}); check the address and the network",
-            address=row.address,
-        )
-    raise NotASourceError(
-        f"{row.address} is a contract but not an OpenGPU source (getClient/getTaskCount do not "
-        "answer); pass a source address (a task? use tasks=[...])",
-        address=row.address,
-    )
+    if row.flags != OK:
+        raise _not_a("source", row.address, row.flags, network)
 
 
 def check_responses(rows: Sequence[Resp], addresses: Sequence[str], network: Network) -> None:
     for (flags, record), address in zip(rows, addresses, strict=True):
-        if record is not None:
-            continue
-        if not flags & HAS_CODE:
-            raise NotAContractError(
-                f"response address {address} has no contract code on {network.name} (chain "
-                f"{network.chain_id}); check the address and the network",
-                address=address,
-            )
-        raise NotAResponseError(
-            f"{address} is a contract but not an OpenGPU response (its response getters do not "
-            "answer); pass response addresses",
-            address=address,
-        )
+        if record is None:
+            raise _not_a("response", address, flags, network)

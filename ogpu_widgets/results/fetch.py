@@ -206,17 +206,13 @@ class Fetcher:
         plain: Reply | None = None
         if not self.no_car:
             try:
-                content, used = self._car(cid, path, limits)
-                self._keep(cid, path, used)
-                return content, True, False
+                return self._car(cid, path, limits), True, False
             except _NoTrustless as exc:
                 self.no_car = True
                 plain = exc.reply
         if not self.no_raw:
             try:
-                content, used = self._raw(cid, path, limits)
-                self._keep(cid, path, used)
-                return content, True, False
+                return self._raw(cid, path, limits), True, False
             except _NoTrustless as exc:
                 self.no_raw = True
                 if not path:  # the raw request asked for the root, without the path
@@ -267,7 +263,9 @@ class Fetcher:
         if reply.status != 200:
             raise self._status_error(reply)
 
-    def _car(self, cid: Cid, path: str, limits: Limits) -> tuple[bytes, dict[Cid, bytes]]:
+    def _car(self, cid: Cid, path: str, limits: Limits) -> bytes:
+        """The content at ``path`` below ``cid`` from one CAR, checked block by block; the blocks
+        it used are kept (cache)."""
         from .car import read_car
 
         reply = self._get(f"/ipfs/{cid}{quote(path)}?format=car", limits, CAR, self.car_cap)
@@ -287,9 +285,12 @@ class Fetcher:
             used[c] = block
             return block
 
-        return assemble(cid, path, get_block, self.max_bytes), used
+        content = assemble(cid, path, get_block, self.max_bytes)
+        self._keep(cid, path, used)
+        return content
 
-    def _raw(self, cid: Cid, path: str, limits: Limits) -> tuple[bytes, dict[Cid, bytes]]:
+    def _raw(self, cid: Cid, path: str, limits: Limits) -> bytes:
+        """As :meth:`_car`, from raw blocks asked one by one."""
         used: dict[Cid, bytes] = {}
         total = [0]
 
@@ -313,7 +314,9 @@ class Fetcher:
             raise _failed(f"the gateway's block {cid} is larger than a block can be")
         used[cid] = reply.body
         total[0] = len(reply.body)
-        return assemble(cid, path, get_block, self.max_bytes), used
+        content = assemble(cid, path, get_block, self.max_bytes)
+        self._keep(cid, path, used)
+        return content
 
 
 def describe(data: str) -> str:

@@ -187,13 +187,26 @@ function iconButton(doc: Document, action: string, col: ColumnDef, icon: string)
   return b;
 }
 
-function addressCell(doc: Document, col: ColumnDef): Cell {
+/** The parts of a cell that shows its value as a link or as text (see `linkOrText`), both of
+ * class `cls`, followed by one icon button (`action`, drawn as `icon`). */
+function linkOrTextCell(
+  doc: Document,
+  col: ColumnDef,
+  cls: string,
+  action: string,
+  icon: string,
+): { root: HTMLElement; link: HTMLAnchorElement; span: HTMLElement; button: HTMLButtonElement } {
   const root = cellEl(doc, col);
   const link = makeLink(doc);
-  link.className = "ogpu-rt-addr";
-  const span = el(doc, "span", "ogpu-rt-addr");
-  const copy = iconButton(doc, "copy", col, "ogpu-rt-copyicon");
-  root.append(link, span, copy);
+  link.className = cls;
+  const span = el(doc, "span", cls);
+  const button = iconButton(doc, action, col, icon);
+  root.append(link, span, button);
+  return { root, link, span, button };
+}
+
+function addressCell(doc: Document, col: ColumnDef): Cell {
+  const { root, link, span, button: copy } = linkOrTextCell(doc, col, "ogpu-rt-addr", "copy", "ogpu-rt-copyicon");
   let last: Scalar | undefined;
   let lastExplorer: string | null | undefined;
   return {
@@ -222,49 +235,45 @@ function linkOrText(link: HTMLAnchorElement, span: HTMLElement, href: string | n
   show(span, href === null);
 }
 
-function textCell(doc: Document, col: ColumnDef): Cell {
-  const root = cellEl(doc, col);
-  const link = makeLink(doc);
-  link.className = "ogpu-rt-text";
-  const span = el(doc, "span", "ogpu-rt-text");
-  const expand = iconButton(doc, "expand", col, "ogpu-rt-expandicon");
-  expand.setAttribute("aria-label", `Show full ${col.label.toLowerCase()}`);
-  expand.title = `Show full ${col.label.toLowerCase()}`;
-  root.append(link, span, expand);
+/** A cell of `root` that `draw`s a value only when it differs from the one drawn last. */
+function redrawnOnChange(root: HTMLElement, draw: (v: Scalar) => void): Cell {
   let last: Scalar | undefined;
   return {
     el: root,
     update(v) {
       if (v === last) return;
       last = v;
-      const s = toText(v);
-      const inline = s.length > MAX_INLINE ? `${s.slice(0, MAX_INLINE)}…` : s;
-      const href = safeDataHref(v);
-      setTitle(root, inline);
-      linkOrText(link, span, href, inline);
-      show(expand, s !== "");
+      draw(v);
     },
   };
+}
+
+function textCell(doc: Document, col: ColumnDef): Cell {
+  const { root, link, span, button: expand } = linkOrTextCell(doc, col, "ogpu-rt-text", "expand", "ogpu-rt-expandicon");
+  expand.setAttribute("aria-label", `Show full ${col.label.toLowerCase()}`);
+  expand.title = `Show full ${col.label.toLowerCase()}`;
+  return redrawnOnChange(root, (v) => {
+    const s = toText(v);
+    const inline = s.length > MAX_INLINE ? `${s.slice(0, MAX_INLINE)}…` : s;
+    const href = safeDataHref(v);
+    setTitle(root, inline);
+    linkOrText(link, span, href, inline);
+    show(expand, s !== "");
+  });
 }
 
 function badgeCell(doc: Document, col: ColumnDef): Cell {
   const root = cellEl(doc, col);
   const badge = el(doc, "span", "ogpu-rt-badge");
   root.append(badge);
-  let last: Scalar | undefined;
-  return {
-    el: root,
-    update(v) {
-      if (v === last) return;
-      last = v;
-      const s = toText(v);
-      setText(badge, s);
-      setTitle(root, s); // badges are ellipsized: the full text on hover (and the focus tooltip)
-      const tone = badgeTone(s);
-      if (badge.dataset["tone"] !== tone) badge.dataset["tone"] = tone;
-      show(badge, s !== "");
-    },
-  };
+  return redrawnOnChange(root, (v) => {
+    const s = toText(v);
+    setText(badge, s);
+    setTitle(root, s); // badges are ellipsized: the full text on hover (and the focus tooltip)
+    const tone = badgeTone(s);
+    if (badge.dataset["tone"] !== tone) badge.dataset["tone"] = tone;
+    show(badge, s !== "");
+  });
 }
 
 /** How long a time-dependent title (e.g. "3 minutes ago") may be left unrefreshed. */

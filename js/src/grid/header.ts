@@ -23,6 +23,21 @@ export interface HeaderHooks {
   onColumnHeader?(th: HTMLElement, col: ColumnDef): void;
 }
 
+/** An input or select of the filter row: named `label`, reached with the arrow keys (not Tab),
+ * and marked with the filter it edits (`data-filter`). */
+function filterControl<K extends "input" | "select">(
+  doc: Document,
+  tag: K,
+  label: string,
+  filter: string,
+): HTMLElementTagNameMap[K] {
+  const control = el(doc, tag);
+  control.setAttribute("aria-label", label);
+  control.tabIndex = -1;
+  control.dataset["filter"] = filter;
+  return control;
+}
+
 /** CSS grid template of a row: checkbox, Confirm, then the data columns. */
 export function gridTemplate(columns: readonly ColumnDef[]): { cols: string; min: number } {
   // The checkbox and the Confirm column come first and are pinned (one sticky box spanning
@@ -182,12 +197,9 @@ export class TableHeader {
     const label = `Filter ${col.label}`;
     switch (col.filter) {
       case "text": {
-        const input = el(doc, "input");
+        const input = filterControl(doc, "input", label, col.name);
         input.type = "search";
         input.placeholder = col.kind === "datetime" ? "e.g. 2026-11" : "contains…";
-        input.setAttribute("aria-label", label);
-        input.tabIndex = -1;
-        input.dataset["filter"] = col.name;
         if (current?.type === "text") input.value = current.value;
         input.addEventListener("input", () => {
           this.setFilter(col.name, input.value.trim() === "" ? null : { type: "text", value: input.value });
@@ -196,10 +208,7 @@ export class TableHeader {
         break;
       }
       case "category": {
-        const select = el(doc, "select");
-        select.setAttribute("aria-label", label);
-        select.tabIndex = -1;
-        select.dataset["filter"] = col.name;
+        const select = filterControl(doc, "select", label, col.name);
         this.categorySelects.set(col.name, select);
         this.fillCategory(col.name, select, current?.type === "category" ? current.value : null);
         select.addEventListener("change", () => {
@@ -210,8 +219,8 @@ export class TableHeader {
         break;
       }
       case "range": {
-        const lo = el(doc, "input");
-        const hi = el(doc, "input");
+        const lo = filterControl(doc, "input", `${col.label} minimum`, `${col.name}:min`);
+        const hi = filterControl(doc, "input", `${col.label} maximum`, `${col.name}:max`);
         for (const [input, which] of [
           [lo, "min"],
           [hi, "max"],
@@ -219,9 +228,6 @@ export class TableHeader {
           input.type = "number";
           input.step = "any";
           input.placeholder = which;
-          input.setAttribute("aria-label", `${col.label} ${which === "min" ? "minimum" : "maximum"}`);
-          input.tabIndex = -1;
-          input.dataset["filter"] = `${col.name}:${which}`;
         }
         if (current?.type === "range") {
           if (current.min !== null) lo.value = String(current.min);
@@ -240,10 +246,7 @@ export class TableHeader {
         break;
       }
       case "bool": {
-        const select = el(doc, "select");
-        select.setAttribute("aria-label", label);
-        select.tabIndex = -1;
-        select.dataset["filter"] = col.name;
+        const select = filterControl(doc, "select", label, col.name);
         for (const [value, text] of [
           ["", "(all)"],
           ["true", "✓ yes"],
