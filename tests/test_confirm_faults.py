@@ -6,8 +6,6 @@ types get typed errors (B8)."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from eth_abi import encode as abi_encode
 from support import Proxy, calls_of, per_call
@@ -31,6 +29,7 @@ from ogpu_widgets.confirm import (
 )
 from ogpu_widgets.confirm.engine import Engine
 from ogpu_widgets.devnet import Devnet
+from ogpu_widgets.devnet.process import free_port
 from ogpu_widgets.errors import (
     ConfirmationPendingElsewhereError,
     ConfirmManyError,
@@ -231,19 +230,13 @@ def test_b4_a_response_whose_data_is_not_utf8_can_be_confirmed(devnet):
 # ---- B5: no stale success from a restarted chain ---------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_b5_a_restarted_chain_at_the_same_url_gets_a_real_transaction(monkeypatch):
     # anvils started within one second share their genesis hash: make that certain
     original = Engine.set_identity
     monkeypatch.setattr(
         Engine, "set_identity", lambda self, chain, _g: original(self, chain, {"hash": "0x01"})
     )
-    port = _free_port()
+    port = free_port()
     with Devnet(port=port) as first:
         task, (r0,) = new_task(first, 1)
         key = first.client.private_key
@@ -334,7 +327,7 @@ def test_b7_the_key_is_in_no_message_repr_or_local_of_a_failing_call(devnet):
     key = dev.client.private_key
     _, (r0,) = new_task(dev, 1)
     wrong_chain = custom_network(dev, chain_id=1071)
-    unreachable = dev.network.with_settings(rpc_url=f"http://127.0.0.1:{_free_port()}")
+    unreachable = dev.network.with_settings(rpc_url=f"http://127.0.0.1:{free_port()}")
     cases = [
         (r0, key, wrong_chain, WrongChainError),
         (r0, key, unreachable, NodeUnavailableError),

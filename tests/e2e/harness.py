@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from typing import Any
 
 import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from ogpu_widgets.devnet.process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -260,12 +261,6 @@ def wait_for_total(table, at_least: int, *, timeout_ms: float = 60_000) -> int:
                         at_least, timeout_ms=timeout_ms, what=f"{at_least} rows")  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class JupyterServer:
     def __init__(self, root: Path, port: int, token: str, runtime: Path) -> None:
         self.root, self.port, self.token, self.runtime = root, port, token, runtime
@@ -390,7 +385,7 @@ def jupyter_server(
         JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
     )
     env.pop("CLIENT_PRIVATE_KEY", None)
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     log = open(base / "server.log", "w")  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(
         [
