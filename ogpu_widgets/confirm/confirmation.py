@@ -332,7 +332,7 @@ class Confirmation:
         if raw is None or tx_hash is None:  # sent by a wallet: only the wallet holds it
             return
         try:
-            outcome = broadcast(self.engine, self, raw, tx_hash)
+            result = broadcast(self.engine, self, raw, tx_hash)
         except ConfirmationError as err:
             logger.warning("rebroadcasting %s was refused: %s", tx_hash, err)
             return
@@ -341,9 +341,9 @@ class Confirmation:
             return
         with self._cond:
             self._broadcasts += 1
-            self._nonce_refusals = self._nonce_refusals + 1 if outcome == "nonce" else 0
+            self._nonce_refusals = self._nonce_refusals + 1 if result == "nonce" else 0
             replaced = self._nonce_refusals >= tracker.DROPPED_AFTER
-        logger.info("rebroadcast %s (tx %s): %s", self.call.what, tx_hash, outcome)
+        logger.info("rebroadcast %s (tx %s): %s", self.call.what, tx_hash, result)
         if not replaced:
             return
         try:

@@ -18,8 +18,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 
 from ..chain.codec import function, response_params, to_address
-from ..chain.rpc import RpcError
-from ..errors import ConfirmationPendingElsewhereError
+from ..errors import ConfirmationPendingElsewhereError, RpcError
 from .engine import Calls, Engine, Undecodable, raw_result
 from .preflight import Reading, State
 from .process import PROCESS

@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 from ..chain.codec import calldata, decode_output
 from ..chain.network import Network
 from ..chain.revert import is_revert
-from ..chain.rpc import RpcError
-from ..errors import ReadError, WrongChainError
+from ..errors import ReadError, RpcError, WrongChainError
 
 __all__ = ["BATCH_LIMIT", "Calls", "Engine", "Undecodable", "decoded", "must"]
 

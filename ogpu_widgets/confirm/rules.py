@@ -207,7 +207,7 @@ def in_flight_error(entry: Confirmation, response: str) -> ConfirmationInFlightE
     )
 
 
-def check(s: State, signer: str, entry: Confirmation | None = None) -> None:
+def check(s: State, signer: str) -> None:
     """Raise the typed refusal for ``s``: a problem found while reading, else the first failing
     rule of :func:`~.rules.verdicts`, with its detailed message and data."""
     if s.problem:
@@ -218,14 +218,11 @@ def check(s: State, signer: str, entry: Confirmation | None = None) -> None:
         delivery=s.delivery.label if s.delivery is not None else "",
         expiry=s.expiry,
         client=s.client,
-        pending=entry is not None,
         agent=s.agent,
     )
     label = verdicts(facts, signer=signer, now=s.block_time)[0]
     if not label:
         return
-    if label == "confirmation pending":
-        raise in_flight_error(entry, s.response)  # type: ignore[arg-type]
     data = {"response": s.response, "task": s.task, "signer": signer}
     if label == "first-response source":
         raise LABELS[label](

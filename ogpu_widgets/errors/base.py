@@ -72,7 +72,6 @@ def _rebuild(cls: type[OgpuWidgetsError], message: str, data: dict[str, Any]) ->
 
 
 # ---- input and configuration -----------------------------------------------------------------
-# ---- input and configuration -----------------------------------------------------------------
 
 
 class InvalidArgumentError(OgpuWidgetsError, ValueError, TypeError):

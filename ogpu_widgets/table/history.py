@@ -84,15 +84,14 @@ class HistoryScanner:
             if a in index:
                 patch.setdefault(a, {}).update(self.fields(a))
 
-    def seen(self, response: str, tx_hash: str, block: int) -> dict[str, Any]:
-        """A confirmation seen live (a ``ResponseStatusChanged(CONFIRMED)`` event): file it and
-        return the row's fields for the event's patch (under the table's lock)."""
+    def seen(self, response: str, tx_hash: str, block: int) -> None:
+        """A confirmation seen live (a ``ResponseStatusChanged(CONFIRMED)`` event): file it for
+        :meth:`take` (under the table's lock)."""
         if isinstance(tx_hash, str) and tx_hash and response not in self.found:
             self.found[response] = (tx_hash.lower(), int(block))
             self.missing.discard(response)
             self.failed.pop(response, None)
             self.fresh.add(response)
-        return self.fields(response)
 
     def take(self, response: str) -> dict[str, Any]:
         """The row's history fields if an event just filed them (once), else nothing: a stale

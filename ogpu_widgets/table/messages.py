@@ -106,14 +106,15 @@ class Router:
                 log.debug("ignored a malformed view message: %s", exc)
 
     def on_selected_keys(self, value: list[Any]) -> None:
-        keys = []
+        seen: dict[str, None] = {}  # in order, each once (a set test, not a list scan)
         for k in value:
             try:
                 k = to_address(k, "selected address")
             except OgpuWidgetsError:
                 continue
-            if k in self.core.df.index and k not in keys:
-                keys.append(k)
+            if k not in seen and k in self.core.df.index:
+                seen[k] = None
+        keys = list(seen)
         if keys != list(value):
             self.core.view.selected_keys = keys
 

@@ -44,8 +44,7 @@ export class ResultCache {
   result(addr: string, retry = false): ResultAnswer | null {
     const known = this.answers.get(addr);
     if (known && !(retry && known.kind === "error")) {
-      this.answers.delete(addr);
-      this.answers.set(addr, known);
+      this.touch(addr, known);
       return known;
     }
     if (this.asking.has(addr)) return null;
@@ -64,9 +63,14 @@ export class ResultCache {
     return null;
   }
 
-  private keep(addr: string, answer: ResultAnswer): void {
+  /** Store `answer` as the most recently used. */
+  private touch(addr: string, answer: ResultAnswer): void {
     this.answers.delete(addr);
     this.answers.set(addr, answer);
+  }
+
+  private keep(addr: string, answer: ResultAnswer): void {
+    this.touch(addr, answer);
     while (this.answers.size > MAX_RESULTS) {
       const oldest = this.answers.keys().next().value;
       if (oldest === undefined) break;
