@@ -143,8 +143,9 @@ def test_bad_construction(devnet, world):
         ResponseTable(network=devnet.network)
     with pytest.raises(ResponseTableError, match="lacks column"):
         ResponseTable(world["df"].drop(columns=["task"]), network=devnet.network)
-    with pytest.raises(ResponseTableError, match="twice"):
-        ResponseTable(pd.concat([world["df"], world["df"]]), network=devnet.network)
+    twice = pd.concat([world["df"], world["df"].assign(data="other")])
+    with pytest.raises(ResponseTableError, match="twice .* different 'data'"):
+        ResponseTable(twice, network=devnet.network)
     with pytest.raises(ResponseTableError, match="DataFrame"):
         ResponseTable([1, 2], network=devnet.network)
     with pytest.raises(ResponseTableError, match="cannot show column"):

@@ -105,9 +105,16 @@ def to_address(value: Any, what: str = "address") -> str:
     if isinstance(value, bytes | bytearray) and len(value) == 20:
         return checksum(bytes(value))
     if not isinstance(value, str) or not is_address(value):
-        shown = value if isinstance(value, str | bytes | int | None) else type(value).__name__
+        if isinstance(value, str | bytes) and len(value) > 80:  # never echo a huge value back
+            shown = f"{value[:40]!r}… ({len(value)} long)"
+        elif isinstance(value, int) and not -(10**40) < value < 10**40:
+            shown = "(a very large int)"
+        else:
+            shown = repr(
+                value if isinstance(value, str | bytes | int | None) else type(value).__name__
+            )
         raise InvalidAddressError(
-            f"{what} {shown!r} is not a valid address: expected 0x followed by 40 hex digits"
+            f"{what} {shown} is not a valid address: expected 0x followed by 40 hex digits"
             " (mixed case must be a correct EIP-55 checksum)",
             value=value,
             argument=what,

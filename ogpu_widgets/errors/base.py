@@ -249,7 +249,10 @@ class WatchTimeoutError(OgpuWidgetsError, TimeoutError):
 
 
 class ResponseTableError(OgpuWidgetsError, ValueError):
-    """A ``ResponseTable`` was asked for something it cannot do (unknown row, bad data)."""
+    """A ``ResponseTable`` was asked for something it cannot do (unknown row, bad data, a bad
+    argument: ``argument`` names it)."""
+
+    argument: str | None
 
 
 class BadRequest(OgpuWidgetsError, ValueError):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..chain.network import Network
+from ..confirm import BrowserWallet
 from . import serialize
 from .actions import Confirmer
 from .history import HistoryScanner
@@ -197,6 +198,18 @@ class TableCore:
     def send(self, content: dict[str, Any]) -> None:
         """A custom message to the front-end."""
         self.view.send(content)
+
+    def describe(self) -> str:
+        """The table's repr (never raises)."""
+        try:
+            signer = self.confirmer.strategy.signer
+            mode = "read-only" if signer is None else f"signer {signer.address}"
+            if isinstance(signer, BrowserWallet):
+                mode = f"signer browser wallet {signer.address or '(not connected)'}".rstrip()
+            live = ", live" if self.live.sub is not None else ""
+            return f"ResponseTable({len(self.df)} rows, {self.network.name}, {mode}{live})"
+        except Exception:
+            return "ResponseTable(<unavailable>)"
 
     def close(self) -> bool:
         """Stop following the chain, then join every thread of the table (bounded)."""

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ogpu_widgets.table")
 
 __all__ = ["BATCH", "MAX_ADDRESSES", "MAX_IMAGE", "MAX_PENDING", "MAX_PREVIEW", "MAX_TEXT",
+           "MAX_WAITERS",
            "MEMORY_BUDGET", "PREFETCH_ALL", "RESULT_COLUMNS", "WORKERS", "Fetch",
            "ResultsLoader"]  # fmt: skip
 
@@ -42,6 +43,8 @@ __all__ = ["BATCH", "MAX_ADDRESSES", "MAX_IMAGE", "MAX_PENDING", "MAX_PREVIEW", 
 RESULT_COLUMNS = ("result_preview", "result_state", "result_kind")
 #: Most addresses one ``{"type": "results"}`` message may ask for (the rest are ignored).
 MAX_ADDRESSES = 500
+#: Most ``{"type": "result"}`` requests that may wait for one row's result.
+MAX_WAITERS = 100
 #: Tables with at most this many rows fetch every result after the first paint.
 PREFETCH_ALL = 200
 #: Worker threads fetching results for one table.
@@ -217,7 +220,17 @@ class ResultsLoader:
             elif meta is not None and meta.state is ResultState.NONE:
                 o = meta  # nothing to fetch
             else:  # not fetched yet, an error (tried again), or no longer in memory
-                self.waiters.setdefault(address, []).append(rid)
+                waiting = self.waiters.setdefault(address, [])
+                if len(waiting) >= MAX_WAITERS:
+                    core.send(
+                        error_answer(
+                            rid,
+                            f"{MAX_WAITERS} requests already wait for "
+                            "this result; ask again once they are answered",
+                        )
+                    )
+                    return
+                waiting.append(rid)
                 if address not in self.inflight:
                     self.queue([address], priority=True, force=True)
                     self._start_workers()

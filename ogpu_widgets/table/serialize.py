@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from ..chain.codec import checksummed
 from ..errors import ResponseTableError
+from ..read.frame import RESPONSE_COLUMNS
 
 __all__ = [
     "COLUMNS",
@@ -65,8 +66,10 @@ REQUIRED = [c for c, _, _ in COLUMNS if c != "address" and c not in DERIVED] + [
 
 
 def checked_frame(df: Any) -> pd.DataFrame:
-    """A copy of ``df`` fit to be shown: the columns of ``load_responses``, one row per response
-    address, the index in verified EIP-55 spelling."""
+    """A copy of ``df`` fit to be shown, normalized once: the columns of ``load_responses`` with
+    its dtypes (what ``pd.concat`` of such frames loosens: categories, missing values, chunked
+    strings), one row per response address, the index in verified EIP-55 spelling. The same
+    response twice with the same data is kept once; with different data it is refused."""
     if not isinstance(df, pd.DataFrame):
         raise ResponseTableError(
             f"data must be a pandas DataFrame from load_responses(), not {type(df).__name__}"
@@ -79,13 +82,76 @@ def checked_frame(df: Any) -> pd.DataFrame:
         )
     df = df.copy()
     df.index = checksummed_index(df.index)
+    for name, dtype in RESPONSE_COLUMNS.items():
+        if name in df.columns:
+            df[name] = _column(df[name], name, dtype)
     if df.index.has_duplicates:
-        dup = df.index[df.index.duplicated()][0]
-        raise ResponseTableError(
-            f"response {dup} appears twice in the DataFrame (maybe in two spellings); rows are "
-            "keyed by response address, drop the duplicates first"
-        )
+        df = _once(df)
     return df
+
+
+def _column(values: pd.Series, name: str, dtype: Any) -> pd.Series:
+    """One column of a given frame with the dtype ``load_responses`` gives it."""
+    if name == "payment":  # exact wei: Python ints, never floats
+        out = values.to_numpy(dtype=object).copy()
+        for i, v in enumerate(out):
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0:
+                raise _bad_column(name, v, "a payment in wei (an int >= 0)")
+            out[i] = int(v)
+        return pd.Series(out, index=values.index, dtype=object, name=name)
+    target = pd.api.types.pandas_dtype(dtype)
+    if values.dtype == target:
+        return values
+    missing = values.isna().to_numpy()
+    if name == "confirmed" and missing.any():
+        raise _bad_column(name, None, "True or False")
+    try:
+        out = values.astype(target)
+    except (TypeError, ValueError) as exc:
+        raise ResponseTableError(
+            f"the DataFrame's column {name!r} cannot be read as {target} ({exc}); build the "
+            "frame with load_responses() (pd.concat of such frames is fine)"
+        ) from None
+    lost = out.isna().to_numpy() & ~missing
+    if lost.any():  # a category that is no protocol value
+        raise _bad_column(name, values[lost].iloc[0], f"one of {list(target.categories)}")
+    return out
+
+
+def _bad_column(name: str, value: Any, expected: str) -> ResponseTableError:
+    shown = _short(value) if isinstance(value, str | float | None) else type(value).__name__
+    return ResponseTableError(
+        f"the DataFrame's column {name!r} holds {shown}, not {expected}; build the frame "
+        "with load_responses() (pd.concat of such frames is fine)"
+    )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + "…"
+
+
+def _once(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each response once: a later copy must hold the same response data as the
+    first (the same response read twice); one that differs is refused, naming what differs."""
+    later = df.index.duplicated(keep="first")
+    first = df[~later]
+    again = df[later]
+    columns = [c for c in RESPONSE_COLUMNS if c in df.columns]
+    mine, theirs = again[columns], first.loc[again.index, columns]
+    for c in columns:
+        a, b = mine[c].to_numpy(dtype=object), theirs[c].to_numpy(dtype=object)
+        same = (a == b) | (pd.isna(a) & pd.isna(b))
+        if not same.all():
+            at = int(np.flatnonzero(~same)[0])
+            raise ResponseTableError(
+                f"response {again.index[at]} appears twice in the DataFrame with different "
+                f"{c!r} ({_short(a[at])} and {_short(b[at])}; maybe read at two times); rows "
+                "are keyed by "
+                "response address: keep one read of it, e.g. "
+                "df[~df.index.duplicated(keep='last')]"
+            )
+    return first
 
 
 def checksummed_index(index: pd.Index) -> pd.Index:
@@ -109,9 +175,10 @@ def _strings(values: Any) -> pa.Array:
         series = series.astype("string[pyarrow]")
     else:
         series = series.astype(str)
-    return pa.array(
+    arr = pa.array(
         series.array if hasattr(series.array, "__arrow_array__") else series, pa.string()
     )
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _dict_str(values: Any) -> pa.Array:

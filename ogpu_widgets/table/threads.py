@@ -117,10 +117,14 @@ class Serial:
 
 class Pool:
     """At most ``workers`` threads over a queue of at most ``limit`` keyed jobs. A job is
-    ``work()``, whose result goes to every ``done`` given with its key while it waited."""
+    ``work()``, whose result goes to every ``done`` given with its key while it waited (at most
+    ``waiters`` of them)."""
 
-    def __init__(self, threads: Threads, name: str, workers: int, limit: int) -> None:
+    def __init__(
+        self, threads: Threads, name: str, workers: int, limit: int, waiters: int = 100
+    ) -> None:
         self._threads, self._name, self._workers, self._limit = threads, name, workers, limit
+        self._waiters = waiters
         self._lock = threading.Lock()
         self._queue: OrderedDict[str, tuple[Callable[[], Any], list[Callable[[Any], None]]]]
         self._queue = OrderedDict()
@@ -130,12 +134,14 @@ class Pool:
 
     def submit(self, key: str, work: Callable[[], Any], done: Callable[[Any], None]) -> bool:
         """Queue ``work`` under ``key`` (joining a job of that key that still waits); False
-        (nothing queued) when the queue is full or the table closed."""
+        (nothing queued) when the queue or the job's waiters are full, or the table closed."""
         with self._lock:
             if self._threads.closed.is_set():
                 return False
             job = self._queue.get(key)
             if job is not None:
+                if len(job[1]) >= self._waiters:
+                    return False
                 job[1].append(done)
                 return True
             if len(self._queue) >= self._limit:

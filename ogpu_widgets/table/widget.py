@@ -15,11 +15,11 @@ import anywidget
 import pandas as pd
 import traitlets
 
-from .._strict import reject_unknown
+from .._strict import reject_unknown, seconds
 from ..chain.codec import to_address
 from ..chain.network import Network, NetworkLike, resolve_network
-from ..confirm import AccountLike, BrowserWallet
-from ..errors import ResponseTableError
+from ..confirm import AccountLike
+from ..errors import InvalidArgumentError, ResponseTableError
 from ..read import load_responses
 from ..records import TaskResponse
 from . import bundle, layout, serialize
@@ -34,6 +34,11 @@ _PARAMS = frozenset(
     {"data", "tasks", "source", "client", "network", "account", "columns", "confirm_timeout",
      "progress", "results", "gateway", "live", "poll_interval"}
 )  # fmt: skip
+
+
+def _timeout(value: Any) -> float | None:
+    """A wait's ``timeout``: None (no limit) or seconds >= 0 (typed error otherwise)."""
+    return seconds(value, "timeout", InvalidArgumentError, none=True, zero=True)
 
 
 class ResponseTable(anywidget.AnyWidget):
@@ -122,6 +127,19 @@ class ResponseTable(anywidget.AnyWidget):
     def _valid_layout(self, proposal: dict[str, Any]) -> dict[str, Any]:
         return layout.normalize_layout(proposal["value"])
 
+    @traitlets.validate("selected_keys", "_view")
+    def _valid_value(self, proposal: Any) -> Any:  # the router's one check of each trait
+        core = self.__dict__.get("_core")
+        value = proposal["value"]
+        return value if core is None else core.router.checked(proposal["trait"].name, value)
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Trait values from the front-end: each checked as a value set from Python is (the
+        router's :meth:`~ogpu_widgets.table.messages.Router.on_state`); a bad one is not stored
+        (the last good value stays) and the front-end is told."""
+        core = self.__dict__.get("_core")
+        super().set_state(sync_data if core is None else core.router.on_state(sync_data))
+
     def __init__(
         self,
         data: pd.DataFrame | None = None,
@@ -149,8 +167,7 @@ class ResponseTable(anywidget.AnyWidget):
             kwargs.clear()  # a misspelt ``account=`` holds a key: keep it out of the traceback
             reject_unknown("ResponseTable()", unknown, _PARAMS | _WIDGET_KWARGS)
         super().__init__(**kwargs)
-        if not isinstance(confirm_timeout, int | float) or confirm_timeout <= 0:
-            raise ResponseTableError(f"confirm_timeout={confirm_timeout!r} is not seconds > 0")
+        confirm_timeout = seconds(confirm_timeout, "confirm_timeout", ResponseTableError)
         net: Network = resolve_network(network)
         if not isinstance(results, bool):
             raise ResponseTableError(f"results={results!r} is not True or False")
@@ -158,6 +175,8 @@ class ResponseTable(anywidget.AnyWidget):
             raise ResponseTableError(f"gateway={gateway!r} is not a URL string")
         if not isinstance(live, bool):
             raise ResponseTableError(f"live={live!r} is not True or False")
+        if not isinstance(progress, bool):
+            raise ResponseTableError(f"progress={progress!r} is not True or False")
         selectors = {"tasks": tasks, "source": source, "client": client}
         given = {k: v for k, v in selectors.items() if v is not None}
         self._core = core = TableCore(
@@ -195,7 +214,6 @@ class ResponseTable(anywidget.AnyWidget):
         router = core.router
         self.observe(lambda c: core.live.set_live(bool(c["new"])), names="live")
         self.observe(self._on_confirm_request, names="_confirm_request")
-        self.observe(lambda c: router.on_selected_keys(c["new"]), names="selected_keys")
         self.observe(lambda c: router.on_view(c["new"]), names="_view")
         self.on_msg(lambda _w, content, _b: router.on_custom(content))
 
@@ -269,7 +287,13 @@ class ResponseTable(anywidget.AnyWidget):
         """Select these responses (replacing the selection)."""
         if isinstance(addresses, str):
             addresses = [addresses]
-        keys = [to_address(a, "response address") for a in addresses]
+        if not isinstance(addresses, Iterable) or isinstance(addresses, bytes | dict):
+            raise ResponseTableError(
+                f"select() takes response addresses (a list, or one string), not "
+                f"{type(addresses).__name__}",
+                argument="addresses",
+            )
+        keys = list(dict.fromkeys(to_address(a, "response address") for a in addresses))
         unknown = [k for k in keys if k not in self._core.df.index]
         if unknown:
             raise ResponseTableError(
@@ -290,6 +314,8 @@ class ResponseTable(anywidget.AnyWidget):
         the transaction is sent on a worker thread and its progress shows in the row. Returns
         the ``Confirmation`` once it is signed; with ``wait=True``, once it is mined or reverted.
         """
+        if not isinstance(wait, bool):
+            raise ResponseTableError(f"wait={wait!r} is not True or False", argument="wait")
         address = to_address(address, "response address")
         job = self._core.confirmer.start(address)
         job.ready.wait()
@@ -301,7 +327,7 @@ class ResponseTable(anywidget.AnyWidget):
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait for every confirmation worker of this table to finish; True if all did."""
-        return self._core.confirmer.wait_idle(timeout)
+        return self._core.confirmer.wait_idle(_timeout(timeout))
 
     @property
     def subscription(self) -> Any:
@@ -312,7 +338,7 @@ class ResponseTable(anywidget.AnyWidget):
         """Wait until the table has caught up with the chain as it is now: its poller has read
         the node's current block and the events so far are applied. True if it has (False on
         time-out, or when the table is not live)."""
-        return self._core.live.wait_live(timeout)
+        return self._core.live.wait_live(_timeout(timeout))
 
     @property
     def results(self) -> pd.DataFrame:
@@ -323,7 +349,7 @@ class ResponseTable(anywidget.AnyWidget):
 
     def wait_results(self, timeout: float | None = None) -> bool:
         """Wait until no result is queued or being fetched; True if none is."""
-        return self._core.results.wait(timeout)
+        return self._core.results.wait(_timeout(timeout))
 
     @property
     def confirm_txs(self) -> dict[str, str]:
@@ -334,7 +360,7 @@ class ResponseTable(anywidget.AnyWidget):
     def wait_history(self, timeout: float | None = None) -> bool:
         """Wait until the confirming transactions of the confirmed rows have been looked up;
         True when no lookup is running."""
-        return self._core.history.wait(timeout)
+        return self._core.history.wait(_timeout(timeout))
 
     def close(self) -> None:
         """Stop following the chain, join the table's threads (a few seconds at most) and close
@@ -370,15 +396,5 @@ class ResponseTable(anywidget.AnyWidget):
         self._core.send(self._core.confirmer.estimate_reply(content))
 
     def __repr__(self) -> str:
-        try:
-            core = self.__dict__.get("_core")
-            if core is None:
-                return "ResponseTable(not built)"
-            signer = self._signer
-            mode = "read-only" if signer is None else f"signer {signer.address}"
-            if isinstance(signer, BrowserWallet):
-                mode = f"signer browser wallet {signer.address or '(not connected)'}".rstrip()
-            live = ", live" if core.live.sub is not None else ""
-            return f"ResponseTable({len(core.df)} rows, {core.network.name}, {mode}{live})"
-        except Exception:
-            return "ResponseTable(<unavailable>)"
+        core = self.__dict__.get("_core")
+        return "ResponseTable(not built)" if core is None else core.describe()

@@ -21,7 +21,7 @@ def test_a_good_request_is_normalized():
 def test_ids_must_be_non_empty_strings(rid):
     with pytest.raises(BadRequest) as info:
         parse_confirm_request({"id": rid, "response": ADDR})
-    assert info.value.rid == (rid if isinstance(rid, str) else "")
+    assert info.value.rid == (rid if isinstance(rid, str) and len(rid) <= 200 else "")
 
 
 @pytest.mark.parametrize("message", [None, [], "x", 5])
