@@ -30,19 +30,23 @@ def seconds(
 ) -> float | None:
     """``value`` as seconds: an int or float, finite, > 0 (``>= 0`` with ``zero``) and at most
     :data:`MAX_SECONDS`; ``None`` passes with ``none`` (no limit). Anything else raises
-    ``error`` (an error class of the library taking ``argument=``) naming what was given."""
+    ``error`` (an error class of the library; given ``argument=`` when it carries one) naming
+    what was given."""
     if value is None and none:
         return None
     number = isinstance(value, int | float) and not isinstance(value, bool)
-    fine = number and math.isfinite(value) and (value >= 0 if zero else value > 0)
-    if not fine or value > MAX_SECONDS:
+    finite = number and (isinstance(value, int) or math.isfinite(value))
+    fine = finite and (value >= 0 if zero else value > 0) and value <= MAX_SECONDS
+    if not fine:
         shown = repr(value) if number or value is None else f"a {type(value).__name__}"
         if isinstance(value, int) and not isinstance(value, bool) and value > 10**20:
             shown = "a very large int"
         least = ">= 0" if zero else "> 0"
+        fields = getattr(error, "fields", None)
+        data = {"argument": argument} if fields is not None and "argument" in fields() else {}
         raise error(
             f"{argument}={shown} is not a number of seconds {least} and at most "
             f"{MAX_SECONDS:,.0f}" + (" (None: no limit)" if none else ""),
-            argument=argument,
+            **data,
         )
     return float(value)

@@ -294,6 +294,55 @@ def test_one_refused_batch_does_not_disable_batching_for_good(world, monkeypatch
         assert seen["batches"] > 0
 
 
+def test_an_explicit_batch_read_asks_the_node_again(world):
+    """After one HTTP 400 on a batch, ``read_path="batch"`` is an explicit probe: the node is
+    asked again at once (no refusal from memory for the ttl), while ``auto`` keeps its memory
+    (one call per request meanwhile)."""
+    w = world
+    reference = read.load_responses(tasks=[w.task], network=w.net, progress=False)
+    seen = {"refused": False, "batches": 0}
+
+    def first_batch_refused(payload, n):
+        if isinstance(payload, list):
+            if not seen["refused"]:
+                seen["refused"] = True
+                return 400, {"error": "batch requests are not supported"}
+            seen["batches"] += 1
+        return None
+
+    proxy, net = proxied(w, first_batch_refused)
+    with proxy:
+        CAPABILITIES.refuse("lens", (proxy.url, net.call_gas_cap))
+        read.load_responses(tasks=[w.task], network=net, progress=False)  # refused, remembered
+        assert seen["refused"] and not CAPABILITIES.allowed("batch", proxy.url)
+        CAPABILITIES.refuse("lens", (proxy.url, net.call_gas_cap))
+        read.load_responses(tasks=[w.task], network=net, progress=False)
+        assert seen["batches"] == 0  # the automatic path keeps its memory
+        got = read.load_responses(tasks=[w.task], network=net, progress=False, read_path="batch")
+        pd.testing.assert_frame_equal(got, reference)
+        assert seen["batches"] > 0 and CAPABILITIES.allowed("batch", proxy.url)
+
+
+def test_an_explicit_batch_read_of_a_node_that_still_refuses_is_typed(world):
+    w = world
+    asked = []
+
+    def batches_refused(payload, n):
+        if isinstance(payload, list):
+            asked.append(n)
+            return 400, {"error": "batch requests are not supported"}
+        return None
+
+    proxy, net = proxied(w, batches_refused)
+    with proxy:
+        for tries in (1, 2):  # refused, then asked again (and refused) rather than from memory
+            with pytest.raises(ReadError, match="refuses JSON-RPC batch"):
+                read.load_responses(tasks=[w.task], network=net, progress=False,
+                                    read_path="batch")  # fmt: skip
+            assert len(asked) == tries
+        assert not CAPABILITIES.allowed("batch", proxy.url)
+
+
 def test_one_internal_error_on_a_lens_call_is_retried_not_a_refusal(world, caplog):
     w = world
     caplog.set_level(logging.DEBUG, logger="ogpu_widgets.read")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 import traceback
 
+import pandas as pd
 import pytest
 from support import until
 from test_table import attach, custom_from_js, from_js, row, world  # noqa: F401
@@ -109,6 +110,21 @@ def test_a_wrong_checksum_in_the_index_is_refused(devnet, world):  # noqa: F811
     df.index = [first.lower(), first, *world["df"].index[2:]]  # two spellings of one row
     with pytest.raises(ResponseTableError, match="twice"):
         ResponseTable(df, network=devnet.network)
+
+
+def test_two_load_responses_frames_concatenated_make_one_table(devnet, world):  # noqa: F811
+    """``pd.concat`` of two ``load_responses`` frames (chunked strings, a duplicate read of the
+    same responses) is normalized once: one row per response, shown and confirmable."""
+    import ogpu_widgets as ow
+
+    manual = ow.load_responses(tasks=[world["task"]], network=devnet.network, progress=False)
+    first = ow.load_responses(tasks=[world["ftask"]], network=devnet.network, progress=False)
+    both = pd.concat([manual, first, manual])
+    t = ResponseTable(both, network=devnet.network, live=False)
+    assert list(t.df.index) == [*manual.index, *first.index]
+    assert row(t, world["responses"][0])["task"] == world["task"]
+    assert row(t, world["fresp"])["reason"] == "read-only"  # shown with its verdict
+    t.close()
 
 
 def test_a_blank_env_key_makes_a_read_only_table_with_a_note(devnet, world, monkeypatch):  # noqa: F811

@@ -106,7 +106,7 @@ def to_address(value: Any, what: str = "address") -> str:
         return checksum(bytes(value))
     if not isinstance(value, str) or not is_address(value):
         if isinstance(value, str | bytes) and len(value) > 80:  # never echo a huge value back
-            shown = f"{value[:40]!r}… ({len(value)} long)"
+            shown = f"{value[:20]!r}… ({len(value)} long)"
         elif isinstance(value, int) and not -(10**40) < value < 10**40:
             shown = "(a very large int)"
         else:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias
 
-from .._strict import reject_unknown
+from .._strict import reject_unknown, seconds
 from ..errors import ConnectionError_, NetworkConfigError, OgpuWidgetsError, WrongChainError
 from .codec import to_address
 from .rpc import RpcClient, RpcError
@@ -59,14 +59,8 @@ class Network:
         object.__setattr__(self, "chain_id", _chain_id(self.chain_id, "chain_id"))
         for attr in ("log_window", "call_gas_cap", "start_block"):
             object.__setattr__(self, attr, _whole(getattr(self, attr), attr))
-        if (
-            isinstance(self.request_timeout, bool)
-            or not isinstance(self.request_timeout, int | float)
-            or not self.request_timeout > 0
-        ):
-            raise NetworkConfigError(
-                f"request_timeout={self.request_timeout!r} is not a number of seconds > 0"
-            )
+        timeout = seconds(self.request_timeout, "request_timeout", NetworkConfigError)
+        object.__setattr__(self, "request_timeout", timeout)
         if self.log_window < 1 or self.call_gas_cap < 1:
             raise NetworkConfigError("log_window and call_gas_cap must be at least 1")
         for attr in ("nexus", "controller", "vault"):

@@ -109,6 +109,12 @@ class Capabilities:
                 return True
             return False
 
+    def probe(self, capability: str, key: Any) -> None:
+        """An explicit request for ``capability`` (``read_path="batch"``): its refusal is
+        forgotten, so the next use asks the node again (a new refusal is remembered again)."""
+        with self._lock:
+            self._refused.pop((capability, key), None)
+
     def forget(self) -> None:
         """Forget every refusal (every capability is probed again on next use)."""
         with self._lock:

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..chain.codec import to_address
-from ..errors import ReadError
+from ..errors import InvalidArgumentError, ReadError
 from ..records import ZERO_ADDRESS, TaskInfo, TaskResponse
 from . import frame as _frame
 from .rows import OK, Range, TaskRow, task_info
@@ -87,6 +87,9 @@ def _progress_bar(n_tasks: int, total: int, progress: bool, desc: str):
 def _read_tasks_and_slots(
     kind: str, value: Any, network: Any, progress: bool, read_path: str, detailed: bool
 ) -> tuple[list[TaskRow], list[tuple[int, list[Any]]]]:
+    if not isinstance(progress, bool):
+        raise InvalidArgumentError(f"progress={progress!r} is not True or False",
+                                   argument="progress")  # fmt: skip
     session = Session(network, read_path)
     tasks = discover_tasks(session, kind, value)
     if not tasks:

@@ -82,6 +82,8 @@ class Session:
             read_path == "auto" and CAPABILITIES.allowed("lens", self.lens_key)
         )
         self.network.verify()
+        if read_path == "batch":  # an explicit request is an explicit probe: ask the node
+            CAPABILITIES.probe("batch", self.url)
         self.client: RpcClient = self.network.client(policy=RETRY, batching=read_path != "call")
         if read_path == "batch" and not self.client.batching:
             raise ReadError(

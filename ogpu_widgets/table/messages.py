@@ -85,11 +85,21 @@ class Router:
 
     # ---- traits the front-end writes ---------------------------------------------------------
 
-    def on_state(self, state: dict[str, Any]) -> dict[str, Any]:
-        """The trait values of a front-end update that may be stored, each checked (and
-        normalized) by the one check of its trait; a refused one is answered (:meth:`refuse`)
-        and left out, so the last good value stays. Traits the front-end does not write are
-        refused alike; names that are no trait pass on (the widget ignores them)."""
+    def on_state(self, state: dict[str, Any], store: Callable[[dict[str, Any]], None]) -> None:
+        """A front-end update: each trait value checked (and normalized) by the one check of
+        its trait, then the good ones given to ``store`` (the widget's own ``set_state``); a
+        refused one is answered (:meth:`refuse`) and left out, so the last good value stays,
+        and a normalized one is sent back. Traits the front-end does not write are refused
+        alike; names that are no trait pass on (the widget ignores them)."""
+        out = self._accepted(state)
+        store(out)
+        view = self.core.view
+        changed = [name for name, value in out.items() if value is not state[name]]
+        changed = [name for name in changed if out[name] != state[name]]
+        if changed and view.comm is not None:
+            view.send_state(changed)
+
+    def _accepted(self, state: dict[str, Any]) -> dict[str, Any]:
         view = self.core.view
         out: dict[str, Any] = {}
         for name, value in state.items():

@@ -105,6 +105,10 @@ def _column(values: pd.Series, name: str, dtype: Any) -> pd.Series:
     missing = values.isna().to_numpy()
     if name == "confirmed" and missing.any():
         raise _bad_column(name, None, "True or False")
+    if isinstance(target, pd.CategoricalDtype):  # a category that is no protocol value
+        lost = ~values.isin(list(target.categories)).to_numpy() & ~missing
+        if lost.any():
+            raise _bad_column(name, values[lost].iloc[0], f"one of {list(target.categories)}")
     try:
         out = values.astype(target)
     except (TypeError, ValueError) as exc:
@@ -112,9 +116,6 @@ def _column(values: pd.Series, name: str, dtype: Any) -> pd.Series:
             f"the DataFrame's column {name!r} cannot be read as {target} ({exc}); build the "
             "frame with load_responses() (pd.concat of such frames is fine)"
         ) from None
-    lost = out.isna().to_numpy() & ~missing
-    if lost.any():  # a category that is no protocol value
-        raise _bad_column(name, values[lost].iloc[0], f"one of {list(target.categories)}")
     return out
 
 

@@ -134,11 +134,11 @@ class ResponseTable(anywidget.AnyWidget):
         return value if core is None else core.router.checked(proposal["trait"].name, value)
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
-        """Trait values from the front-end: each checked as a value set from Python is (the
-        router's :meth:`~ogpu_widgets.table.messages.Router.on_state`); a bad one is not stored
-        (the last good value stays) and the front-end is told."""
+        """Trait values from the front-end, checked as from Python (``Router.on_state``): a
+        bad one is not stored (the last good value stays) and the front-end is told."""
         core = self.__dict__.get("_core")
-        super().set_state(sync_data if core is None else core.router.on_state(sync_data))
+        store = super().set_state
+        store(sync_data) if core is None else core.router.on_state(sync_data, store)
 
     def __init__(
         self,
