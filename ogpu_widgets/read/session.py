@@ -4,7 +4,9 @@ take (the lens, plain eth_call batches, or single eth_calls) with its fallbacks.
 Retries are the JSON-RPC client's (:class:`~ogpu_widgets.chain.rpc.RpcClient`): a node that keeps
 failing raises :class:`~ogpu_widgets.errors.NodeUnavailableError`, which passes through as is. A
 refusal of the lens is remembered in :data:`~ogpu_widgets.chain.rpc.CAPABILITIES` (capability
-``"lens"``, keyed by RPC URL and gas cap) for its ``ttl``, then probed again.
+``"lens"``, keyed by RPC URL and gas cap) for its ``ttl``, then probed again. That memory
+steers ``read_path="auto"`` only: an explicit ``"lens"`` or ``"batch"`` is an explicit probe and
+asks the node again (a new refusal is remembered again).
 """
 
 from __future__ import annotations

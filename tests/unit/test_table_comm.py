@@ -14,6 +14,7 @@ import threading
 import time
 
 import pytest
+from support import until
 from test_table import attach, custom_from_js, from_js
 from traitlets import TraitError
 
@@ -325,3 +326,37 @@ def test_an_unknown_message_type_is_ignored_cheaply(make):
     custom_from_js(t, {"type": [[["x"] * 1000] * 100]})
     custom_from_js(t, {"type": "x" * 1_000_000})
     assert len(comm.sent) == before
+
+
+def test_requests_waiting_for_one_result_are_capped():
+    from ogpu_widgets.results.outcome import Outcome
+    from ogpu_widgets.table.results import MAX_WAITERS
+
+    release = threading.Event()
+
+    def fetch(rows, **_):
+        release.wait(10)
+        return list(rows.index), [Outcome.failed("no gateway here") for _ in rows.index]
+
+    t = ResponseTable(frame(4), network=NET, live=False)
+    try:
+        t._core.results.fetch = fetch
+        comm = attach(t)
+        target = t.df.index[0]
+        for i in range(MAX_WAITERS + 20):
+            custom_from_js(t, {"type": "result", "id": f"q{i}", "response": target})
+        busy = [c for c in comm.customs() if c.get("type") == "result"]
+        assert [c["id"] for c in busy] == [f"q{i}" for i in range(MAX_WAITERS, MAX_WAITERS + 20)]
+        assert all("ask again" in c["error"] for c in busy)
+        release.set()
+        assert t.wait_results(10)
+        done = until(
+            lambda: (
+                len([c for c in comm.customs() if c.get("type") == "result"]) >= MAX_WAITERS + 20
+            ),
+            what="every waiting request answered",
+        )
+        assert done
+    finally:
+        release.set()
+        t.close()
