@@ -271,10 +271,21 @@ def visible_columns(columns: Iterable[str] | None, *, results: bool = True) -> l
     if isinstance(columns, str):
         columns = [columns]
     default = DEFAULT_COLUMNS if results else [c for c in DEFAULT_COLUMNS if c != "result"]
+    if columns is not None and not isinstance(columns, list | tuple):
+        try:
+            columns = list(columns)
+        except TypeError:
+            raise ResponseTableError(
+                f"columns= takes column names, not a {type(columns).__name__}; choose from "
+                f"{', '.join(known)}",
+                argument="columns",
+            ) from None
     shown = list(default if columns is None else columns)
-    unknown = [c for c in shown if c not in known]
+    unknown = [c for c in shown if not isinstance(c, str) or c not in known]
     if unknown or not shown:
+        named = ", ".join(_short(c) for c in unknown[:5]) + (" …" if len(unknown) > 5 else "")
         raise ResponseTableError(
-            f"cannot show column(s) {unknown or '(none)'}; choose from {', '.join(known)}"
+            f"cannot show column(s) {named or '(none)'}; choose from {', '.join(known)}",
+            argument="columns",
         )
     return [{"name": n, "label": known[n][0], "kind": known[n][1]} for n in shown]

@@ -79,3 +79,10 @@ def test_an_address_error_never_echoes_a_huge_value():
         with pytest.raises(InvalidAddressError) as info:
             to_address(value, "response address")
         assert len(str(info.value)) < 300
+
+
+@pytest.mark.parametrize("columns", [5, [["task"]], ["nope"] * 100_000, [{"a": 1}], []])
+def test_bad_columns_are_a_short_typed_error(columns):
+    with pytest.raises(ResponseTableError, match="column") as info:
+        ResponseTable(frame(4), network=NET, live=False, results=False, columns=columns)
+    assert len(str(info.value)) < 400 and info.value.argument == "columns"
