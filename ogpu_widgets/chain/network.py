@@ -99,7 +99,9 @@ class Network:
                 raise NetworkConfigError(
                     f"rpc_url {rpc_url!r} is not an http(s) URL; give the node's JSON-RPC URL"
                 )
-            chain_id = _ask_chain_id(rpc_url, settings.get("request_timeout", 30.0))
+            timeout = seconds(settings.get("request_timeout", 30.0), "request_timeout",
+                              NetworkConfigError)  # fmt: skip
+            chain_id = _ask_chain_id(rpc_url, timeout)
         return cls(
             name=name,
             chain_id=_chain_id(chain_id, "chain_id"),

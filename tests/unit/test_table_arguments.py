@@ -10,6 +10,7 @@ from test_table_comm import NET, frame
 
 from ogpu_widgets import read
 from ogpu_widgets.chain.codec import to_address
+from ogpu_widgets.chain.network import Network
 from ogpu_widgets.errors import (
     InvalidAddressError,
     InvalidArgumentError,
@@ -86,3 +87,10 @@ def test_bad_columns_are_a_short_typed_error(columns):
     with pytest.raises(ResponseTableError, match="column") as info:
         ResponseTable(frame(4), network=NET, live=False, results=False, columns=columns)
     assert len(str(info.value)) < 400 and info.value.argument == "columns"
+
+
+@pytest.mark.parametrize("value", [math.inf, math.nan, 1e12, HUGE])
+def test_a_bad_request_timeout_is_refused_before_the_node_is_asked(value):
+    with pytest.raises(NetworkConfigError, match="request_timeout"):
+        Network.custom("http://127.0.0.1:9", nexus=NET.nexus, controller=NET.controller,
+                       vault=NET.vault, request_timeout=value)  # fmt: skip
