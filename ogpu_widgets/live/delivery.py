@@ -31,10 +31,10 @@ class Delivery:
     """The calls of one subscriber, in order, on a thread of its own (see the module)."""
 
     def __init__(
-        self, name: str, on_fault: Callable[[BaseException], None], capacity: int = MAX_PENDING
+        self, name: str, on_fault: Callable[[BaseException], None], capacity: int | None = None
     ) -> None:
         self.name = name
-        self.capacity = capacity
+        self.capacity = MAX_PENDING if capacity is None else capacity
         self._on_fault = on_fault
         self._calls: deque[Call] = deque()
         self._last: Call | None = None

@@ -86,6 +86,8 @@ class LiveFeed:
 
     def wait_live(self, timeout: float | None = None) -> bool:
         """See ``ResponseTable.wait_live``."""
+        if timeout is not None and (problem := seconds_problem(timeout, "timeout", zero=True)):
+            raise ResponseTableError(problem)
         deadline = None if timeout is None else time.monotonic() + timeout
         target = None
         if self.sub is not None:
@@ -96,7 +98,7 @@ class LiveFeed:
                 log.debug("wait_live: no head (%s)", exc)
         while True:
             sub = self.sub
-            if sub is None:
+            if sub is None or sub.error is not None:  # not live, or no longer
                 return False
             with self._lock:
                 idle = not self.worker.running and not self.events
