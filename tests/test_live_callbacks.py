@@ -271,6 +271,39 @@ def test_a_live_table_of_a_dead_poller_says_error_and_resumes(devnet, task):
         table.close()
 
 
+def test_a_live_table_that_fell_behind_says_error_and_resumes_from_the_lost_block(
+    devnet, task, monkeypatch
+):
+    monkeypatch.setattr("ogpu_widgets.live.delivery.MAX_PENDING", 2)
+    devnet.respond(task, 0)
+    table = ResponseTable(tasks=[task], network=devnet.network, poll_interval=FAST)
+    release = threading.Event()
+    try:
+        until(lambda: table._live_status.get("state") == "live", what="live", timeout=30)
+        sub = table.subscription
+        inner = sub.on_health
+
+        def stuck(health):  # the table's thread held up (a kernel busy elsewhere)
+            release.wait()
+            inner(health)
+
+        sub.on_health = stuck
+        until(lambda: sub.error is not None, what="the overflow", timeout=30)
+        assert isinstance(sub.error, ow.EventsLostError)
+        lost = devnet.respond(task, 1)  # after the end: only a new subscription reads it
+        release.set()
+        until(lambda: table._live_status.get("state") == "error", what="error", timeout=20)
+        assert "behind" in table._live_status["error"] and lost not in table.df.index
+        assert table.wait_live(1) is False
+        table.live = False
+        table.live = True  # subscribes again from the first block whose events were lost
+        until(lambda: table._live_status.get("state") == "live", what="live again", timeout=30)
+        until(lambda: lost in table.df.index, what="the lost response", timeout=30)
+    finally:
+        release.set()
+        table.close()
+
+
 def test_a_long_outage_never_overflows_the_backoff(devnet):
     outage = Outage()
     with Proxy(devnet.rpc_url, outage) as proxy:
