@@ -362,6 +362,20 @@ def test_bad_seconds_get_a_typed_error_naming_the_argument_and_range(devnet, tas
     assert POLLERS.pollers() == []
 
 
+@pytest.mark.parametrize("bad", [-1, 2**63, 10**5000, 1.5, True, "1", float("inf")],
+                         ids=lambda v: repr(v)[:12] if not isinstance(v, int) or v < 2**64
+                         else "huge")  # fmt: skip
+def test_bad_blocks_get_a_typed_error(devnet, task, bad):
+    for call in (
+        lambda: subscribe(devnet.network, print, since_block=bad),
+        lambda: ow.watch_responses(tasks=[task], network=devnet, since_block=bad),
+    ):
+        with pytest.raises(ow.InvalidArgumentError, match="since_block=.*block number") as info:
+            call()
+        assert info.value.argument == "since_block"
+    assert POLLERS.pollers() == []
+
+
 def test_bad_callbacks_get_a_typed_error(devnet):
     for name in ("on_health", "on_end"):
         with pytest.raises(ow.InvalidArgumentError) as info:

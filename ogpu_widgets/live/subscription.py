@@ -36,6 +36,8 @@ EndCallback = Callable[[SubscriptionEndedError], None]
 MAX_POLL_INTERVAL = 3600.0
 #: The longest time-out accepted (seconds: a week); a longer wait is no wait at all.
 MAX_TIMEOUT = 7 * 86400.0
+#: Block numbers are below this (a node's quantities are 64-bit).
+MAX_BLOCK = 2**63
 #: The longest value of each argument of seconds, by name (others: :data:`MAX_TIMEOUT`).
 _MAXIMA = {"poll_interval": MAX_POLL_INTERVAL, "seconds": MAX_POLL_INTERVAL}
 
@@ -94,9 +96,10 @@ def check_seconds(
 def check_block(value: Any, argument: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_BLOCK:
         raise InvalidArgumentError(
-            f"{argument}={value!r} is not a block number (an int >= 0)", argument=argument
+            f"{argument}={_shown(value)} is not a block number (an int >= 0 and < 2**63)",
+            argument=argument,
         )
     return value
 
