@@ -125,6 +125,8 @@ class LiveState(StrEnum):
     RECONNECTING = "reconnecting"
     PAUSED = "paused"
     OFF = "off"
+    #: The subscription ended by itself (its poller died, its callbacks fell behind).
+    ERROR = "error"
 
 
 TASK_STATUS_LABELS = [s.label for s in TaskStatus]

@@ -212,6 +212,11 @@ describe("the live indicator", () => {
     expect(ind.getAttribute("data-state")).toBe("reconnecting");
     expect(t.q(".ogpu-rt-live-badge").title).toContain("connection refused");
     expect(ind.getAttribute("data-live")).toBe("on");
+    // the shared poller dies: the table says so, with the reason, and never "Live"
+    t.model.pySet({ _live_status: status({ state: "error", error: "PollerDiedError: died" }) });
+    expect(t.q(".ogpu-rt-live-label").textContent).toBe("Not live (error)");
+    expect(ind.getAttribute("data-state")).toBe("error");
+    expect(t.q(".ogpu-rt-live-badge").title).toContain("PollerDiedError");
   });
 
   it("counts the seconds by itself", () => {

@@ -20,7 +20,7 @@ describe("shared state names", () => {
     expect(parsedList("RESULT_STATES")).toEqual([...RESULT_STATES]);
     expect(parsedList("LIVE_STATES")).toEqual([...LIVE_STATES]);
     expect(RESULT_STATES).toEqual(["loading", "ok", "unverified", "error", "none"]);
-    expect(LIVE_STATES).toEqual(["live", "connecting", "reconnecting", "paused", "off"]);
+    expect(LIVE_STATES).toEqual(["live", "connecting", "reconnecting", "paused", "off", "error"]);
   });
 
   it("classifies states and ignores unknown values", () => {

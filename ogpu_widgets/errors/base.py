@@ -8,6 +8,7 @@ from typing import Any
 __all__ = [
     "BadRequest",
     "ConnectionError_",
+    "EventsLostError",
     "InvalidAddressError",
     "InvalidArgumentError",
     "InvalidRangeError",
@@ -18,6 +19,7 @@ __all__ = [
     "NotASourceError",
     "NotATaskError",
     "OgpuWidgetsError",
+    "PollerDiedError",
     "ReadError",
     "ResponseTableError",
     "ResultError",
@@ -28,6 +30,7 @@ __all__ = [
     "RpcError",
     "RpcReplyError",
     "SelectorError",
+    "SubscriptionEndedError",
     "WatchTimeoutError",
     "WrongChainError",
 ]
@@ -243,6 +246,31 @@ class WatchTimeoutError(OgpuWidgetsError, TimeoutError):
     expected: int | None
     found: list | None
     timeout: float | None
+
+
+class SubscriptionEndedError(OgpuWidgetsError):
+    """A live subscription (a watcher, a live table, :func:`~ogpu_widgets.live.subscribe`) ended
+    by itself and gets no more events: one of its callbacks raised a ``BaseException`` (such as
+    ``SystemExit``), or the subclasses below. ``since_block``: the first block whose events it
+    may not have been given (subscribe again from there); ``network``: the network's name."""
+
+    network: str | None
+    since_block: int | None
+
+
+class EventsLostError(SubscriptionEndedError):
+    """A subscriber's callbacks fell ``capacity`` calls behind the poller: the events from
+    ``since_block`` on were dropped and the subscription ended (keep callbacks quick, or hand
+    the work to a thread of your own)."""
+
+    capacity: int | None
+
+
+class PollerDiedError(SubscriptionEndedError):
+    """The network's shared event poller stopped on an unexpected error (``cause``); its
+    subscriptions ended with it, and the next subscription to the network starts a new one."""
+
+    cause: str | None
 
 
 # ---- the widget --------------------------------------------------------------------------------

@@ -8,6 +8,9 @@
 :mod:`.subscription`
     :class:`Subscription` (one subscriber) and :class:`Health` (how its poller is doing: state,
     last success, last error; given to ``on_health`` after every poll).
+:mod:`.delivery`
+    :class:`~.delivery.Delivery`: a subscriber's callbacks, in order on its own thread (never
+    the poller's), bounded.
 :mod:`.poller`
     :class:`EventPoller`: a block cursor over ``eth_getLogs`` (2 HTTP requests
     per idle poll), a trailing re-read window against reorgs and lagging replicas, halving of

@@ -39,7 +39,7 @@ from typing import Any
 from ..chain.network import Network
 from ..chain.policy import RetryPolicy
 from ..chain.rpc import RpcError
-from ..errors import ReadError
+from ..errors import PollerDiedError, ReadError
 from ..records import LiveState
 from .events import EVENT_TOPICS, Event, decode_log
 from .subscription import Health, Subscription, quantity
@@ -56,6 +56,8 @@ REORG_WINDOW = 12
 MAX_BACKOFF = 30.0
 #: Good ``eth_getLogs`` pages after which a halved window doubles again.
 REGAIN_AFTER = 4
+#: Longest pause (seconds) between two polls, whatever the interval and backoff say.
+MAX_PAUSE = 3600.0
 #: The poller's own requests: one quick retry inside the client; the poller backs off itself.
 POLL_RETRY = RetryPolicy(attempts=2, backoff=0.2, max_backoff=1.0)
 
@@ -173,15 +175,48 @@ class EventPoller:
         self._wake.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(self.network.request_timeout + 5.0)
+            thread.join(min(float(self.network.request_timeout), MAX_PAUSE) + 5.0)
+
+    @property
+    def dead(self) -> bool:
+        """Whether its thread ended without being stopped (it died: see :meth:`_die`)."""
+        thread = self._thread
+        return self.state is LiveState.ERROR or (
+            thread is not None and not thread.is_alive() and not self._stop.is_set()
+        )
 
     # ---- the loop --------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            delay = self._poll_once()
-            self._wake.wait(delay)
+        try:
+            while not self._stop.is_set():
+                self._wake.clear()
+                delay = self._poll_once()
+                self._wake.wait(min(max(delay, 0.0), MAX_PAUSE))
+        except BaseException as exc:  # nothing may end the thread silently
+            self._die(exc)
+
+    def _die(self, exc: BaseException) -> None:
+        """The loop ended on ``exc``: the poller is marked dead (state ``ERROR``), its
+        registry forgets it (the next subscribe starts a new one), and each subscriber gets
+        this last health and then ends with :class:`~ogpu_widgets.errors.PollerDiedError`."""
+        cause = f"{type(exc).__name__}: {exc}"
+        log.error("the live-events poller of %s at %s died (%s); its subscribers end, the next "
+                  "subscription starts a new poller", self.network.name, self.network.rpc_url,
+                  cause, exc_info=exc)  # fmt: skip
+        with self._lock:
+            self.state, self.last_error = LiveState.ERROR, cause
+            self._lock.notify_all()
+        self.owner._forget(self)  # from now on, no subscriber joins this poller
+        with self._lock:
+            subs = list(self._subs)
+        self._report(subs)
+        name = self.network.name
+        for sub in subs:
+            sub.end(PollerDiedError(
+                f"the {name} events poller died ({cause}); this subscription ended: subscribe "
+                f"again (a new poller starts)", network=name, since_block=sub.next, cause=cause,
+            ))  # fmt: skip
 
     def _poll_once(self) -> float:
         try:
@@ -191,7 +226,8 @@ class EventPoller:
             self.errors += 1
             self.last_error = f"{type(exc).__name__}: {exc}"
             interval = self.interval
-            delay = max(interval, min(self.max_backoff, interval * 2**self._failures))
+            backoff = interval * 2.0 ** min(self._failures, 32)
+            delay = max(interval, min(self.max_backoff, backoff))
             log.warning(
                 "live events of %s at %s: poll failed (%s); %d failure(s) in a row, next try in "
                 "%.1f s", self.network.name, self.network.rpc_url, self.last_error,
@@ -220,11 +256,7 @@ class EventPoller:
         """Tell each subscriber that asked (``on_health``) how the poll went."""
         health = self.health()
         for sub in subs:
-            if sub.on_health is not None and not sub.closed:
-                try:
-                    sub.on_health(health)
-                except Exception:  # a subscriber's bug must not stop the others
-                    log.exception("a live-health callback raised; the poller goes on")
+            sub.report(health)  # queued: run on the subscriber's own thread
 
     def _poll(self) -> None:
         self.network.verify()
@@ -312,10 +344,7 @@ class EventPoller:
             for key in [k for k, b in sub.seen.items() if b < cutoff]:
                 del sub.seen[key]
             if out and not sub.closed:
-                try:
-                    sub.callback(out)
-                except Exception:  # a subscriber's bug must not stop the others
-                    log.exception("a live-events callback raised; the poller goes on")
+                sub.send(out)  # queued: run on the subscriber's own thread
 
     def _note_vanished(self, events: list[Event], lower: int, upper: int) -> None:
         """Count logs of the trailing window that an answer no longer holds (a reorg took them

@@ -11,6 +11,7 @@ from ..errors import InvalidArgumentError
 from .poller import POLL_INTERVAL, POLL_RETRY, EventPoller
 from .subscription import (
     Callback,
+    EndCallback,
     HealthCallback,
     Subscription,
     check_block,
@@ -26,8 +27,9 @@ log = logging.getLogger("ogpu_widgets.live")
 class Pollers:
     """The process-wide event pollers, one per network endpoint (RPC URL, chain id, Nexus):
     the first :meth:`subscribe` to an endpoint makes its :class:`EventPoller` and starts its
-    thread; the last :meth:`close` stops the thread and forgets the poller. The one instance
-    is :data:`POLLERS`."""
+    thread; the last :meth:`close` stops the thread and forgets the poller; a poller that died
+    is forgotten at once, and replaced by the next :meth:`subscribe`. The one instance is
+    :data:`POLLERS`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -64,19 +66,25 @@ class Pollers:
         since_block: int | None = None,
         poll_interval: float = POLL_INTERVAL,
         on_health: HealthCallback | None = None,
+        on_end: EndCallback | None = None,
     ) -> Subscription:
         """Call ``callback(events)`` with the new Nexus events of ``network`` (see
-        :mod:`.poller`), on the network's one poller thread, in chain order, each event once per
-        subscriber. ``since_block``: deliver the events of that block and later ones (default: of
-        blocks after the current head, i.e. only new ones). ``poll_interval``: seconds between
-        polls (the poller polls at its subscribers' shortest). Exceptions raised by ``callback``
-        are logged and do not stop the poller. ``on_health(health)``, when given, is called on the
-        same thread after every poll of this subscriber's poller, good or failed, with its
-        :class:`Health` (keep it cheap). ``close()`` the returned :class:`Subscription`."""
-        if not callable(callback):
-            raise InvalidArgumentError(
-                f"callback={callback!r} is not callable", argument="callback"
-            )
+        :mod:`.poller`) polled by the network's one shared poller, in chain order, each event
+        once per subscriber. ``since_block``: deliver the events of that block and later ones
+        (default: of blocks after the current head, i.e. only new ones). ``poll_interval``:
+        seconds between polls, at most an hour (the poller polls at its subscribers' shortest).
+        ``on_health(health)``, when given, is called after every poll of this subscriber's
+        poller, good or failed, with its :class:`Health`. Every callback of a subscriber runs in
+        order on that subscriber's own thread, never on the poller's: an ``Exception`` it raises
+        is logged and the subscriber goes on; any other ``BaseException``, callbacks falling
+        :data:`~.delivery.MAX_PENDING` calls behind, or the poller dying end this subscriber
+        only, with an error logged, kept in ``Subscription.error`` and given to
+        ``on_end(error)`` when given (see :class:`Subscription`). ``close()`` the returned
+        :class:`Subscription`."""
+        for name, given in (("callback", callback), ("on_health", on_health),
+                            ("on_end", on_end)):  # fmt: skip
+            if not callable(given) and (given is not None or name == "callback"):
+                raise InvalidArgumentError(f"{name}={given!r} is not callable", argument=name)
         start = check_block(since_block, "since_block")
         interval = check_seconds(poll_interval, "poll_interval")
         net = resolve_network(network)
@@ -92,9 +100,9 @@ class Pollers:
         key = self.key(net)
         with self._lock:
             poller = self._pollers.get(key)
-            if poller is None:
+            if poller is None or poller.dead:  # a dead one is replaced
                 poller = self._pollers[key] = EventPoller(net, key, self)
-            sub = Subscription(poller, callback, start, interval, on_health)
+            sub = Subscription(poller, callback, start, interval, on_health, on_end)
             poller._add(sub)
         return sub
 
@@ -107,8 +115,15 @@ class Pollers:
             last = poller._remove(sub)
             if last and self._pollers.get(poller.key) is poller:
                 del self._pollers[poller.key]
+        sub._detach()  # its callbacks' thread ends
         if last:
             poller._stop_thread()
+
+    def _forget(self, poller: EventPoller) -> None:
+        """A poller died (see ``EventPoller._die``): the next subscribe starts a new one."""
+        with self._lock:
+            if self._pollers.get(poller.key) is poller:
+                del self._pollers[poller.key]
 
     def close_all(self, rpc_url: str | None = None) -> None:
         """Close every subscription of every poller (of the endpoint ``rpc_url`` only, when

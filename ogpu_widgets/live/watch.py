@@ -24,7 +24,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from ..chain.network import NetworkLike, resolve_network
-from ..errors import InvalidArgumentError, OgpuWidgetsError
+from ..errors import InvalidArgumentError, OgpuWidgetsError, SubscriptionEndedError
 from ..read.calls import discover_tasks
 from ..read.rows import OK
 from ..read.session import Session
@@ -58,10 +58,16 @@ class ResponseWatcher:
     """The events of a scope (see the module's docstring), as they happen.
 
     Iterate it (blocking) for :data:`~ogpu_widgets.live.events.Event` values, or give
-    ``on_event=`` a callable (called on the poller's thread; what it raises is logged, the
-    watcher goes on): with a callback the watcher is not iterable. :meth:`get` waits with a
-    time-out. :meth:`stop` (or leaving a ``with`` block) unsubscribes; iteration then ends
-    after the events already queued. Made by :func:`watch_responses`."""
+    ``on_event=`` a callable (called on the watcher's own thread, never the shared poller's;
+    an ``Exception`` it raises is logged and the watcher goes on, any other ``BaseException``
+    ends this watcher only): with a callback the watcher is not iterable. :meth:`get` waits
+    with a time-out. :meth:`stop` (or leaving a ``with`` block) unsubscribes; iteration then
+    ends after the events already queued. A ``for`` loop owns the watcher: leaving it before
+    the watcher ended (an exception, Ctrl-C, ``break``) unsubscribes too (:meth:`get` takes
+    events without that). A watcher that ended by itself (its poller died, it fell behind:
+    :attr:`error`, a :class:`~ogpu_widgets.errors.SubscriptionEndedError`) raises that error
+    from :meth:`get` and the iteration once the events queued before are taken. Made by
+    :func:`watch_responses`."""
 
     def __init__(
         self,
@@ -83,6 +89,7 @@ class ResponseWatcher:
         self._on_event = on_event
         self._queue: queue.Queue | None = None if on_event is not None else queue.Queue()
         self._lock = threading.Lock()
+        self._ended = False  # the iterator's end is queued
         self._responses: dict[str, str] = {}  # response -> task, in scope
         self._foreign: dict[str, None] = {}  # responses known to be out of scope
         self._sources: set[str] = set()
@@ -103,8 +110,9 @@ class ResponseWatcher:
         #: The first block whose events the watcher delivers.
         self.since_block = head + 1 if since is None else since
         self.subscription: Subscription = POLLERS.subscribe(
-            self.network, self._on_events, since_block=self.since_block, poll_interval=interval
-        )
+            self.network, self._on_events, since_block=self.since_block,
+            poll_interval=interval, on_end=self._on_end,
+        )  # fmt: skip
 
     # ---- what is watched -----------------------------------------------------------------------
 
@@ -122,6 +130,11 @@ class ResponseWatcher:
     def poller(self):
         return self.subscription.poller
 
+    @property
+    def error(self) -> SubscriptionEndedError | None:
+        """Why the watcher ended by itself (None while it runs, or after :meth:`stop`)."""
+        return self.subscription.error
+
     # ---- consuming -----------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[Event]:
@@ -131,35 +144,63 @@ class ResponseWatcher:
                 "iterate",
                 argument="on_event",
             )
-        return self
+        return self._loop()
+
+    def _loop(self) -> Iterator[Event]:
+        """One ``for`` loop: left before the watcher ended, it stops the watcher."""
+        ended = False
+        try:
+            while (item := self.get()) is not None:
+                yield item
+            ended = True
+        finally:
+            if not ended:
+                self.stop()
 
     def __next__(self) -> Event:
-        item = self.get()
+        try:
+            item = self.get()
+        except BaseException:  # Ctrl-C while waiting, or the watcher's own end
+            self.stop()
+            raise
         if item is None:
             raise StopIteration
         return item
 
     def get(self, timeout: float | None = None) -> Event | None:
-        """The next event, waiting up to ``timeout`` seconds (None: until one comes); None on
-        time-out, or when the watcher is stopped and nothing is left."""
+        """The next event, waiting up to ``timeout`` seconds (None: until one comes; at most a
+        week); None on time-out, or when the watcher is stopped and nothing is left. Raises
+        :attr:`error` once nothing is left of a watcher that ended by itself."""
         if self._queue is None:
             raise InvalidArgumentError("this watcher delivers to its on_event callback",
                                        argument="on_event")  # fmt: skip
+        wait = None if timeout is None else _seconds(timeout, "timeout", zero=True)
         try:
-            item = self._queue.get(timeout=timeout)
+            item = self._queue.get(timeout=wait)
         except queue.Empty:
             return None
         if item is _STOP:
             self._queue.put(_STOP)  # every later call ends too
+            if self.error is not None:
+                raise self.error
             return None
         return item
 
     def stop(self) -> None:
         """Unsubscribe (safe to call twice, also from ``on_event``)."""
-        if not self.subscription.closed:
-            self.subscription.close()
-            if self._queue is not None:
-                self._queue.put(_STOP)
+        self.subscription.close()
+        self._end_queue()
+
+    def _on_end(self, error: SubscriptionEndedError) -> None:
+        """The subscription ended by itself (on its thread, after the events before)."""
+        self._end_queue()
+
+    def _end_queue(self) -> None:
+        with self._lock:
+            if self._queue is None or self._ended:
+                return
+            self._ended = True
+        self._queue.put(_STOP)
 
     def __enter__(self) -> ResponseWatcher:
         return self
@@ -172,7 +213,7 @@ class ResponseWatcher:
         scope = f"{len(self._tasks)} tasks" if self.kind == "tasks" else f"{self.kind} {self.value}"
         return f"<ResponseWatcher of {scope} on {self.network.name}, {state}>"
 
-    # ---- selecting (on the poller's thread) ----------------------------------------------------
+    # ---- selecting (on the subscription's thread) ----------------------------------------------------
 
     def _on_events(self, events: list[Event]) -> None:
         for ev in self._select(events):

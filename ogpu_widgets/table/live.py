@@ -3,13 +3,13 @@ status changes (confirmations made anywhere, FIRST_RESPONSE auto-confirmations, 
 changes) patch the rows, while the table is shown.
 
 The feed subscribes to its network's one shared poller (:mod:`ogpu_widgets.live`). The
-poller's callback only files the events (no I/O on the poller thread); the feed's one worker
+subscription's callback only files the events (no I/O on its thread); the feed's one worker
 (:class:`~.threads.Serial`) reads the new rows with :func:`~ogpu_widgets.read.read_responses`
 (one read per poll) and sends them to the front-end as a patch of their own size: the table is
 never re-sent. States only move forward (``ogpu_widgets.live.state``): a lagging replica never
 turns a confirmed row back into a submitted one. The poller reports its own health after every
-poll (``on_health``), which :class:`~.livestatus.LiveStatus` turns into ``_live_status``; a
-refresh runs on a serial worker too (at most one running and one queued). See
+poll (``on_health``), which :class:`~.livestatus.LiveStatus` turns into ``_live_status`` (also
+``error`` when the subscription ends by itself: Pause and Resume subscribe again); a refresh runs on a serial worker too (at most one running and one queued). See
 ``docs/widget-protocol.md``.
 """
 
@@ -28,7 +28,7 @@ from ..errors import OgpuWidgetsError, ResponseTableError
 from ..live import registry
 from ..live.events import ResponseStatusChanged, ResponseSubmitted, TaskPublished, TaskStatusChanged
 from ..live.state import forward_changes, newer_response_label, newer_task_label
-from ..live.subscription import Health, Subscription
+from ..live.subscription import Health, Subscription, seconds_problem
 from ..read import load_responses, read_responses
 from ..records import ResponseStatus, TaskResponse, TaskStatus
 from .livescope import Scope, task_response
@@ -54,14 +54,8 @@ class LiveFeed:
     """The live part of one table (see the module's docstring)."""
 
     def __init__(self, core: TableCore, selectors: dict[str, Any], poll_interval: Any) -> None:
-        if (
-            isinstance(poll_interval, bool)
-            or not isinstance(poll_interval, int | float)
-            or not 0 < poll_interval <= 3600
-        ):
-            raise ResponseTableError(
-                f"poll_interval={poll_interval!r} is not seconds between 0 and 3600"
-            )
+        if (problem := seconds_problem(poll_interval, "poll_interval")) is not None:
+            raise ResponseTableError(problem)
         self.core = core
         self.selectors = selectors
         self.interval = float(poll_interval)
@@ -92,6 +86,8 @@ class LiveFeed:
 
     def wait_live(self, timeout: float | None = None) -> bool:
         """See ``ResponseTable.wait_live``."""
+        if timeout is not None and (problem := seconds_problem(timeout, "timeout", zero=True)):
+            raise ResponseTableError(problem)
         deadline = None if timeout is None else time.monotonic() + timeout
         target = None
         if self.sub is not None:
@@ -102,7 +98,7 @@ class LiveFeed:
                 log.debug("wait_live: no head (%s)", exc)
         while True:
             sub = self.sub
-            if sub is None:
+            if sub is None or sub.error is not None:  # not live, or no longer
                 return False
             with self._lock:
                 idle = not self.worker.running and not self.events
@@ -136,22 +132,16 @@ class LiveFeed:
             return
         ref = weakref.ref(self)
 
-        def on_events(events: list[Any]) -> None:
-            feed = ref()
-            if feed is not None:
-                feed._on_poll(events)
-
-        def on_health(health: Health) -> None:
-            feed = ref()
-            if feed is not None:
-                feed._on_health(health)
+        def relay(method: str) -> Callable[[Any], None]:  # the subscription keeps no feed alive
+            return lambda arg: None if (feed := ref()) is None else getattr(feed, method)(arg)
 
         self.following = True
         self.status.subscribing()
         try:
             sub = registry.subscribe(
-                self.core.network, on_events, since_block=self.resume_from,
-                poll_interval=self.interval, on_health=on_health,
+                self.core.network, relay("_on_poll"), since_block=self.resume_from,
+                poll_interval=self.interval, on_health=relay("_on_health"),
+                on_end=relay("_on_end"),
             )  # fmt: skip
         except OgpuWidgetsError as exc:
             self.following = False
@@ -166,9 +156,12 @@ class LiveFeed:
         self.following = False
         sub, self.sub = self.sub, None
         if sub is not None:
-            # resuming reads the blocks missed while paused (the poller pages through them)
-            head = sub.poller.head
-            if isinstance(head, int) and not self.closed:
+            # resuming reads the blocks missed while paused (the poller pages through them),
+            # or those of a subscription that ended by itself
+            head, lost = sub.poller.head, getattr(sub.error, "since_block", None)
+            if isinstance(lost, int) and not self.closed:
+                self.resume_from = lost
+            elif isinstance(head, int) and not self.closed:
                 self.resume_from = head + 1
             try:
                 sub.close()
@@ -177,7 +170,7 @@ class LiveFeed:
         with self._lock:
             self.events.clear()
 
-    # ---- the poller thread: file the events and the health, nothing else ----------------------
+    # ---- the subscription's thread: file the events and the health, nothing else ------------
 
     def _on_poll(self, events: list[Any]) -> None:
         if not self.following or not events:
@@ -192,6 +185,9 @@ class LiveFeed:
         if self.retry and time.monotonic() >= self.retry_at:
             self.kick(retry=True)
         self.status.polled(health)
+
+    def _on_end(self, error: Any) -> None:  # the subscription ended by itself: say so
+        self.status.send(force=True)
 
     def kick(self, retry: bool = False) -> None:
         """Start the worker if there is work (and the snapshot is set)."""

@@ -1,8 +1,9 @@
 """What a live table says of itself in ``_live_status``: ``{"state", "updated", "error",
 "block", "refreshing", "interval"}``, the state a :class:`~ogpu_widgets.records.LiveState`.
 
-The poller reports its own health after every poll (``on_health``, on its thread): the status is
-recomputed then and when the feed changes (subscribed, paused, rows applied, refreshing). A
+The poller reports its own health after every poll (``on_health``, on the subscription's thread):
+the status is recomputed then, when the subscription ends by itself (``error``: its poller died,
+or it fell behind) and when the feed changes (subscribed, paused, rows applied, refreshing). A
 status whose only change is ``updated`` is re-sent at most every :data:`HEARTBEAT` seconds (the
 front-end counts the seconds itself)."""
 
@@ -61,10 +62,13 @@ class LiveStatus:
         if sub is None:
             return LiveState.OFF, self.error or "not following the chain", None
         head = sub.poller.head if isinstance(sub.poller.head, int) else None
+        if sub.error is not None:  # ended by itself: no more events until Pause and Resume
+            why = f"Pause, then Resume, to follow again: {sub.error}"
+            return LiveState.ERROR, _short(why), head
         health = self._health
         if health is None:
             return LiveState.CONNECTING, "", head
-        if health.state == LiveState.RECONNECTING:
+        if health.state in (LiveState.RECONNECTING, LiveState.ERROR):
             return health.state, _short(health.last_error or "the node does not answer"), head
         return health.state, "", head
 

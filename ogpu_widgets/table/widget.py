@@ -115,7 +115,7 @@ class ResponseTable(anywidget.AnyWidget):
     """Whether the table follows the chain (new rows, status changes); synced both ways."""
 
     _live_status = traitlets.Dict().tag(sync=True)
-    """``{"state": "live"|"connecting"|"reconnecting"|"paused"|"off", "updated": unix s,
+    """``{"state": "live"|"connecting"|"reconnecting"|"paused"|"off"|"error", "updated": unix s,
     "error": str, "block": int|None, "refreshing": bool, "interval": s}``."""
 
     column_layout = traitlets.Dict().tag(sync=True)

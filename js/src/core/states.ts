@@ -43,7 +43,7 @@ export const RESULT_STATES = ["loading", "ok", "unverified", "error", "none"] as
 export type ResultState = (typeof RESULT_STATES)[number];
 
 /** Whether the table follows the chain (`_live_status.state`). Shared by name with Python. */
-export const LIVE_STATES = ["live", "connecting", "reconnecting", "paused", "off"] as const;
+export const LIVE_STATES = ["live", "connecting", "reconnecting", "paused", "off", "error"] as const;
 
 export type LiveState = (typeof LIVE_STATES)[number];
 

@@ -27,6 +27,7 @@ const LABELS: Record<LiveState, string> = {
   reconnecting: "Reconnecting…",
   paused: "Paused",
   off: "Not live",
+  error: "Not live (error)",
 };
 
 export class LiveIndicator {
@@ -121,7 +122,7 @@ export class LiveIndicator {
     this.onLive(on);
     this.label.textContent = LABELS[state];
     this.badge.title =
-      state === "reconnecting" || state === "off"
+      state === "reconnecting" || state === "off" || state === "error"
         ? status?.error || "the node does not answer"
         : live
           ? `Following the chain (a poll every ${status?.interval ?? 2} s${status?.block != null ? `, block ${status.block}` : ""})`

@@ -289,6 +289,7 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
 .ogpu-rt-live[data-state="connecting"] .ogpu-rt-live-badge { background: var(--ogpu-rt-info-bg); color: var(--ogpu-rt-info-fg); }
 .ogpu-rt-live[data-state="reconnecting"] .ogpu-rt-live-badge,
 .ogpu-rt-live[data-state="off"] .ogpu-rt-live-badge { background: var(--ogpu-rt-warn-bg); color: var(--ogpu-rt-warn-fg); }
+.ogpu-rt-live[data-state="error"] .ogpu-rt-live-badge { background: var(--ogpu-rt-bad-bg); color: var(--ogpu-rt-bad-fg); }
 .ogpu-rt-live[data-state="paused"] .ogpu-rt-live-dot { border-radius: 1px; }
 .ogpu-rt-live-age { color: var(--ogpu-rt-fg2); font-variant-numeric: tabular-nums; font-size: 0.92em; }
 .ogpu-rt-row.ogpu-rt-new { background: var(--ogpu-rt-info-bg); box-shadow: inset 3px 0 0 var(--ogpu-rt-info-fg); }
