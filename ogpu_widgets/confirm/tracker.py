@@ -104,5 +104,9 @@ def poll(engine: Engine, items: list[Confirmation]) -> None:
         return
     known = rpc.batch([("eth_getTransactionByHash", [c.tx_hash]) for c in stale])
     for c, tx in zip(stale, known, strict=True):
-        if not tx and not isinstance(tx, RpcError):
-            c.rebroadcast()
+        if isinstance(tx, RpcError):
+            continue
+        if tx:
+            c.known(now)
+        else:
+            c.rebroadcast()  # a wallet's: released once unknown past its time-out
