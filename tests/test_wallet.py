@@ -604,3 +604,14 @@ def test_close_ends_an_open_wallet_request(devnet, task3):
     page.reply_to_send = {"ok": False, "kind": "rejected", "code": 4001, "error": "", "account": ""}
     page.hold.set()  # the page's own answer comes too late: ignored
     assert "eth_sendTransaction" not in page.calls
+
+
+def test_a_huge_wallet_time_out_is_only_long(devnet, task3):
+    """1e12 s is a valid (finite) time-out: it never overflows a wait."""
+    t = browser_table(devnet, task3)
+    t._signer = ow.BrowserWallet(timeout=1e12, unseen_timeout=1e12)
+    PageWallet(devnet, t, devnet.client.address)
+    target = task3["responses"][2]
+    t.confirm(target, wait=True)
+    assert t.confirmations[target].state == "mined"
+    assert devnet.call("Response", target, "confirmedFinal") is True
