@@ -563,13 +563,20 @@ def test_a_released_hash_mined_later_never_pays_twice(fresh_devnet, order):
     assert sum(earned) - before - before1 == 2 * 10**18  # paid once
 
 
-def test_a_released_hash_in_the_pool_is_pending_elsewhere(fresh_devnet):
+@pytest.mark.parametrize("signed_by", ["client", "agent"])
+def test_a_released_hash_in_the_pool_is_pending_elsewhere(fresh_devnet, signed_by):
     """Released, then the old transaction reaches the node's pool: a new confirmation of the
-    task from that account is refused as pending elsewhere (the pipeline reads the pool)."""
+    task is refused as pending elsewhere (the pipeline asks the node about the released hash),
+    whichever account signed the old one (an agent's is not in the client's nonce gap)."""
     dev = fresh_devnet
+    if signed_by == "agent":
+        if not dev.contracts.get("terminal"):
+            pytest.skip("this devnet has no Terminal (agents arrive with it)")
+        dev.set_agent(dev.agent.address, True)
+    sender = dev.client.address if signed_by == "client" else dev.agent.address
     task, responses = new_task(dev, 2)
     request = cw.prepare(responses[0], dev.client.address, network=dev.network)
-    raw = dev.rpc("eth_signTransaction", [request.tx])
+    raw = dev.rpc("eth_signTransaction", [dict(request.tx, **{"from": sender})])
     h = "0x" + keccak(bytes.fromhex(raw[2:])).hex()
     c = cw.accept(request, h, unseen_timeout=0.3)
     with pytest.raises(WalletError, match="has not known it"):
@@ -578,13 +585,15 @@ def test_a_released_hash_in_the_pool_is_pending_elsewhere(fresh_devnet):
     dev.set_automine(False)
     try:
         dev.rpc("eth_sendRawTransaction", [raw])
-        with pytest.raises(ConfirmationPendingElsewhereError) as info:
-            cw.prepare(responses[1], dev.client.address, network=dev.network)
-        assert info.value.pending_tx == h
+        for response in responses:
+            with pytest.raises(ConfirmationPendingElsewhereError) as info:
+                cw.prepare(response, dev.client.address, network=dev.network)
+            assert info.value.pending_tx == h
     finally:
         dev.set_automine(True)
     dev.mine()
-    assert c.refresh().state == "mined"
+    assert c.refresh().state == "mined" and c.signer == sender
+    assert dev.call("Response", responses[0], "confirmedFinal") is True
 
 
 def test_close_ends_an_open_wallet_request(devnet, task3):

@@ -254,6 +254,7 @@ def _unseen(c: Confirmation, limit: float) -> None:
         confirmation=c,
     )
     PROCESS.registry.abandon(c, err)
+    PROCESS.registry.released(c)  # the next confirmation of the task asks the node about it
     PROCESS.tracker.discard(c)
 
 
