@@ -509,9 +509,11 @@ def test_a_hash_known_to_the_node_is_not_released(fresh_devnet):
     try:
         h = dev.rpc("eth_sendTransaction", [request.tx])
         c = cw.accept(request, h, unseen_timeout=0.2)
-        start = c._known_at
+        start = c.unseen_clock.known_at
         # the tracker saw it in the pool well after the time-out had passed
-        until(lambda: c._known_at - start > 0.6, 20, "the tracker asking the node again")
+        until(
+            lambda: c.unseen_clock.known_at - start > 0.6, 20, "the tracker asking the node again"
+        )
         assert c.state == "pending" and not c.failed and c in PROCESS.tracker.watching()
         assert ow.pending_confirmation(task, network=dev.network) is c
     finally:

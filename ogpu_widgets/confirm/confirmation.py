@@ -99,10 +99,7 @@ class Confirmation:
         self._nonce: int | None = None
         self._gas_limit: int | None = None
         self._broadcast_at, self._broadcasts, self._nonce_refusals = 0.0, 0, 0
-        # a wallet's hash: released by ``_on_unseen`` once the node has not known it this long
-        self._unseen_limit: float | None = None
-        self._on_unseen: Callable[[Confirmation], Any] | None = None
-        self._known_at = 0.0
+        self.unseen_clock: Any = None  # a wallet's hash: its .wallet.Unseen (set before sent)
 
     # ---- public view -------------------------------------------------------------------------
 
@@ -318,25 +315,10 @@ class Confirmation:
         if failure is not None and self.state == ConfirmationState.SIGNING:
             raise copy_error(failure)
 
-    def release_when_unseen(self, seconds: float, release: Callable[[Confirmation], Any]) -> None:
-        """A wallet's transaction (only the wallet can send it again): ``release(self)`` once
-        the node has not known it (no receipt, not in its pool) for ``seconds``."""
-        with self._cond:
-            self._unseen_limit, self._on_unseen = seconds, release
-            self._known_at = time.monotonic()
-
-    def known(self, now: float) -> None:
-        """The node showed the transaction at ``now`` (in its pool)."""
-        with self._cond:
-            self._known_at = max(self._known_at, now)
-
     def unseen(self, now: float, interval: float) -> bool:
-        """Whether the node has not shown (or been sent) the transaction for ``interval`` s
-        (a wallet's with a time-out: a quarter of it at most); if so, the clock restarts as the
-        node is asked about it."""
+        """Whether the node has not shown (or been sent) the transaction for ``interval`` s;
+        if so, the clock restarts as the node is asked about it."""
         with self._cond:
-            if self._unseen_limit is not None:
-                interval = min(interval, self._unseen_limit / 4)
             due = now - self._broadcast_at >= interval
             if due:
                 self._broadcast_at = now
@@ -348,12 +330,7 @@ class Confirmation:
         replaced by another transaction of that nonce: dropped."""
         with self._cond:
             raw, tx_hash = self._raw, self._tx_hash
-            limit, release = self._unseen_limit, self._on_unseen
-            expired = (raw is None and limit is not None and self._failure is None
-                       and time.monotonic() - self._known_at >= limit)  # fmt: skip
         if raw is None or tx_hash is None:  # sent by a wallet: only the wallet holds it
-            if expired and release is not None and self.state == ConfirmationState.PENDING:
-                release(self)
             return
         try:
             result = broadcast(self.engine, self, raw, tx_hash)

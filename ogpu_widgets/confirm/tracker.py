@@ -98,7 +98,7 @@ def poll(engine: Engine, items: list[Confirmation]) -> None:
             continue
         if receipt:
             c.apply_receipt(receipt)
-        elif c.unseen(now, REBROADCAST_INTERVAL):
+        elif c.unseen(now, c.unseen_clock.interval if c.unseen_clock else REBROADCAST_INTERVAL):
             stale.append(c)
     if not stale:
         return
@@ -106,7 +106,7 @@ def poll(engine: Engine, items: list[Confirmation]) -> None:
     for c, tx in zip(stale, known, strict=True):
         if isinstance(tx, RpcError):
             continue
-        if tx:
-            c.known(now)
-        else:
-            c.rebroadcast()  # a wallet's: released once unknown past its time-out
+        if c.unseen_clock is not None:  # a wallet's: released once unknown past its time-out
+            c.unseen_clock.asked(c, bool(tx), now)
+        elif not tx:
+            c.rebroadcast()

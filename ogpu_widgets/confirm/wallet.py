@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,15 +29,18 @@ from typing import Any
 from ..chain.codec import to_address
 from ..chain.network import MAINNET, TESTNET, Network, NetworkLike, resolve_network
 from ..errors import InvalidArgumentError, WalletError
+from ..records import ConfirmationState
 from .confirmation import Confirmation
 from .fees import Plan, fee_fields
 from .pipeline import quote, run, typed
 from .process import PROCESS
+from .tracker import REBROADCAST_INTERVAL
 
 __all__ = [
     "BROWSER",
     "UNSEEN_TIMEOUT",
     "BrowserWallet",
+    "Unseen",
     "WalletRequest",
     "accept",
     "chain_parameters",
@@ -232,11 +237,41 @@ def accept(
         raise err
     # only the wallet holds the signed transaction: no raw transaction, no nonce of ours
     c.signed(None, tx_hash.lower(), None, request.plan.gas_limit)
-    c.release_when_unseen(limit, lambda c: _unseen(c, limit))
+    c.unseen_clock = Unseen(limit, lambda c: _unseen(c, limit))
     c.sent()
     c.announce()  # pending
     PROCESS.tracker.add(c)
     return c
+
+
+class Unseen:
+    """The clock of a wallet's hash the node does not know (only the wallet can send it again):
+    once the node has not known it for ``limit`` seconds, ``release(c)``. The tracker asks the
+    node about it every :attr:`interval` seconds at most."""
+
+    __slots__ = ("_known_at", "_lock", "interval", "limit", "release")
+
+    def __init__(self, limit: float, release: Callable[[Confirmation], Any]) -> None:
+        self.limit, self.release = limit, release
+        self.interval = min(REBROADCAST_INTERVAL, limit / 4)
+        self._lock = threading.Lock()
+        self._known_at = time.monotonic()
+
+    def asked(self, c: Confirmation, known: bool, now: float) -> None:
+        """The node was asked about ``c`` at ``now``: it ``known`` it (in its pool), or not."""
+        with self._lock:
+            if known:
+                self._known_at = max(self._known_at, now)
+                return
+            expired = now - self._known_at >= self.limit
+        if expired and not c.failed and c.state == ConfirmationState.PENDING:
+            self.release(c)
+
+    @property
+    def known_at(self) -> float:
+        """When (monotonic) the node last showed the transaction (else when it was accepted)."""
+        with self._lock:
+            return self._known_at
 
 
 def _unseen(c: Confirmation, limit: float) -> None:
