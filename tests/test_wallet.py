@@ -11,15 +11,18 @@ from __future__ import annotations
 import threading
 
 import pytest
+from support import until
 from test_confirm_support import new_task, nonce
 from test_table import FakeComm, custom_from_js, from_js, row
 
 import ogpu_widgets as ow
-from ogpu_widgets.chain.codec import calldata
+from ogpu_widgets.chain.codec import calldata, keccak
 from ogpu_widgets.confirm import wallet as cw
 from ogpu_widgets.confirm.process import PROCESS
 from ogpu_widgets.errors import (
+    ConfirmationError,
     ConfirmationInFlightError,
+    ConfirmationPendingElsewhereError,
     NotTaskClientError,
     NoWalletError,
     WalletAccountError,
@@ -53,6 +56,9 @@ class PageWallet(FakeComm):
         self.no_wallet = False
         self.silent = False
         self.switch_account_to: str | None = None  # the user switches account after connect
+        self.send_from: str | None = None  # a lying page: sends from this account instead
+        self.sign_only = False  # the wallet signs and reports the hash, but never broadcasts
+        self.raw: list[str] = []  # what it signed without broadcasting
         table.comm = self
 
     def send(self, data=None, buffers=None, **_):
@@ -80,7 +86,9 @@ class PageWallet(FakeComm):
             return {"ok": True, "account": account, "chain_id": self.chain_id}
         tx = req["tx"]
         self.calls.append("eth_accounts")
-        if tx["from"].lower() != self.account.lower():
+        if self.send_from is not None:  # the page lies: another account signs
+            tx = dict(tx, **{"from": self.send_from})
+        elif tx["from"].lower() != self.account.lower():
             return {"ok": False, "kind": "account_mismatch", "code": None,
                     "error": "account changed", "account": self.account}  # fmt: skip
         if self.holding:
@@ -88,6 +96,10 @@ class PageWallet(FakeComm):
             self.hold.wait(WAIT)
         if self.reply_to_send is not None:
             return dict(self.reply_to_send)
+        if self.sign_only:
+            raw = self.devnet.rpc("eth_signTransaction", [tx])
+            self.raw.append(raw)
+            return {"ok": True, "tx_hash": "0x" + keccak(bytes.fromhex(raw[2:])).hex()}
         self.calls.append("eth_sendTransaction")
         self.transactions.append(tx)
         return {"ok": True, "tx_hash": self.devnet.rpc("eth_sendTransaction", [tx])}
@@ -383,3 +395,234 @@ def test_a_wallet_holding_an_authorized_agent_confirms_and_a_revoked_one_is_refu
         t.confirm(responses[1])
     assert len(page.transactions) == 1  # refused before the wallet was asked to send
     assert [r["op"] for r in page.requests][-1] == "connect"
+
+
+# ---- what the chain says the wallet's transaction is (issue 18) --------------------------------
+
+
+def _balance(dev, account: str) -> int:
+    return dev.call("Vault", dev.contracts["vault"], "balanceOf", account)
+
+
+def test_a_confirmation_sent_by_an_agent_of_the_client_is_mined_and_paid_signed_by_it(
+    fresh_devnet,
+):
+    """The page checked the client's account but the wallet sent from an agent of the client:
+    the chain confirmed and paid, so the row says mined, signed by the agent (never "reverted
+    ... nothing was paid"). The other way round (checked the agent, sent by the client) too."""
+    dev = fresh_devnet
+    if not dev.contracts.get("terminal"):
+        pytest.skip("this devnet has no Terminal (agents arrive with it)")
+    dev.set_agent(dev.agent.address, True)
+    task, responses = new_task(dev, 2)
+    other_task, other_responses = new_task(dev, 1)
+    df = ow.load_responses(tasks=[task, other_task], network=dev.network, progress=False)
+    t = ResponseTable(df, network=dev.network, account="browser", live=False)
+    page = PageWallet(dev, t, dev.client.address)
+    page.send_from = dev.agent.address
+    target, provider = responses[1], dev.providers[1].address
+    before = _balance(dev, provider)
+    t.confirm(target, wait=True)
+    conf = t.confirmations[target]
+    assert conf.state == "mined" and conf.error is None
+    assert conf.signer == dev.agent.address  # the chain's sender, not the page's claim
+    assert dev.call("Response", target, "confirmedFinal") is True
+    assert _balance(dev, provider) - before == 2 * 10**18
+    r = row(t, target)
+    assert r["action"] == "mined" and r["confirmed"] is True
+    assert dev.agent.address in r["action_error"] and dev.client.address in r["action_error"]
+
+    # checked as the agent, sent by the client itself: the client may always confirm
+    page.account, page.send_from = dev.agent.address, dev.client.address
+    t.confirm(other_responses[0], wait=True)
+    conf = t.confirmations[other_responses[0]]
+    assert conf.state == "mined" and conf.signer == dev.client.address
+    assert dev.call("Response", other_responses[0], "confirmedFinal") is True
+
+
+def test_a_confirmation_sent_by_an_account_that_may_not_confirm_is_reverted_truthfully(
+    fresh_devnet,
+):
+    """A third account (nobody's agent, or an agent revoked before it sent) sends
+    confirmResponse of that very response: the Controller refuses it, the row says reverted,
+    by whom and why, nothing was paid, and the task may be confirmed again."""
+    dev = fresh_devnet
+    if not dev.contracts.get("terminal"):
+        pytest.skip("this devnet has no Terminal (agents arrive with it)")
+    task, responses = new_task(dev, 2)
+    df = ow.load_responses(tasks=[task], network=dev.network, progress=False)
+    t = ResponseTable(df, network=dev.network, account="browser", live=False)
+    page = PageWallet(dev, t, dev.client.address)
+    target, provider = responses[0], dev.providers[0].address
+    before = _balance(dev, provider)
+    dev.set_agent(dev.agent.address, False)  # not (or no longer) an agent
+    for sender in (dev.stranger.address, dev.agent.address):
+        page.send_from = sender
+        t.confirm(target, wait=True)
+        conf = t.confirmations[target]
+        assert conf.state == "reverted" and conf.signer == dev.client.address
+        assert sender in conf.error and "neither the wallet account" in conf.error
+        assert "nothing was paid" in conf.error
+        (tx,) = [x for x in page.transactions if x["from"] == sender]
+        assert tx["data"] == calldata("Controller", "confirmResponse", target)
+        receipt = dev.rpc("eth_getTransactionReceipt", [conf.tx_hash])
+        assert int(receipt["status"], 16) == 0  # mined, refused by the Controller
+        assert row(t, target)["action"] == "reverted"
+        assert dev.call("Response", target, "confirmedFinal") is False
+        assert ow.pending_confirmation(task, network=dev.network) is None
+    assert _balance(dev, provider) == before
+    page.send_from = None  # the client's own confirmation still works
+    t.confirm(target, wait=True)
+    assert t.confirmations[target].state == "mined"
+    assert _balance(dev, provider) - before == 2 * 10**18
+
+
+def test_a_hash_the_node_never_knows_times_out_and_releases_the_task(devnet, task3):
+    t = browser_table(devnet, task3)
+    t._signer = ow.BrowserWallet(unseen_timeout=0.5)
+    page = PageWallet(devnet, t, devnet.client.address)
+    target = task3["responses"][0]
+    page.reply_to_send = {"ok": True, "tx_hash": "0x" + "cd" * 32}  # a random, unknown hash
+    job = t._start_confirmation(target)
+    assert job.done.wait(30), "a never-seen wallet hash blocked its task"
+    assert isinstance(job.error, WalletError) and "has not known it for 0.5 s" in str(job.error)
+    assert job.error.tx_hash == "0x" + "cd" * 32
+    r = row(t, target)
+    assert r["action"] == "refused" and "has not known it" in r["action_error"]
+    assert r["can_confirm"] is True
+    assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
+    with pytest.raises(WalletError, match="has not known it"):
+        job.confirmation.wait(1)
+    assert job.confirmation not in PROCESS.tracker.watching()
+    page.reply_to_send = None  # the wallet sends for real this time
+    t.confirm(target, wait=True)
+    assert devnet.call("Response", target, "confirmedFinal") is True
+    assert row(t, target)["action"] == "mined"
+
+
+def test_a_hash_known_to_the_node_is_not_released(fresh_devnet):
+    """In the pool (not mined yet) past the time-out: still pending, never released."""
+    dev = fresh_devnet
+    task, responses = new_task(dev, 1)
+    request = cw.prepare(responses[0], dev.client.address, network=dev.network)
+    dev.set_automine(False)
+    try:
+        h = dev.rpc("eth_sendTransaction", [request.tx])
+        c = cw.accept(request, h, unseen_timeout=0.2)
+        start = c.unseen_clock.known_at
+        # the tracker saw it in the pool well after the time-out had passed
+        until(
+            lambda: c.unseen_clock.known_at - start > 0.6, 20, "the tracker asking the node again"
+        )
+        assert c.state == "pending" and not c.failed and c in PROCESS.tracker.watching()
+        assert ow.pending_confirmation(task, network=dev.network) is c
+    finally:
+        dev.set_automine(True)
+    dev.mine()
+    c.wait(WAIT)
+    assert c.state == "mined"
+
+
+@pytest.mark.parametrize("order", ["old hash mined first", "new confirmation first"])
+def test_a_released_hash_mined_later_never_pays_twice(fresh_devnet, order):
+    """The wallet signed but its transaction reached no node before the time-out: the task was
+    released. When that transaction is mined after all, the response is paid once: a new
+    confirmation is refused by the chain's state (finalized), or, sent first, it uses the same
+    nonce, so the old transaction can never be mined."""
+    dev = fresh_devnet
+    task, responses = new_task(dev, 2)
+    df = ow.load_responses(tasks=[task], network=dev.network, progress=False)
+    t = ResponseTable(df, network=dev.network, account=ow.BrowserWallet(unseen_timeout=0.3),
+                      live=False)  # fmt: skip
+    page = PageWallet(dev, t, dev.client.address)
+    page.sign_only = True
+    target, provider = responses[0], dev.providers[0].address
+    before, before1 = _balance(dev, provider), _balance(dev, dev.providers[1].address)
+    job = t._start_confirmation(target)
+    assert job.done.wait(30) and isinstance(job.error, WalletError)
+    old = job.confirmation
+    assert ow.pending_confirmation(task, network=dev.network) is None
+    (raw,) = page.raw
+    page.sign_only = False
+    if order == "old hash mined first":
+        dev.rpc("eth_sendRawTransaction", [raw])
+        assert old.refresh().state == "mined"  # the confirmation tells the chain's truth
+        with pytest.raises(ConfirmationError):  # the chain says finalized: nothing is sent
+            t.confirm(responses[1])
+        assert len(page.transactions) == 0
+        paid = target
+    else:  # the user confirms the sibling instead (the same response would sign the same tx)
+        t.confirm(responses[1], wait=True)
+        assert t.confirmations[responses[1]].state == "mined"
+        with pytest.raises(Exception, match="(?i)nonce"):
+            dev.rpc("eth_sendRawTransaction", [raw])
+        assert old.refresh().state == "pending" and old.failed
+        paid = responses[1]
+    assert [dev.call("Response", r, "confirmedFinal") for r in responses] == [
+        r == paid for r in responses
+    ]
+    earned = [_balance(dev, p.address) for p in dev.providers[:2]]
+    assert sum(earned) - before - before1 == 2 * 10**18  # paid once
+
+
+@pytest.mark.parametrize("signed_by", ["client", "agent"])
+def test_a_released_hash_in_the_pool_is_pending_elsewhere(fresh_devnet, signed_by):
+    """Released, then the old transaction reaches the node's pool: a new confirmation of the
+    task is refused as pending elsewhere (the pipeline asks the node about the released hash),
+    whichever account signed the old one (an agent's is not in the client's nonce gap)."""
+    dev = fresh_devnet
+    if signed_by == "agent":
+        if not dev.contracts.get("terminal"):
+            pytest.skip("this devnet has no Terminal (agents arrive with it)")
+        dev.set_agent(dev.agent.address, True)
+    sender = dev.client.address if signed_by == "client" else dev.agent.address
+    task, responses = new_task(dev, 2)
+    request = cw.prepare(responses[0], dev.client.address, network=dev.network)
+    raw = dev.rpc("eth_signTransaction", [dict(request.tx, **{"from": sender})])
+    h = "0x" + keccak(bytes.fromhex(raw[2:])).hex()
+    c = cw.accept(request, h, unseen_timeout=0.3)
+    with pytest.raises(WalletError, match="has not known it"):
+        c.wait(30)
+    assert ow.pending_confirmation(task, network=dev.network) is None
+    dev.set_automine(False)
+    try:
+        dev.rpc("eth_sendRawTransaction", [raw])
+        for response in responses:
+            with pytest.raises(ConfirmationPendingElsewhereError) as info:
+                cw.prepare(response, dev.client.address, network=dev.network)
+            assert info.value.pending_tx == h
+    finally:
+        dev.set_automine(True)
+    dev.mine()
+    assert c.refresh().state == "mined" and c.signer == sender
+    assert dev.call("Response", responses[0], "confirmedFinal") is True
+
+
+def test_close_ends_an_open_wallet_request(devnet, task3):
+    """The page never answers the send (its prompt left open): close() ends the table's
+    worker within the join, releases the task, and leaves no thread of the table behind."""
+    t = browser_table(devnet, task3)
+    page = PageWallet(devnet, t, devnet.client.address)
+    page.holding = True
+    job = t._start_confirmation(task3["responses"][0])
+    assert page.waiting.wait(WAIT)
+    assert ow.pending_confirmation(task3["task"], network=devnet.network) is not None
+    t.close()
+    assert t._core.threads.alive() == []
+    assert job.done.is_set() and isinstance(job.error, WalletError)
+    assert "closed" in str(job.error)
+    assert ow.pending_confirmation(task3["task"], network=devnet.network) is None
+    page.reply_to_send = {"ok": False, "kind": "rejected", "code": 4001, "error": "", "account": ""}
+    page.hold.set()  # the page's own answer comes too late: ignored
+    assert "eth_sendTransaction" not in page.calls
+
+
+def test_a_huge_wallet_time_out_is_only_long(devnet, task3):
+    """1e12 s is a valid (finite) time-out: it never overflows a wait."""
+    t = browser_table(devnet, task3)
+    t._signer = ow.BrowserWallet(timeout=1e12, unseen_timeout=1e12)
+    PageWallet(devnet, t, devnet.client.address)
+    target = task3["responses"][2]
+    t.confirm(target, wait=True)
+    assert t.confirmations[target].state == "mined"
+    assert devnet.call("Response", target, "confirmedFinal") is True

@@ -163,6 +163,18 @@ describe("review state machine", () => {
     expect(panelOpen(t)).toBe(false);
   });
 
+  it("says who signed a mined confirmation when another account did", () => {
+    const rows = rowsFixture();
+    const t = m(rows);
+    const addr = rows[0]!.address;
+    const note = "signed by 0xAgent, not by the wallet account 0xClient the kernel checked";
+    t.model.pySet({ _patch: { seq: 1, rows: { [addr]: { action: "mined", tx_hash: TX, action_error: note } } } });
+    t.t.flush();
+    const cell = t.row(addr).querySelector<HTMLElement>(".ogpu-rt-status")!;
+    expect(cell.textContent).toBe("✓ confirmed");
+    expect(cell.title).toBe(`✓ confirmed: ${note}`);
+  });
+
   it("shows the shortened tx hash without an explorer", () => {
     const rows = rowsFixture();
     const t = m(rows, { explorer_url: "" });

@@ -99,6 +99,7 @@ class Confirmation:
         self._nonce: int | None = None
         self._gas_limit: int | None = None
         self._broadcast_at, self._broadcasts, self._nonce_refusals = 0.0, 0, 0
+        self.unseen_clock: Any = None  # a wallet's hash: its .wallet.Unseen (set before sent)
 
     # ---- public view -------------------------------------------------------------------------
 
@@ -166,7 +167,7 @@ class Confirmation:
         returns ``self``. Raises :class:`ConfirmationTimeoutError` (with ``.confirmation``) if
         the transaction is still in flight: pending, not failed."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        if self.state == ConfirmationState.PENDING:
+        if self.state == ConfirmationState.PENDING and not self.failed:  # released: not watched
             PROCESS.tracker.add(self)
         PROCESS.tracker.poke()
         with self._cond:
@@ -381,13 +382,13 @@ class Confirmation:
     def apply_receipt(self, receipt: Any) -> None:
         """Pending -> mined or reverted (with the reason replayed from the chain)."""
         status, block, gas_used, fee = outcome.numbers(receipt, self.tx_hash)
-        if self._raw is None and not outcome.is_ours(self, receipt, status):
-            self.drop(  # a wallet's hash: the kernel did not sign it, so it checks what it is
-                f"the wallet reported transaction {self.tx_hash}, which is not this "
-                f"confirmation (not confirmResponse({self.response}) from {self.signer} to "
-                "the Controller); nothing was paid for this response by it"
-            )
-            return
+        if self._raw is None:  # a wallet's hash: the kernel did not sign it, so it checks it
+            verdict = outcome.wallet_verdict(self, receipt, status, block)
+            if not verdict.ok:
+                self.drop(verdict.why)
+                return
+            with self._cond:  # who really signed it (an agent of the client, say)
+                self.signer = verdict.sender
         if status == 1:
             self._finish(ConfirmationState.MINED, block, gas_used, fee, None)
             return

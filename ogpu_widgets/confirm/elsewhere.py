@@ -64,9 +64,49 @@ def pending_elsewhere(
     engine: Engine, reading: Reading, signer: str, states: Sequence[State] | None = None
 ) -> dict[str, ConfirmationPendingElsewhereError]:
     """For each state (default: all read) whose task has a confirmation from ``signer`` pending
-    on the node and not sent by this process, the refusal saying so."""
+    on the node and not sent by this process, or a wallet's released hash (from any account)
+    that the node now holds, the refusal saying so."""
     states = [s for s in (reading.states if states is None else states)
               if s.task and s.problem is None]  # fmt: skip
+    if not states:
+        return {}
+    released = _released_pending(engine, reading, states)
+    if reading.counts is None:
+        return released
+    out = _from_signer(engine, reading, signer, [s for s in states if s.response not in released])
+    return {**released, **out}
+
+
+def _released_pending(
+    engine: Engine, reading: Reading, states: Sequence[State]
+) -> dict[str, ConfirmationPendingElsewhereError]:
+    """A wallet's hash released unseen for the task that the node now holds, not mined
+    (whoever signed it): the refusal saying so. No request unless such a hash exists."""
+    asked = [(s, h) for s in states
+             for h in PROCESS.registry.released_hashes(reading.identity, s.task)]  # fmt: skip
+    if not asked:
+        return {}
+    found = engine.rpc.batch([("eth_getTransactionByHash", [h]) for _, h in asked])
+    out: dict[str, ConfirmationPendingElsewhereError] = {}
+    for (s, h), tx in zip(asked, found, strict=True):
+        if isinstance(tx, dict) and tx.get("blockNumber") is None and s.response not in out:
+            out[s.response] = ConfirmationPendingElsewhereError(
+                f"task {s.task} already has a confirmation pending on the node: transaction {h}, "
+                "which a wallet reported earlier and the node did not know then (the task was "
+                "released), has reached it. A second confirmation would revert and cost gas, "
+                "so nothing was sent; wait for it to be mined",
+                response=s.response,
+                task=s.task,
+                pending_tx=h,
+                tx_hash=h,
+            )
+    return out
+
+
+def _from_signer(
+    engine: Engine, reading: Reading, signer: str, states: Sequence[State]
+) -> dict[str, ConfirmationPendingElsewhereError]:
+    """The signer's own pending transactions, from its nonce gap and the pending block."""
     if not states or reading.counts is None:
         return {}
     pending, latest = reading.counts

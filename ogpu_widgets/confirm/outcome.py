@@ -1,20 +1,22 @@
 """What became of a :class:`~.confirmation.Confirmation`'s transaction: a receipt's numbers,
-whether a wallet's hash is the transaction the kernel checked, why a mined transaction
+what a wallet's hash is on chain (:func:`wallet_verdict`), why a mined transaction
 reverted, and the copy of a failure each waiter gets."""
 
 from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..chain.codec import calldata, decode_output, keccak, to_address
 from ..chain.revert import revert_reason
 from ..errors import ConfirmationError, OgpuWidgetsError, ReadError, RpcError
 
 if TYPE_CHECKING:
     from .confirmation import Confirmation
 
-__all__ = ["copy_error", "is_ours", "numbers", "replay_reason"]
+__all__ = ["WalletVerdict", "copy_error", "numbers", "replay_reason", "wallet_verdict"]
 
 logger = logging.getLogger("ogpu_widgets.confirm")
 
@@ -38,17 +40,92 @@ def numbers(receipt: Any, tx_hash: str | None) -> tuple[int, int, int, int]:
         ) from None
 
 
-def is_ours(c: Confirmation, receipt: Any, status: int) -> bool:
-    """Whether a receipt is ``c``'s: from its signer to the contract it calls and, when it
-    succeeded, with a log naming the response (its ``ResponseStatusChanged``)."""
-    sender, to = str(receipt.get("from") or "").lower(), str(receipt.get("to") or "").lower()
-    if sender != c.signer.lower() or to != c.call.to.lower():
-        return False
-    if status != 1:
-        return True
-    word = c.response[2:].lower().rjust(64, "0")
-    logs = receipt.get("logs") or []
-    return any(word in str(log.get("data", "")).lower() for log in logs if isinstance(log, dict))
+@dataclass(frozen=True)
+class WalletVerdict:
+    """What a wallet's mined transaction is, read from the chain (never from the page):
+    ``ok`` when it is ``confirmResponse`` of the confirmation's response sent to the Controller
+    by the wallet's checked account, the task's client or an agent of it (and, when it
+    succeeded, with the Nexus's ``ResponseStatusChanged(response, CONFIRMED)`` in its logs);
+    ``sender`` is who signed it; ``why`` says what it is when not ``ok``."""
+
+    ok: bool
+    sender: str
+    why: str = ""
+
+
+_STATUS_CHANGED = "0x" + keccak(b"ResponseStatusChanged(address,uint8)").hex()
+
+
+def _confirms(c: Confirmation, receipt: Any) -> bool:
+    """Whether ``receipt`` holds the Nexus's ``ResponseStatusChanged(c.response, CONFIRMED)``."""
+    nexus = c.engine.network.nexus.lower()
+    want = c.response[2:].lower().rjust(64, "0") + "1".rjust(64, "0")
+    for log in receipt.get("logs") or []:
+        if not isinstance(log, dict) or str(log.get("address") or "").lower() != nexus:
+            continue
+        topics = log.get("topics") or []
+        if (
+            topics
+            and str(topics[0]).lower() == _STATUS_CHANGED
+            and (str(log.get("data") or "").lower().removeprefix("0x") == want)
+        ):
+            return True
+    return False
+
+
+def _authorized(c: Confirmation, sender: str, block: int) -> str | None:
+    """Why ``sender`` may confirm ``c``'s task at ``block`` ("the task's client", "an agent of
+    the task's client ..."), or ``None``; read at that block."""
+    rpc, tag = c.engine.rpc, hex(block)
+
+    def view(to: str, contract: str, fn: str, *args: Any) -> Any:
+        reply = rpc.call("eth_call", [{"to": to, "data": calldata(contract, fn, *args)}, tag])
+        return decode_output(contract, fn, reply)[0]
+
+    source = to_address(view(c.task, "Task", "getSource"))
+    client = to_address(view(source, "Source", "getClient"))
+    if sender == client:
+        return f"the task's client {client}"
+    terminal = c.engine.network.terminal
+    if terminal and view(terminal, "Terminal", "isAgentOf", client, sender):
+        return f"an agent of the task's client {client}"
+    return None
+
+
+def wallet_verdict(c: Confirmation, receipt: Any, status: int, block: int) -> WalletVerdict:
+    """What the wallet's transaction of ``c`` (its receipt, ``status`` and ``block``) is: read
+    the transaction itself (its call) and, for a sender other than the checked account,
+    whether it may confirm the task. A failed read raises a typed error (asked again later)."""
+    sender = str(receipt.get("from") or "")
+    try:
+        sender = to_address(sender)
+    except OgpuWidgetsError:
+        return WalletVerdict(False, "", f"transaction {c.tx_hash} has no sender the node can show")
+    tx = c.engine.rpc.call("eth_getTransactionByHash", [c.tx_hash])
+    if not isinstance(tx, dict):
+        raise ReadError(f"the node has a receipt but no transaction for {c.tx_hash}; retrying")
+    to = str(tx.get("to") or receipt.get("to") or "").lower()
+    data = str(tx.get("input") or tx.get("data") or "").lower()
+    if to != c.call.to.lower() or data != c.call.data.lower():
+        return WalletVerdict(False, sender, (
+            f"the wallet reported transaction {c.tx_hash}, which is not this confirmation (not "
+            f"confirmResponse({c.response}) sent to the Controller; it was sent by {sender}); "
+            "nothing was paid for this response by it"))  # fmt: skip
+    if status == 1 and not _confirms(c, receipt):
+        return WalletVerdict(False, sender, (
+            f"the wallet reported transaction {c.tx_hash}, which is not this confirmation: it "
+            f"was mined without confirming {c.response} (no ResponseStatusChanged of it); "
+            "nothing was paid for this response by it"))  # fmt: skip
+    if sender == to_address(c.signer):
+        return WalletVerdict(True, sender)
+    who = _authorized(c, sender, block)
+    if who is not None:
+        return WalletVerdict(True, sender, who)
+    return WalletVerdict(False, sender, (
+        f"the wallet reported transaction {c.tx_hash}, sent by {sender}, which is neither the "
+        f"wallet account {c.signer} the kernel checked nor the task's client or an agent of "
+        "it" + (", so the Controller refused it" if status != 1 else "")
+        + "; nothing was paid for this response by it"))  # fmt: skip
 
 
 def replay_reason(c: Confirmation, block: int, gas_used: int, gas_limit: int | None) -> str:

@@ -61,9 +61,15 @@ class Links:
 class Registry:
     """The latest confirmation per (identity, task); see the module docstring."""
 
+    #: Released wallet hashes remembered, in all (the oldest forgotten first).
+    RELEASED_MAX = 1024
+
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._by_key: dict[tuple[Any, Any], Confirmation] = {}
+        # (identity, task) -> hashes a wallet reported that the node never knew: released, yet
+        # each may still reach the node (from whatever account signed it)
+        self._released: dict[tuple[Any, str], list[str]] = {}
 
     @staticmethod
     def blocking(c: Confirmation | None) -> bool:
@@ -91,6 +97,21 @@ class Registry:
     def abandon(self, c: Confirmation, exc: BaseException) -> None:
         self.remove(c)
         c.abandon(exc)
+
+    def released(self, c: Confirmation) -> None:
+        """Remember ``c``'s hash (a wallet's, released unseen) for its task."""
+        with self.lock:
+            key = (c.identity, c.task)
+            hashes = self._released.pop(key, [])
+            if c.tx_hash and c.tx_hash not in hashes:
+                hashes = [*hashes, c.tx_hash][-8:]
+            self._released[key] = hashes
+            while len(self._released) > self.RELEASED_MAX:
+                del self._released[next(iter(self._released))]
+
+    def released_hashes(self, identity: Identity | None, task: str) -> list[str]:
+        with self.lock:
+            return list(self._released.get((identity, task), ()))
 
     def all(self, identity: Identity | None) -> list[Confirmation]:
         """The confirmations of responses (not agent changes) on ``identity``."""

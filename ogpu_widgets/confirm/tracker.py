@@ -98,11 +98,15 @@ def poll(engine: Engine, items: list[Confirmation]) -> None:
             continue
         if receipt:
             c.apply_receipt(receipt)
-        elif c.unseen(now, REBROADCAST_INTERVAL):
+        elif c.unseen(now, c.unseen_clock.interval if c.unseen_clock else REBROADCAST_INTERVAL):
             stale.append(c)
     if not stale:
         return
     known = rpc.batch([("eth_getTransactionByHash", [c.tx_hash]) for c in stale])
     for c, tx in zip(stale, known, strict=True):
-        if not tx and not isinstance(tx, RpcError):
+        if isinstance(tx, RpcError):
+            continue
+        if c.unseen_clock is not None:  # a wallet's: released once unknown past its time-out
+            c.unseen_clock.asked(c, bool(tx), now)
+        elif not tx:
             c.rebroadcast()

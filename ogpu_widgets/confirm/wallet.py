@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,14 +29,18 @@ from typing import Any
 from ..chain.codec import to_address
 from ..chain.network import MAINNET, TESTNET, Network, NetworkLike, resolve_network
 from ..errors import InvalidArgumentError, WalletError
+from ..records import ConfirmationState
 from .confirmation import Confirmation
 from .fees import Plan, fee_fields
 from .pipeline import quote, run, typed
 from .process import PROCESS
+from .tracker import REBROADCAST_INTERVAL
 
 __all__ = [
     "BROWSER",
+    "UNSEEN_TIMEOUT",
     "BrowserWallet",
+    "Unseen",
     "WalletRequest",
     "accept",
     "chain_parameters",
@@ -45,7 +51,23 @@ __all__ = [
 
 #: ``account="browser"``: sign in the page's wallet.
 BROWSER = "browser"
+#: Seconds a hash the wallet reported may stay unknown to the node before its task is released.
+UNSEEN_TIMEOUT = 300.0
 _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+
+
+def seconds(value: Any, call: str, argument: str, what: str) -> float:
+    """``value`` as a finite number of seconds > 0, else :class:`InvalidArgumentError`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (math.isfinite(value) and value > 0)
+    ):
+        raise InvalidArgumentError(
+            f"{call.replace('…', repr(value))}: give {what}, a finite number > 0",
+            argument=argument,
+        )
+    return float(value)
 
 
 class BrowserWallet:
@@ -59,23 +81,19 @@ class BrowserWallet:
     wallet's account once it reported one ("" before).
     """
 
-    __slots__ = ("address", "timeout")
+    __slots__ = ("address", "timeout", "unseen_timeout")
 
     #: Recognized by the table and the signer without importing this module.
     is_browser_wallet = True
 
-    def __init__(self, *, timeout: float = 300.0) -> None:
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not (math.isfinite(timeout) and timeout > 0)
-        ):
-            raise InvalidArgumentError(
-                f"BrowserWallet(timeout={timeout!r}): give the seconds the page has to answer "
-                "a wallet request, a number > 0",
-                argument="timeout",
-            )
-        self.timeout = float(timeout)
+    def __init__(self, *, timeout: float = 300.0, unseen_timeout: float = UNSEEN_TIMEOUT) -> None:
+        self.timeout = seconds(timeout, "BrowserWallet(timeout=…)", "timeout",
+                               "the seconds the page has to answer a wallet request")  # fmt: skip
+        self.unseen_timeout = seconds(
+            unseen_timeout, "BrowserWallet(unseen_timeout=…)", "unseen_timeout",
+            "the seconds a hash the wallet reported may stay unknown to the node (not mined, "
+            "not in its pool) before the task is released",
+        )  # fmt: skip
         self.address = ""
 
     @classmethod
@@ -181,11 +199,30 @@ def _wallet_args(
             to_address(response, "response address"))  # fmt: skip
 
 
-def accept(request: WalletRequest, tx_hash: Any) -> Confirmation:
+def accept(
+    request: WalletRequest, tx_hash: Any, *, unseen_timeout: float = UNSEEN_TIMEOUT
+) -> Confirmation:
     """The wallet sent ``request``'s transaction as ``tx_hash``: check it, mark the
     confirmation pending and hand it to the tracker. A value that is not a transaction hash
-    releases the task and raises :class:`~ogpu_widgets.errors.WalletError`."""
+    releases the task and raises :class:`~ogpu_widgets.errors.WalletError`.
+
+    What the hash is, is read from the chain once it is mined (never taken from the page):
+    ``confirmResponse`` of this response to the Controller, from the wallet's account, the
+    task's client or an agent of it, is the confirmation (mined, signed by that account: its
+    ``signer``); anything else is reverted with what it was. A hash the node does not know
+    (no receipt, not in its pool) for ``unseen_timeout`` seconds releases the task: its
+    waiters get a :class:`~ogpu_widgets.errors.WalletError` and the task may be confirmed
+    again. That cannot pay twice: the chain lets one confirmation per task succeed, and the
+    next confirmation's pipeline reads the chain (a task finalized meanwhile is refused, a
+    confirmation from the same account waiting in the pool is pending elsewhere, the same
+    nonce cannot be mined twice)."""
     c = request.confirmation
+    try:
+        limit = seconds(unseen_timeout, "accept(unseen_timeout=…)", "unseen_timeout",
+                        "the seconds the hash may stay unknown to the node")  # fmt: skip
+    except InvalidArgumentError as err:
+        release(request, err)
+        raise
     if not isinstance(tx_hash, str) or not _HASH.fullmatch(tx_hash):
         shown = repr(tx_hash)[:80]
         err = WalletError(
@@ -200,10 +237,60 @@ def accept(request: WalletRequest, tx_hash: Any) -> Confirmation:
         raise err
     # only the wallet holds the signed transaction: no raw transaction, no nonce of ours
     c.signed(None, tx_hash.lower(), None, request.plan.gas_limit)
+    c.unseen_clock = Unseen(limit, lambda c: _unseen(c, limit))
     c.sent()
     c.announce()  # pending
     PROCESS.tracker.add(c)
     return c
+
+
+class Unseen:
+    """The clock of a wallet's hash the node does not know (only the wallet can send it again):
+    once the node has not known it for ``limit`` seconds, ``release(c)``. The tracker asks the
+    node about it every :attr:`interval` seconds at most."""
+
+    __slots__ = ("_known_at", "_lock", "interval", "limit", "release")
+
+    def __init__(self, limit: float, release: Callable[[Confirmation], Any]) -> None:
+        self.limit, self.release = limit, release
+        self.interval = min(REBROADCAST_INTERVAL, limit / 4)
+        self._lock = threading.Lock()
+        self._known_at = time.monotonic()
+
+    def asked(self, c: Confirmation, known: bool, now: float) -> None:
+        """The node was asked about ``c`` at ``now``: it ``known`` it (in its pool), or not."""
+        with self._lock:
+            if known:
+                self._known_at = max(self._known_at, now)
+                return
+            expired = now - self._known_at >= self.limit
+        if expired and not c.failed and c.state == ConfirmationState.PENDING:
+            self.release(c)
+
+    @property
+    def known_at(self) -> float:
+        """When (monotonic) the node last showed the transaction (else when it was accepted)."""
+        with self._lock:
+            return self._known_at
+
+
+def _unseen(c: Confirmation, limit: float) -> None:
+    """The node has not known ``c``'s hash for ``limit`` s: release the task (typed)."""
+    err = WalletError(
+        f"the wallet reported transaction {c.tx_hash} for the confirmation of {c.response}, "
+        f"but the node has not known it for {limit:g} s (no receipt, not in its pool): the "
+        "task is released and nothing was paid so far; look in the wallet's activity, then "
+        "confirm again (if that transaction is mined after all, the task is finalized and a "
+        "new confirmation is refused or reverts: the response is never paid twice)",
+        response=c.response,
+        task=c.task,
+        signer=c.signer,
+        tx_hash=c.tx_hash,
+        confirmation=c,
+    )
+    PROCESS.registry.abandon(c, err)
+    PROCESS.registry.released(c)  # the next confirmation of the task asks the node about it
+    PROCESS.tracker.discard(c)
 
 
 def release(request: WalletRequest, exc: BaseException) -> None:

@@ -72,6 +72,7 @@ class Strategy(Protocol):
     def confirm(self, address: str, on_update: Callable[[Any], None]) -> Any: ...
     def estimate(self, address: str) -> int: ...
     def on_message(self, content: dict[str, Any]) -> None: ...
+    def note(self, conf: Any) -> str: ...
 
 
 class KeySigning:
@@ -108,6 +109,9 @@ class KeySigning:
 
     def on_message(self, content: dict[str, Any]) -> None:
         log.debug("ignored a wallet message: the table signs with a kernel key")
+
+    def note(self, conf: Any) -> str:
+        return ""  # the kernel's key signed it
 
 
 class _Job:
@@ -168,7 +172,11 @@ class Confirmer:
 
     def progress(self, index: pd.Index) -> dict[str, dict[str, Any]]:
         """The confirmation fields of the rows of ``index`` this table confirmed."""
-        return {a: action_fields(c) for a, c in self.confirmations.items() if a in index}
+        out = {a: action_fields(c) for a, c in self.confirmations.items() if a in index}
+        for a, fields in out.items():
+            if fields["action"] == ConfirmationState.MINED:
+                fields["action_error"] = self.strategy.note(self.confirmations[a])
+        return out
 
     # ---- the review panel's estimate -----------------------------------------------------------
 
@@ -282,7 +290,8 @@ class Confirmer:
 
     def _release(self, address: str) -> None:
         conf = self.confirmations.get(address)
-        if conf is None or conf.tx_hash is None:  # never sent: the task is free again
+        # never sent, or released (a wallet's hash the node never knew): the task is free again
+        if conf is None or conf.tx_hash is None or conf.failed:
             self.confirmations.pop(address, None)
 
     def _refused(self, address: str, task: str, reason: str) -> None:
@@ -320,7 +329,7 @@ class Confirmer:
             extra = {a: dict(finalized) for a in core.rows_of_task(task)}
             extra[address] = {**finalized, "status": "confirmed", "confirmed": True,
                               "action": ConfirmationState.MINED, "tx_hash": conf.tx_hash or "",
-                              "action_error": ""}  # fmt: skip
+                              "action_error": self.strategy.note(conf)}  # fmt: skip
             core.recompute_task(task, extra)
             for cb in list(self.callbacks):
                 try:

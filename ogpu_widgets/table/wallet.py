@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,8 @@ REJECTED = "rejected in wallet"
 NO_WALLET = "no browser wallet found: install one (e.g. MetaMask, Rabby) or pass account=…"
 #: Longest wallet error text kept (the wallet's words are data, shown as text).
 _TEXT_MAX = 300
+#: Seconds between two looks at the table's closing while a wallet request is open.
+_CLOSED_CHECK = 0.05
 
 
 class _Ask:
@@ -73,6 +76,7 @@ class WalletSigning:
         self.wallet = wallet
         self._lock = threading.Lock()
         self._open: dict[str, _Ask] = {}  # request id → the answer awaited
+        self._checked: dict[str, str] = {}  # response → the wallet account pre-flight checked
 
     @property
     def signer(self) -> BrowserWallet:
@@ -110,9 +114,25 @@ class WalletSigning:
         ask = _Ask()
         with self._lock:
             self._open[rid] = ask
+        closed = self.core.threads.closed
         try:
-            self.core.send({"type": "wallet", "id": rid, "op": op, **payload})
-            if not ask.event.wait(timeout):
+            if not closed.is_set():
+                self.core.send({"type": "wallet", "id": rid, "op": op, **payload})
+            deadline = time.monotonic() + timeout
+            # the table's close() ends the wait: its worker never outlives the join
+            while not ask.event.is_set() and not closed.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                ask.event.wait(min(left, _CLOSED_CHECK))
+            if closed.is_set() and not ask.event.is_set():
+                raise WalletError(
+                    f"the table was closed while the wallet request ({op}) for {address} was "
+                    "open: nothing is followed any more; if the wallet sent it anyway, "
+                    "pending_confirmation(task) and the chain show it",
+                    response=address,
+                )
+            if not ask.event.is_set():
                 raise WalletTimeoutError(
                     f"the page did not answer the wallet request ({op}) for {address} within "
                     f"{timeout:g} s: show the table in a browser page with a wallet and answer "
@@ -230,7 +250,19 @@ class WalletSigning:
         except BaseException as exc:
             release(request, exc)
             raise
-        return accept(request, tx_hash)
+        with self._lock:
+            self._checked[address] = account
+        return accept(request, tx_hash, unseen_timeout=self.wallet.unseen_timeout)
+
+    def note(self, conf: Any) -> str:
+        """What the row says of a mined confirmation that another account than the wallet's
+        checked one signed (the chain's sender: an agent of the task's client, say)."""
+        with self._lock:
+            checked = self._checked.get(conf.response, "")
+        if not checked or conf.signer == checked:
+            return ""
+        return (f"signed by {conf.signer}, not by the wallet account {checked} the kernel "
+                "checked; the chain accepted it (the task's client or an agent of it)")  # fmt: skip
 
     # ---- the review panel's fee estimate -----------------------------------------------------
 

@@ -95,6 +95,8 @@ export function phaseText(info: ConfirmInfo): string {
 /** The full text behind a phase's one line (its title), or the line itself. */
 export function phaseDetails(info: ConfirmInfo, line: string): string {
   if ((info.phase === "refused" || info.phase === "reverted") && info.actionError) return info.actionError;
+  // mined with a note: another account than the checked one signed it (the chain's sender)
+  if (info.phase === "mined" && info.actionError) return `${line}: ${info.actionError}`;
   if (info.replyError && (info.phase === "idle" || info.phase === "unavailable")) return info.replyError;
   if (info.phase === "unavailable" && !info.confirmed && info.reason) return summarize(info.reason, "reason", info.reason);
   return line;
