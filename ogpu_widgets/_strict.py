@@ -25,28 +25,58 @@ def reject_unknown(where: str, given: Iterable[str], valid: Iterable[str]) -> No
         raise TypeError(f"{where} got an unexpected keyword argument {name!r}{hint}")
 
 
-def seconds(
-    value: Any, argument: str, error: type[Exception], *, none: bool = False, zero: bool = False
-) -> float | None:
-    """``value`` as seconds: an int or float, finite, > 0 (``>= 0`` with ``zero``) and at most
-    :data:`MAX_SECONDS`; ``None`` passes with ``none`` (no limit). Anything else raises
-    ``error`` (an error class of the library; given ``argument=`` when it carries one) naming
-    what was given."""
+def shown(value: Any) -> str:
+    """A short ``repr`` of a given value (a huge int has none in full, a long text is cut)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an int of {value.bit_length()} bits"
+    if not isinstance(value, int | float | type(None)):
+        return f"a {type(value).__name__}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def seconds_problem(
+    value: Any,
+    argument: str,
+    *,
+    none: bool = False,
+    zero: bool = False,
+    maximum: float = MAX_SECONDS,
+    what: str = "",
+) -> str | None:
+    """What is wrong with ``value`` as ``argument``, a number of seconds: an int or float (never
+    a bool), finite, > 0 (``>= 0`` with ``zero``) and at most ``maximum``; ``None`` passes with
+    ``none`` (no limit). None when nothing is. ``what`` says what the seconds are for."""
     if value is None and none:
         return None
     number = isinstance(value, int | float) and not isinstance(value, bool)
     finite = number and (isinstance(value, int) or math.isfinite(value))
-    fine = finite and (value >= 0 if zero else value > 0) and value <= MAX_SECONDS
-    if not fine:
-        shown = repr(value) if number or value is None else f"a {type(value).__name__}"
-        if isinstance(value, int) and not isinstance(value, bool) and value > 10**20:
-            shown = "a very large int"
-        least = ">= 0" if zero else "> 0"
+    if finite and (value >= 0 if zero else value > 0) and value <= maximum:
+        return None
+    least = ">= 0" if zero else "> 0"
+    purpose = f" ({what})" if what else ""
+    return (
+        f"{argument}={shown(value)} is not a number of seconds{purpose} {least} and at most "
+        f"{maximum:.0f}" + ("; None: no limit" if none else "")
+    )
+
+
+def seconds(
+    value: Any,
+    argument: str,
+    error: type[Exception],
+    *,
+    none: bool = False,
+    zero: bool = False,
+    maximum: float = MAX_SECONDS,
+    what: str = "",
+) -> float | None:
+    """``value`` as seconds (see :func:`seconds_problem`: the one check of a time-out or an
+    interval); anything else raises ``error`` (an error class of the library; given
+    ``argument=`` when it carries one) naming what was given."""
+    problem = seconds_problem(value, argument, none=none, zero=zero, maximum=maximum, what=what)
+    if problem is not None:
         fields = getattr(error, "fields", None)
         data = {"argument": argument} if fields is not None and "argument" in fields() else {}
-        raise error(
-            f"{argument}={shown} is not a number of seconds {least} and at most "
-            f"{MAX_SECONDS:,.0f}" + (" (None: no limit)" if none else ""),
-            **data,
-        )
-    return float(value)
+        raise error(problem, **data)
+    return None if value is None else float(value)

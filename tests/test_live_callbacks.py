@@ -352,8 +352,7 @@ def test_bad_seconds_get_a_typed_error_naming_the_argument_and_range(devnet, tas
     sub.close()
     table = ResponseTable(tasks=[task], network=devnet.network, live=False)
     if bad is not None and bad != 0:
-        with pytest.raises(ResponseTableError, match="timeout.*at most 604800"):
-            table.wait_live(bad)
+        raises(lambda: table.wait_live(bad), "timeout", 604800)
     table.close()
     with ow.watch_responses(tasks=[task], network=devnet, poll_interval=1.0) as watcher:
         if bad is not None and bad != 0:

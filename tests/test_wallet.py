@@ -617,10 +617,17 @@ def test_close_ends_an_open_wallet_request(devnet, task3):
     assert "eth_sendTransaction" not in page.calls
 
 
-def test_a_huge_wallet_time_out_is_only_long(devnet, task3):
-    """1e12 s is a valid (finite) time-out: it never overflows a wait."""
+def test_a_huge_wallet_time_out_is_refused_and_the_longest_is_only_long(devnet, task3):
+    """1e12 s is refused by the one check of seconds; the longest accepted time-out never
+    overflows a wait."""
+    from ogpu_widgets._strict import MAX_SECONDS
+
+    for argument in ("timeout", "unseen_timeout"):
+        with pytest.raises(ow.InvalidArgumentError, match=argument) as info:
+            ow.BrowserWallet(**{argument: 1e12})
+        assert info.value.argument == argument
     t = browser_table(devnet, task3)
-    t._signer = ow.BrowserWallet(timeout=1e12, unseen_timeout=1e12)
+    t._signer = ow.BrowserWallet(timeout=MAX_SECONDS, unseen_timeout=MAX_SECONDS)
     PageWallet(devnet, t, devnet.client.address)
     target = task3["responses"][2]
     t.confirm(target, wait=True)

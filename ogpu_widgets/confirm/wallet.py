@@ -18,7 +18,6 @@ No key exists in the kernel in this mode. The steps, each one call:
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 import time
@@ -26,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import _strict as strict
 from ..chain.codec import to_address
 from ..chain.network import MAINNET, TESTNET, Network, NetworkLike, resolve_network
 from ..errors import InvalidArgumentError, WalletError
@@ -57,16 +57,11 @@ _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
 def seconds(value: Any, call: str, argument: str, what: str) -> float:
-    """``value`` as a finite number of seconds > 0, else :class:`InvalidArgumentError`."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not (math.isfinite(value) and value > 0)
-    ):
-        raise InvalidArgumentError(
-            f"{call.replace('…', repr(value))}: give {what}, a finite number > 0",
-            argument=argument,
-        )
+    """``value`` as a number of seconds for ``call`` (the one check,
+    :func:`ogpu_widgets._strict.seconds`), else :class:`InvalidArgumentError`."""
+    problem = strict.seconds_problem(value, argument, what=what)
+    if problem is not None:
+        raise InvalidArgumentError(f"{call}: {problem}", argument=argument)
     return float(value)
 
 

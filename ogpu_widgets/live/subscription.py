@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import _strict as strict
 from ..errors import (
     EventsLostError,
     InvalidArgumentError,
@@ -66,21 +67,10 @@ def seconds_problem(
 ) -> str | None:
     """What is wrong with ``value`` as ``argument``, a number of seconds greater than 0 (or
     ``zero``: at least 0) and at most ``maximum`` (default: by the argument's name); None when
-    nothing is."""
+    nothing is. The one check of seconds (:func:`ogpu_widgets._strict.seconds_problem`) with
+    the live room's maxima."""
     top = _MAXIMA.get(argument, MAX_TIMEOUT) if maximum is None else maximum
-    number = not isinstance(value, bool) and isinstance(value, int | float)
-    if not number or not (value >= 0 if zero else value > 0) or not value <= top:
-        low = "at least 0" if zero else "greater than 0"
-        return f"{argument}={_shown(value)} is not a number of seconds {low} and at most {top:g}"
-    return None
-
-
-def _shown(value: Any) -> str:
-    """A short ``repr`` (a huge int has none in full)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return f"<an int of {value.bit_length()} bits>"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return strict.seconds_problem(value, argument, zero=zero, maximum=top)
 
 
 def check_seconds(
@@ -98,7 +88,7 @@ def check_block(value: Any, argument: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_BLOCK:
         raise InvalidArgumentError(
-            f"{argument}={_shown(value)} is not a block number (an int >= 0 and < 2**63)",
+            f"{argument}={strict.shown(value)} is not a block number (an int >= 0 and < 2**63)",
             argument=argument,
         )
     return value

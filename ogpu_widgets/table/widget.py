@@ -2,8 +2,7 @@
 
 The front-end (``js/``) only renders and asks; this class decides and signs. The protocol between
 the two is described in ``docs/widget-protocol.md``. The signing key never enters a trait, the
-widget state or the saved notebook: only the signer's address does.
-"""
+widget state or the saved notebook: only the signer's address does."""
 
 from __future__ import annotations
 
@@ -20,6 +19,7 @@ from ..chain.codec import to_address
 from ..chain.network import Network, NetworkLike, resolve_network
 from ..confirm import AccountLike
 from ..errors import InvalidArgumentError, ResponseTableError
+from ..live.subscription import MAX_TIMEOUT as WEEK
 from ..read import load_responses
 from ..records import TaskResponse
 from . import bundle, layout, serialize
@@ -37,8 +37,8 @@ _PARAMS = frozenset(
 
 
 def _timeout(value: Any) -> float | None:
-    """A wait's ``timeout``: None (no limit) or seconds >= 0 (typed error otherwise)."""
-    return seconds(value, "timeout", InvalidArgumentError, none=True, zero=True)
+    """A wait's ``timeout``: None (no limit) or seconds >= 0, at most a week (as every wait's)."""
+    return seconds(value, "timeout", InvalidArgumentError, none=True, zero=True, maximum=WEEK)
 
 
 class ResponseTable(anywidget.AnyWidget):
