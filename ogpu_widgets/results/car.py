@@ -4,8 +4,9 @@ length-prefixed ``CID + block`` sections. Reading checks the framing, not the bl
 :func:`~ogpu_widgets.results.unixfs.file_from_blocks` checks each block it uses.
 
 The header is decoded by ``libipld`` (DAG-CBOR) once :func:`check_cbor` has walked it (one
-linear pass, no recursion: nested at most :data:`MAX_HEADER_DEPTH` deep, well-formed); the
-recursive decoder never sees a deeper header, whatever ``sys.getrecursionlimit()`` is. The
+linear pass, no recursion: nested at most :data:`MAX_HEADER_DEPTH` deep, well-formed), or
+directly when it is too short to nest more than a few hundred levels: the recursive decoder
+never sees a deep header, whatever ``sys.getrecursionlimit()`` is. The
 limits of the trustless gateway spec apply: no block over :data:`MAX_BLOCK` and no section over
 :data:`MAX_SECTION`. The fixed header this module writes is encoded here (``libipld`` cannot
 encode CID links)."""
@@ -30,6 +31,8 @@ MAX_BLOCK = 2 * 1024 * 1024
 MAX_SECTION = 8 * 1024 * 1024
 #: Deepest nesting of a CAR header (``{"roots": [CID]}`` is 3 deep; ``tag 42`` counts one).
 MAX_HEADER_DEPTH = 16
+#: Headers up to this many bytes (at most this many levels) go to the decoder unwalked.
+_SHALLOW = 256
 
 
 def car_cap(max_bytes: int) -> int:
@@ -101,8 +104,8 @@ def _cid_length(buf: memoryview, pos: int, end: int) -> int:
 
 def read_car(data: bytes) -> tuple[list[Cid], dict[Cid, bytes]]:
     """The roots and blocks of a CARv1 (or of the CARv1 inside a CARv2). Malformed framing, a
-    header that is not ``{"roots", "version": 1}`` (or nested deeper than
-    :data:`MAX_HEADER_DEPTH`), a section over :data:`MAX_SECTION` or a block over
+    header that is not ``{"roots", "version": 1}`` (or, longer than 256 bytes, nested deeper
+    than :data:`MAX_HEADER_DEPTH`), a section over :data:`MAX_SECTION` or a block over
     :data:`MAX_BLOCK`, or a CID that is not a file's (dag-pb or raw, sha2-256) raise
     :class:`ValueError`. Block hashes are not checked here. The roots are returned as read;
     a reader who knows the CID it asked for ignores them (the trustless gateway spec)."""
@@ -116,7 +119,8 @@ def read_car(data: bytes) -> tuple[list[Cid], dict[Cid, bytes]]:
         raise ValueError(f"CAR: header length {size} does not fit")
     raw = bytes(buf[pos : pos + size])
     try:
-        check_cbor(raw)
+        if len(raw) > _SHALLOW:  # a shorter header cannot nest deep enough to matter
+            check_cbor(raw)
         header = libipld.decode_dag_cbor(raw)
     except Exception as exc:  # whatever the decoder raises: a header that does not parse
         raise ValueError(f"CAR: the header is not DAG-CBOR ({exc})") from None
