@@ -34,6 +34,7 @@ from ..errors import (
     ResultVerificationError,
 )
 from .cache import ResultCache
+from .car import MAX_BLOCK  # the largest block, over the raw interface too (2 MiB)
 from .outcome import Outcome, normalized
 from .policy import Limits, Reply, UrlPolicy, guarded_get, shown
 
@@ -45,8 +46,6 @@ __all__ = ["Fetcher", "Outcome", "assemble"]
 CAR = "application/vnd.ipld.car"
 RAW = "application/vnd.ipld.raw"
 _NO_TRUSTLESS_STATUS = (400, 406, 501)
-#: Largest block accepted over the raw interface (IPFS blocks are at most 2 MiB).
-MAX_BLOCK = 2 * 1024 * 1024 + 1024
 
 
 class _NoTrustless(Exception):
