@@ -515,3 +515,19 @@ def test_a_smaller_max_bytes_keeps_the_cached_entry(devnet, gw, cache_dir):
     forget_memory()
     df = fetch(devnet, [url])
     assert df["result_verified"].iloc[0] and gw.hits == hits  # from the cache, not the gateway
+
+
+def test_the_cars_roots_are_ignored(devnet, gw, cache_dir):
+    from ogpu_widgets.results.car import write_car
+
+    content = big_json(400_000)
+    cid, blocks = add_file(content, cid_version=1)
+    assert devnet.ipfs.add(content, 1) == cid
+    other, _ = add_file(b"another root")
+    proxy = Hostile(gw.url, {str(cid): write_car([other], blocks.items())})
+    try:
+        df = fetch(devnet, [f"ipfs://{cid}"], gateway=proxy.url, cache=False)
+    finally:
+        proxy.close()
+    assert df["result_verified"].iloc[0] == True, df["result_error"].iloc[0]  # noqa: E712
+    assert df["result"].iloc[0] == json.loads(content)

@@ -14,15 +14,8 @@ import time
 import pytest
 
 from ogpu_widgets.errors import ResultError, ResultNotFetchedError
-from ogpu_widgets.results import outcome
-from ogpu_widgets.results.car import (
-    MAX_BLOCK,
-    MAX_HEADER_DEPTH,
-    MAX_SECTION,
-    check_cbor,
-    read_car,
-    write_car,
-)
+from ogpu_widgets.results import car, outcome
+from ogpu_widgets.results.car import read_car, write_car
 from ogpu_widgets.results.cid import cid_of, put_uvarint
 from ogpu_widgets.results.fetch import Fetcher, assemble
 from ogpu_widgets.results.policy import UrlPolicy
@@ -164,22 +157,22 @@ def _car_with_header(header: bytes) -> bytes:
 )
 def test_a_malformed_or_deep_header_is_a_value_error(header):
     with pytest.raises(ValueError, match="CBOR|CAR"):
-        check_cbor(header)
+        car.check_cbor(header)
     with pytest.raises(ValueError, match="header is not DAG-CBOR"):
         read_car(_car_with_header(header))
 
 
 def test_the_header_check_takes_any_header_we_write_and_is_linear():
     root, blocks = add_file(b"hello")
-    car = write_car([root, root], blocks.items())
-    check_cbor(car[1 : 1 + car[0]])
-    assert read_car(car)[0] == [root, root]
-    check_cbor(b"\x81" * (MAX_HEADER_DEPTH - 1) + b"\x01")
+    written = write_car([root, root], blocks.items())
+    car.check_cbor(written[1 : 1 + written[0]])
+    assert read_car(written)[0] == [root, root]
+    car.check_cbor(b"\x81" * (car.MAX_HEADER_DEPTH - 1) + b"\x01")
     with pytest.raises(ValueError, match="deeper"):
-        check_cbor(b"\x81" * MAX_HEADER_DEPTH + b"\x01")
+        car.check_cbor(b"\x81" * car.MAX_HEADER_DEPTH + b"\x01")
     n = (1 << 20) - 16  # a header of a million one-byte items
     start = time.perf_counter()
-    check_cbor(b"\x9a" + n.to_bytes(4, "big") + b"\x00" * n)
+    car.check_cbor(b"\x9a" + n.to_bytes(4, "big") + b"\x00" * n)
     assert time.perf_counter() - start < 5.0
 
 
@@ -235,7 +228,7 @@ def _section(cid_bytes: bytes, block: bytes) -> bytes:
 def test_blocks_over_2_mib_and_sections_over_8_mib_are_refused():
     root, blocks = add_file(b"hello", cid_version=1)
     head = write_car([root], [])
-    exact = b"\x00" * MAX_BLOCK
+    exact = b"\x00" * car.MAX_BLOCK
     cid = cid_of(exact)
     _, got = read_car(head + _section(cid.bytes, exact))
     assert got == {cid: exact}
@@ -244,7 +237,7 @@ def test_blocks_over_2_mib_and_sections_over_8_mib_are_refused():
         read_car(head + _section(cid_of(big).bytes, big))
     # a section longer than 8 MiB is refused from its length, before anything is read
     with pytest.raises(ValueError, match="section of"):
-        read_car(head + put_uvarint(MAX_SECTION + 1) + b"\x00" * (MAX_SECTION + 1))
+        read_car(head + put_uvarint(car.MAX_SECTION + 1) + b"\x00" * (car.MAX_SECTION + 1))
 
 
 def test_the_roots_are_ignored_and_completeness_is_checked():
