@@ -358,3 +358,67 @@ def test_values_beyond_the_memory_budget_are_dropped_and_fetched_again(
     custom_from_js(t, {"type": "result", "id": "m", "response": gone})
     assert wait_answer(comm, "m")["state"] == "ok"
     assert fake.fetched()[n:] == [gone]
+
+
+# ---- a hostile result never freezes the kernel --------------------------------------------------
+
+
+class Ticker:
+    """A thread that ticks as fast as it can (sleeping 1 ms, so it needs the GIL back every
+    tick): the longest gap between its ticks is how long other threads were frozen."""
+
+    def __init__(self) -> None:
+        self.ticks: list[float] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        until(lambda: len(self.ticks) > 5, 5, "the ticker's first ticks")
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.ticks.append(time.monotonic())
+            time.sleep(0.001)
+
+    def longest_gap(self) -> float:
+        self.stop.set()
+        self.thread.join(5)
+        return max(b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False))
+
+
+def test_previewing_a_hostile_row_does_not_freeze_other_threads(make, task_rows):
+    from ogpu_widgets.results.outcome import Outcome
+
+    # a verified result of 300 "[" and an unterminated string of \" (the report's, larger)
+    hostile = b"[" * 300 + b'"' + b'\\"' * 100_000
+    big = json.dumps(list(range(600_000))).encode()  # a large answer to serialize
+
+    def fetch(responses, **kwargs):  # parses in the table's worker, as fetch_outcomes does
+        blobs = {0: hostile, 1: big}
+        order = list(task_rows["df"].index)
+        return list(responses.index), [
+            Outcome(blobs.get(order.index(a), b"{}"), True, CID) for a in responses.index
+        ]
+
+    t, comm, _ = make()
+    t._core.results.fetch = fetch
+    a = list(task_rows["df"].index)
+    ticker = Ticker()
+    start = time.monotonic()
+    custom_from_js(t, {"type": "results", "addresses": [a[0], a[1]]})
+    assert t.wait_results(30)
+    assert row(t, a[0])["result_kind"] == "text" and row(t, a[1])["result_kind"] == "json"
+    # the detail answers: serialized off the comm thread, which only queues them
+    took = []
+    for rid, address in (("h", a[0]), ("b", a[1])):
+        begin = time.monotonic()
+        custom_from_js(t, {"type": "result", "id": rid, "response": address})
+        took.append(time.monotonic() - begin)
+        wait_answer(comm, rid, 30)
+    total = time.monotonic() - start
+    gap = ticker.longest_gap()
+    begin = time.perf_counter()
+    json.dumps(list(range(600_000)))
+    serialize = time.perf_counter() - begin
+    assert max(took) < serialize / 2 + 0.02, (took, serialize)
+    assert gap < max(0.5, total / 4), (gap, total)
+    assert answers(comm, "h")[-1]["value"] == hostile.decode()[: tr.MAX_TEXT]

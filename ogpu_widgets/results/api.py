@@ -17,7 +17,7 @@ from .._strict import reject_unknown
 from ..errors import InvalidArgumentError, ResultError, ResultTimeoutError
 from ..records import TaskResponse
 from .cache import open_cache
-from .fetch import Fetcher
+from .fetch import Fetcher, describe
 from .outcome import KINDS, RESULT_COLUMNS, Outcome, classify, frame
 from .policy import UrlPolicy, resolve_gateway
 
@@ -225,7 +225,11 @@ def _run(fetcher: Fetcher, datas: list[Any], progress: bool, workers: int) -> di
     out: dict[Any, Outcome] = {}
     todo = []
     for data in datas:  # cache hits here, in this thread: no pool hand-off for them
-        hit = fetcher.from_cache(data)
+        try:
+            hit = fetcher.from_cache(data)
+        except Exception:  # the cache never raises; if it did, the fetch below is the answer
+            log.exception("reading the cached result of %s failed", describe(data))
+            hit = None
         if hit is not None:
             out[data] = hit
         else:
@@ -242,7 +246,7 @@ def _run(fetcher: Fetcher, datas: list[Any], progress: bool, workers: int) -> di
     )
     futures: dict[Future, Any] = {}
     try:
-        futures = {pool.submit(fetcher.fetch, d): d for d in todo}
+        futures = {pool.submit(_one, fetcher.fetch, d): d for d in todo}
         pending = set(futures)
         while pending:
             left = None
@@ -264,6 +268,22 @@ def _run(fetcher: Fetcher, datas: list[Any], progress: bool, workers: int) -> di
         if d not in out:
             out[d] = Outcome(error=ResultTimeoutError("timed out: the time budget ran out"))
     return out
+
+
+def _one(step: Any, data: Any) -> Outcome:
+    """``step(data)`` (one fetch), with any failure of this one result made its
+    typed :class:`ResultError` (a decoder's ``RecursionError``, ``MemoryError``, a bug): the
+    other results of the call are kept."""
+    try:
+        return step(data)
+    except Exception as exc:
+        log.exception("fetching the result of %s failed", describe(data))
+        from .cid import locate
+
+        located = locate(data) if isinstance(data, str) else None
+        cid = str(located.cid) if located is not None else None
+        reason = f"the result could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+        return Outcome(None, None, cid, ResultError(reason, cid=cid))
 
 
 def _warn_failed(rows: list[tuple[str, Outcome]], stacklevel: int) -> None:

@@ -3,8 +3,12 @@
 IPFS content never changes, so a result verified once need not be fetched again. The cache
 keeps, per CID (and path inside it), the blocks the result was verified from, as a CAR file
 (``<cid bytes in hex>[-<path hash>].car``), written atomically (a temporary file, then a
-rename). A read verifies the blocks again against the CID before anything is returned, so a
-changed or damaged file on disk is a miss (and is removed), never a wrong result. What a
+rename). The files are untrusted input when read: only a regular file is opened (never through
+a symbolic link, never a FIFO, a device or a directory; checked before and after opening, and
+opened without blocking), no more than the call's cap is read, and the blocks are verified
+again against the CID before anything is returned. A changed, damaged or foreign entry is a
+miss and is removed, never a wrong result, whatever its decoding raises. A valid entry larger
+than one call's ``max_bytes`` is a miss for that call only: it stays for the others. What a
 process verified it also keeps in memory (bounded), so a repeated fetch skips the disk.
 
 The directory is ``$OGPU_WIDGETS_CACHE``, else ``$XDG_CACHE_HOME/ogpu-widgets/ipfs``, else
@@ -18,6 +22,8 @@ import contextlib
 import hashlib
 import logging
 import os
+import shutil
+import stat
 import tempfile
 import threading
 from collections import OrderedDict
@@ -25,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidArgumentError, ResultError
+from ..errors import InvalidArgumentError, ResultTooLargeError
 
 if TYPE_CHECKING:
     from .cid import Cid
@@ -82,33 +88,45 @@ class ResultCache:
             name += "-" + hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         return self.directory / f"{name}.car"
 
-    def get(self, cid: Cid, path: str, assemble: Assemble) -> bytes | None:
-        """The verified content of ``cid`` (at ``path``), or None on a miss. A file that does
-        not verify is removed. Content verified in this process is kept in memory too (up to
-        :data:`MEMORY_BYTES`): IPFS content never changes."""
+    def get(
+        self, cid: Cid, path: str, assemble: Assemble, max_bytes: int = 10_000_000
+    ) -> bytes | None:
+        """The verified content of ``cid`` (at ``path``), or None on a miss. A bad entry (not
+        a regular file, damaged, not verifying) is removed; one whose content is larger than
+        ``max_bytes`` (``assemble`` raises :class:`ResultTooLargeError`, or the file is larger
+        than a CAR of ``max_bytes`` can be) is a miss and stays. Content verified in this
+        process is kept in memory too (up to :data:`MEMORY_BYTES`): IPFS content never
+        changes."""
         key = (str(self.directory), cid.bytes, path)
         with _memory_lock:
             hit = _memory.get(key)
             if hit is not None:
                 _memory.move_to_end(key)
-                return hit
-        content = self._read(cid, path, assemble)
+        if hit is not None:
+            return hit if len(hit) <= max_bytes else None
+        content = self._read(cid, path, assemble, max_bytes)
         if content is not None:
             _remember(key, content)
         return content
 
-    def _read(self, cid: Cid, path: str, assemble: Assemble) -> bytes | None:
-        from .car import read_car
+    def _read(self, cid: Cid, path: str, assemble: Assemble, max_bytes: int) -> bytes | None:
+        from .car import car_cap, read_car
 
         file = self.path_of(cid, path)
         try:
-            data = file.read_bytes()
+            data = _read_regular(file, car_cap(max_bytes))
+        except _TooLarge:
+            return None  # maybe good for a call with a larger max_bytes: kept
+        except _NotRegular as exc:
+            log.warning("the cache entry %s is %s, not a file; removing it", file, exc)
+            _remove(file, exc.st)
+            return None
         except OSError:
             return None
+        if data is None:
+            return None
         try:
-            roots, blocks = read_car(data)
-            if cid not in roots:
-                raise ValueError("the root is not the CID")
+            _, blocks = read_car(data[0])  # the roots are ignored: the CID is the one asked
 
             def get_block(c: Cid) -> bytes:
                 try:
@@ -117,10 +135,11 @@ class ResultCache:
                     raise ValueError(f"block {c} is missing") from None
 
             return assemble(cid, path, get_block)
-        except (ValueError, ResultError) as exc:
+        except ResultTooLargeError:
+            return None  # a valid entry too large for this call only: kept for others
+        except Exception as exc:  # whatever decoding raised: the file is not a good entry
             log.warning("the cached file %s does not verify (%s); removing it", file, exc)
-            with contextlib.suppress(OSError):
-                file.unlink()
+            _remove(file, data[1])
             return None
 
     def put(self, cid: Cid, path: str, blocks: dict[Cid, bytes]) -> None:
@@ -191,3 +210,81 @@ def forget_memory() -> None:
     with _memory_lock:
         _memory.clear()
         _memory_size[0] = 0
+
+
+# ---- reading an entry as untrusted input -------------------------------------------------------
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+class _NotRegular(Exception):
+    """The entry is not a regular file (``st``: what ``lstat`` saw)."""
+
+    def __init__(self, what: str, st: os.stat_result) -> None:
+        super().__init__(what)
+        self.st = st
+
+
+class _TooLarge(Exception):
+    """The entry is larger than the call's cap."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):  # fmt: skip
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _read_regular(file: Path, cap: int) -> tuple[bytes, os.stat_result] | None:
+    """The bytes of ``file`` and its ``lstat``, or None when there is none. Only a regular
+    file is opened and read (``_NotRegular`` otherwise), and only when it holds at most
+    ``cap`` bytes (``_TooLarge``; at most ``cap + 1`` bytes are ever read)."""
+    try:
+        st = os.lstat(file)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        raise _NotRegular(_kind(st.st_mode), st)
+    if st.st_size > cap:
+        raise _TooLarge
+    fd = os.open(file, _OPEN_FLAGS)
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            raise OSError("the cache entry changed while it was opened")  # a miss, kept
+        chunks, got = [], 0
+        while got <= cap:
+            chunk = os.read(fd, min(cap + 1 - got, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    finally:
+        os.close(fd)
+    if got > cap:
+        raise _TooLarge
+    return b"".join(chunks), st
+
+
+def _remove(file: Path, seen: os.stat_result) -> None:
+    """Remove the bad entry ``file`` if it is still the one seen (not a good one written by
+    another process since); a directory with what it holds, a link itself, not its target."""
+    try:
+        st = os.lstat(file)
+        if (st.st_dev, st.st_ino) != (seen.st_dev, seen.st_ino):
+            return
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(file)
+        else:
+            os.unlink(file)
+    except OSError as exc:
+        log.warning("cannot remove the bad cache entry %s: %s", file, exc)

@@ -28,6 +28,7 @@ __all__ = [
     "parse_cid",
     "put_uvarint",
     "read_uvarint",
+    "unsupported",
 ]
 
 
@@ -146,7 +147,7 @@ def cid_from_bytes(data: bytes) -> Cid:
     data = bytes(data)
     try:
         info = libipld.decode_cid(data)
-    except ValueError as exc:
+    except Exception as exc:  # whatever the decoder raises: not a CID
         raise ValueError(f"not a binary CID ({exc})") from None
     cid = _from_info(info, f"0x{data[:40].hex()}")
     if cid.bytes != data:
@@ -243,3 +244,57 @@ def locate(data: str) -> Located | None:
         return _under(body, "gateway-path", None)
     cid = _cid_or_none(text)
     return Located(cid, "", "bare", None) if cid is not None else None
+
+
+_IPNS = "an IPNS name names no IPFS CID: only IPFS content is fetched (and verified)"
+
+
+def unsupported(data: str) -> str | None:
+    """Why ``data``, which :func:`locate` found no usable CID in, still names IPFS content this
+    library cannot fetch (an IPNS name; a CID with another codec or hash function, or not a
+    CID; a path with ``..``), or None when it does not look like IPFS content at all (another
+    URL, text)."""
+    if not isinstance(data, str):
+        return None
+    text = data.strip()
+    if not text or len(text) > 8192:
+        return None
+    lower = text[:8].lower()
+    if lower.startswith("ipns://") or text.startswith("/ipns/"):
+        return _IPNS
+    head = rest = None
+    if lower.startswith("ipfs://"):
+        head, _, rest = re.split(r"[?#]", text[len("ipfs://") :], maxsplit=1)[0].partition("/")
+    elif text.startswith("/ipfs/"):
+        head, _, rest = re.split(r"[?#]", text[len("/ipfs/") :], maxsplit=1)[0].partition("/")
+    elif lower.startswith(("http://", "https://")):
+        try:
+            url = urlsplit(text)
+            host = url.hostname or ""
+        except ValueError:
+            return None
+        m = _SUBDOMAIN.match(host)
+        if url.path.startswith("/ipns/") or ".ipns." in host:
+            return _IPNS
+        if url.path.startswith("/ipfs/"):
+            head, _, rest = url.path[len("/ipfs/") :].partition("/")
+            head = unquote(head)
+        elif m:
+            head, rest = m.group(1), url.path
+    else:  # a bare CID: only when it decodes as one (other text is not IPFS content)
+        try:
+            parse_cid(text)
+        except ValueError as exc:
+            reason = str(exc)  # a CID, of a kind not supported (_from_info's reasons)
+            known = (": codec ", ": hash function ", ": a sha2-256 digest ")
+            return reason if any(k in reason for k in known) else None
+        return None
+    if head is None:
+        return None
+    try:
+        parse_cid(head)
+    except ValueError as exc:
+        return str(exc)
+    if _clean_path(rest or "") is None:
+        return f"the path {rest[:80]!r} after the CID has empty, '.' or '..' parts"
+    return None

@@ -34,6 +34,7 @@ from ..errors import (
     ResultVerificationError,
 )
 from .cache import ResultCache
+from .car import MAX_BLOCK  # the largest block, over the raw interface too (2 MiB)
 from .outcome import Outcome, normalized
 from .policy import Limits, Reply, UrlPolicy, guarded_get, shown
 
@@ -45,8 +46,6 @@ __all__ = ["Fetcher", "Outcome", "assemble"]
 CAR = "application/vnd.ipld.car"
 RAW = "application/vnd.ipld.raw"
 _NO_TRUSTLESS_STATUS = (400, 406, 501)
-#: Largest block accepted over the raw interface (IPFS blocks are at most 2 MiB).
-MAX_BLOCK = 2 * 1024 * 1024 + 1024
 
 
 class _NoTrustless(Exception):
@@ -135,7 +134,9 @@ class Fetcher:
     def car_cap(self) -> int:
         """Bytes accepted for a CAR (or all raw blocks) of a file of ``max_bytes``: the file
         plus the blocks' framing."""
-        return self.max_bytes + self.max_bytes // 16 + 65_536
+        from .car import car_cap
+
+        return car_cap(self.max_bytes)
 
     def from_cache(self, data: str) -> Outcome | None:
         """The verified result of ``data`` from the cache, or None (a miss, no cache, no CID)."""
@@ -154,13 +155,13 @@ class Fetcher:
         def check(c: Cid, p: str, get_block: Callable[[Cid], bytes]) -> bytes:
             return assemble(c, p, get_block, self.max_bytes)
 
-        hit = self.cache.get(located.cid, path, check)
+        hit = self.cache.get(located.cid, path, check, self.max_bytes)
         return None if hit is None else Outcome(hit, True, str(located.cid), None, True)
 
     def fetch(self, data: str) -> Outcome:
         """Fetch and check what ``data`` names. Never raises for a fetch failure: the outcome
         carries the typed error."""
-        from .cid import locate
+        from .cid import locate, unsupported
 
         cid_text = None
         try:
@@ -168,6 +169,9 @@ class Fetcher:
                 raise ResultNotFetchedError("not fetched: data is empty")
             located = locate(data.strip())
             if located is None:
+                reason = unsupported(data)  # IPFS content, but none this library can verify
+                if reason:
+                    raise ResultNotFetchedError(f"not fetched: {reason}")
                 return Outcome(*self._direct(data.strip()))
             cid_text = str(located.cid)
             if not self.gateway:
@@ -271,11 +275,9 @@ class Fetcher:
         reply = self._get(f"/ipfs/{cid}{quote(path)}?format=car", limits, CAR, self.car_cap)
         self._trustless(reply, CAR)
         try:
-            roots, blocks = read_car(reply.body)
+            _, blocks = read_car(reply.body)  # roots ignored: the CID is the one asked for
         except ValueError as exc:
             raise _failed(f"the gateway's CAR does not parse ({exc})", url=reply.url) from None
-        if cid not in roots:
-            raise _failed(f"the gateway's CAR is not rooted at {cid}", url=reply.url)
         used: dict[Cid, bytes] = {}
 
         def get_block(c: Cid) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,7 +39,6 @@ _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 #: recursion limit is no guard here (web3's ``py_ecc`` raises it to 100,000 on import), so a
 #: payload of 100,000 ``[`` would crash the kernel.
 MAX_JSON_DEPTH = 256
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 
 #: The words a result error's message starts with, by its class (the DataFrame's
 #: ``result_error`` column carries the message; :func:`from_row` reads the class back from it).
@@ -71,13 +69,29 @@ def classify(content: bytes) -> tuple[str, Any]:
 
 
 def _too_deep(content: bytes) -> bool:
+    """Whether ``content``, read as JSON, nests arrays and objects deeper than
+    :data:`MAX_JSON_DEPTH`. One linear pass whatever the bytes (no backtracking regex): the
+    quotes that open or close strings are those not escaped by an odd run of backslashes,
+    and only brackets outside strings count. Exact for every prefix of valid JSON, which is
+    all ``json.loads`` reads before it stops."""
     if content.count(b"[") + content.count(b"{") <= MAX_JSON_DEPTH:
         return False
-    chars = np.frombuffer(_STRING.sub(b"", content), dtype=np.uint8)
-    opens = (chars == 0x5B) | (chars == 0x7B)
-    closes = (chars == 0x5D) | (chars == 0x7D)
-    depth = np.cumsum(opens.astype(np.int32) - closes.astype(np.int32))
-    return bool(depth.size) and int(depth.max()) > MAX_JSON_DEPTH
+    chars = np.frombuffer(content, dtype=np.uint8)
+    quotes = chars == 0x22
+    slashes = np.flatnonzero(chars == 0x5C).astype(np.int32, copy=False)
+    if slashes.size:  # the byte after a run of an odd number of backslashes is escaped
+        n = np.arange(slashes.size, dtype=np.int32)
+        joined = slashes[1:] == slashes[:-1] + 1
+        starts = np.concatenate(([True], ~joined))
+        ends = np.concatenate((~joined, [True]))
+        first = np.maximum.accumulate(np.where(starts, n, 0))
+        escaped = slashes[ends & (((n ^ first) & 1) == 0)] + 1
+        quotes[escaped[escaped < chars.size]] = False
+    outside = (np.cumsum(quotes, dtype=np.uint8) & 1) == 0  # parity survives the wrap
+    signs = (chars == 0x5B).view(np.int8) + (chars == 0x7B).view(np.int8)
+    signs -= (chars == 0x5D).view(np.int8) + (chars == 0x7D).view(np.int8)
+    steps = signs[(signs != 0) & outside]
+    return bool(steps.size) and int(np.cumsum(steps, dtype=np.int32).max()) > MAX_JSON_DEPTH
 
 
 def normalized(exc: ResultError) -> ResultError:

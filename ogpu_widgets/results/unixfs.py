@@ -2,7 +2,7 @@
 blocks of one exactly as ``ipfs add`` does (kubo's defaults: 256 KiB chunks, a balanced DAG of
 at most 174 links per node; CIDv0 with UnixFS leaves, or CIDv1 with raw leaves).
 
-The dag-pb and UnixFS protobuf (de)coding is written here: no sound, maintained Python library
+The dag-pb and UnixFS protobuf (de)coding is written here and in :mod:`.dagpb`: no sound, maintained Python library
 of it exists (``ipld-dag-pb`` 0.0.1 copies data a byte at a time). It follows the DAG-PB spec
 (links before data; strict decoding) and is checked block for block against the reference
 importer (``ipfs-unixfs-importer``, Helia's) by ``tests/unit/test_results_ipfs_reference.py``.
@@ -10,11 +10,12 @@ importer (``ipfs-unixfs-importer``, Helia's) by ``tests/unit/test_results_ipfs_r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import ResultError, ResultTooLargeError, ResultVerificationError
-from .cid import Cid, block_matches, cid_from_bytes, cid_of, put_uvarint, read_uvarint
+from .cid import Cid, block_matches, cid_of, put_uvarint
+from .dagpb import Link, decode_dag_pb, encode_dag_pb, fields, links_of, read_varint
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -37,117 +38,6 @@ RAW, DIRECTORY, FILE, METADATA, SYMLINK, HAMT_SHARD = range(6)
 _TYPE_NAMES = {RAW: "raw", DIRECTORY: "directory", FILE: "file", METADATA: "metadata",
                SYMLINK: "symlink", HAMT_SHARD: "sharded directory"}  # fmt: skip
 _MAX_DEPTH = 32
-
-
-# ---- protobuf wire format --------------------------------------------------------------------
-
-
-def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
-    return read_uvarint(buf, pos, "protobuf", 10)  # 64 bits
-
-
-def _fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
-    """(field number, wire type, value) of each field; length-delimited values as bytes."""
-    pos, end = 0, len(buf)
-    while pos < end:
-        key, pos = _read_varint(buf, pos)
-        number, wire = key >> 3, key & 7
-        if number == 0:
-            raise ValueError("protobuf: field number 0")
-        if wire == 0:
-            value, pos = _read_varint(buf, pos)
-        elif wire == 2:
-            size, pos = _read_varint(buf, pos)
-            if pos + size > end:
-                raise ValueError("protobuf: length-delimited field runs past the end")
-            value, pos = bytes(buf[pos : pos + size]), pos + size
-        elif wire in (1, 5):
-            size = 8 if wire == 1 else 4
-            if pos + size > end:
-                raise ValueError("protobuf: fixed-size field runs past the end")
-            value, pos = int.from_bytes(buf[pos : pos + size], "little"), pos + size
-        else:
-            raise ValueError(f"protobuf: wire type {wire} is not supported")
-        yield number, wire, value
-
-
-# ---- dag-pb ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Link:
-    """A dag-pb link: the child's CID, its name (``""`` in files' links) and its ``Tsize``
-    (the bytes of the child's whole DAG)."""
-
-    cid: Cid
-    name: str | None = ""
-    tsize: int | None = None
-
-
-def encode_dag_pb(links: Sequence[Link], data: bytes | None) -> bytes:
-    """A dag-pb block: links first, then data (the canonical order of the DAG-PB spec)."""
-    out = bytearray()
-    for link in links:
-        h = link.cid.bytes
-        body = b"\x0a" + put_uvarint(len(h)) + h
-        if link.name is not None:
-            name = link.name.encode("utf-8")
-            body += b"\x12" + put_uvarint(len(name)) + name
-        if link.tsize is not None:
-            body += b"\x18" + put_uvarint(link.tsize)
-        out += b"\x12" + put_uvarint(len(body)) + body
-    if data is not None:
-        out += b"\x0a" + put_uvarint(len(data)) + data
-    return bytes(out)
-
-
-def decode_dag_pb(block: bytes) -> tuple[list[Link], bytes | None]:
-    """The links and data of a dag-pb block, decoded as strictly as the DAG-PB spec asks;
-    :class:`ValueError` for anything else."""
-    links: list[Link] = []
-    data: bytes | None = None
-    for number, wire, value in _fields(block):
-        if wire != 2 or number not in (1, 2):
-            raise ValueError(f"dag-pb: unexpected field {number} (wire type {wire}) in PBNode")
-        assert isinstance(value, bytes)
-        if number == 1:
-            if data is not None:
-                raise ValueError("dag-pb: duplicate Data")
-            data = value
-        else:
-            if data is not None:
-                raise ValueError("dag-pb: Links after Data")
-            links.append(_decode_link(value))
-    return links, data
-
-
-def _decode_link(buf: bytes) -> Link:
-    got: dict[int, int | bytes] = {}
-    for number, wire, value in _fields(buf):
-        if number not in (1, 2, 3) or wire != (0 if number == 3 else 2):
-            raise ValueError(f"dag-pb: unexpected field {number} (wire type {wire}) in PBLink")
-        if number in got:
-            raise ValueError("dag-pb: duplicate field in PBLink")
-        if any(n > number for n in got):
-            raise ValueError("dag-pb: PBLink fields out of order")
-        got[number] = value
-    if 1 not in got:
-        raise ValueError("dag-pb: a link without Hash")
-    name = got.get(2)
-    try:
-        text = name.decode("utf-8") if isinstance(name, bytes) else None
-    except UnicodeDecodeError:
-        raise ValueError("dag-pb: a link Name that is not UTF-8") from None
-    tsize = got.get(3)
-    assert isinstance(got[1], bytes) and (tsize is None or isinstance(tsize, int))
-    return Link(cid_from_bytes(got[1]), text, tsize)
-
-
-def links_of(cid: Cid, block: bytes) -> list[Cid]:
-    """The CIDs a block links to (none for a raw block)."""
-    if cid.codec == "raw":
-        return []
-    return [link.cid for link in decode_dag_pb(block)[0]]
 
 
 # ---- UnixFS ----------------------------------------------------------------------------------
@@ -185,7 +75,7 @@ def decode_unixfs(buf: bytes) -> UnixFs:
     data: bytes | None = None
     filesize: int | None = None
     blocksizes: list[int] = []
-    for number, wire, value in _fields(buf):
+    for number, wire, value in fields(buf):
         if number == 1 and wire == 0:
             kind = value  # type: ignore[assignment]
         elif number == 2 and wire == 2:
@@ -198,7 +88,7 @@ def decode_unixfs(buf: bytes) -> UnixFs:
             packed, pos = value, 0
             assert isinstance(packed, bytes)
             while pos < len(packed):
-                size, pos = _read_varint(packed, pos)
+                size, pos = read_varint(packed, pos)
                 blocksizes.append(size)
         elif number in (1, 2, 3):
             raise ValueError(f"unixfs: field {number} has wire type {wire}")
@@ -260,45 +150,48 @@ def add_file(
 
 
 class _Reader:
-    """One walk of a DAG: every block fetched once, checked against its CID."""
+    """One walk of a DAG: every block fetched, checked against its CID and decoded once. The
+    walk is bounded whatever the DAG: at most :data:`_MAX_DEPTH` levels (an explicit stack,
+    no recursion: ``sys.getrecursionlimit()`` plays no part) and ``max_visits`` nodes (a DAG
+    may link one block many times), so its work is linear in the blocks' bytes plus the
+    visits."""
 
     def __init__(self, get_block: Callable[[Cid], bytes], max_bytes: int) -> None:
         self.get_block = get_block
         self.max_bytes = max_bytes
-        self.fetched: dict[Cid, bytes] = {}
+        self.fetched: dict[Cid, tuple[list[Link], UnixFs | None, bytes]] = {}
         self.visits = 0
-        # a DAG may link one block many times: bound the walk, not only the output
         self.max_visits = 1_000 + max(0, max_bytes) // 64
         self.out = bytearray()
 
-    def block(self, cid: Cid) -> bytes:
+    def node(self, cid: Cid) -> tuple[list[Link], UnixFs | None, bytes]:
+        """A block's links and UnixFS message (``None`` for a raw block), and the block."""
         self.visits += 1
         if self.visits > self.max_visits:
             raise ResultError(
                 f"malformed UnixFS file {cid}: more than {self.max_visits} nodes", cid=str(cid)
             )
-        block = self.fetched.get(cid)
-        if block is None:
-            block = bytes(self.get_block(cid))
-            if not block_matches(cid, block):
-                raise ResultVerificationError(
-                    f"block {cid} does not match its CID: the gateway served other bytes",
-                    cid=str(cid),
-                )
-            self.fetched[cid] = block
-        return block
-
-    def node(self, cid: Cid) -> tuple[list[Link], UnixFs | None, bytes]:
-        """A block's links and UnixFS message (``None`` for a raw block)."""
-        block = self.block(cid)
+        got = self.fetched.get(cid)
+        if got is not None:
+            return got
+        block = bytes(self.get_block(cid))
+        if not block_matches(cid, block):
+            raise ResultVerificationError(
+                f"block {cid} does not match its CID: the gateway served other bytes",
+                cid=str(cid),
+            )
         if cid.codec == "raw":
-            return [], None, block
-        try:
-            links, data = decode_dag_pb(block)
-            unixfs = decode_unixfs(data or b"")
-        except ValueError as exc:
-            raise ResultError(f"block {cid} is not a UnixFS node: {exc}", cid=str(cid)) from None
-        return links, unixfs, block
+            got = [], None, block
+        else:
+            try:
+                links, data = decode_dag_pb(block)
+                got = links, decode_unixfs(data or b""), block
+            except ValueError as exc:
+                raise ResultError(
+                    f"block {cid} is not a UnixFS node: {exc}", cid=str(cid)
+                ) from None
+        self.fetched[cid] = got
+        return got
 
     def append(self, chunk: bytes, root: Cid) -> None:
         if len(self.out) + len(chunk) > self.max_bytes:
@@ -308,8 +201,9 @@ class _Reader:
             )  # fmt: skip
         self.out += chunk
 
-    def file(self, cid: Cid, root: Cid, depth: int = 0) -> int:
-        """Append the file ``cid`` to the output; the number of bytes it held."""
+    def _enter(self, cid: Cid, root: Cid, depth: int) -> _Part | int:
+        """Start the part ``cid``: a raw leaf is appended whole (its size returned); a UnixFS
+        node appends its own data and is returned to walk its links."""
         if depth > _MAX_DEPTH:
             raise ResultError(f"malformed UnixFS file {root}: deeper than {_MAX_DEPTH}")
         links, unixfs, block = self.node(cid)
@@ -324,23 +218,30 @@ class _Reader:
                 f"max_bytes={self.max_bytes}",
                 cid=str(root), size=unixfs.filesize, max_bytes=self.max_bytes,
             )  # fmt: skip
-        sizes = unixfs.blocksizes if len(unixfs.blocksizes) == len(links) else None
-        held = len(unixfs.data or b"")
         self.append(unixfs.data or b"", root)
-        for i, link in enumerate(links):
-            got = self.file(link.cid, root, depth + 1)
-            if sizes is not None and got != sizes[i]:
-                raise ResultError(
-                    f"malformed UnixFS file {root}: a part holds {got} bytes, its parent "
-                    f"says {sizes[i]}", cid=str(root),
-                )  # fmt: skip
-            held += got
-        if unixfs.filesize is not None and held != unixfs.filesize:
-            raise ResultError(
-                f"malformed UnixFS file {root}: {held} bytes where it says {unixfs.filesize}",
-                cid=str(root),
-            )
-        return held
+        return _Part(links, unixfs, len(unixfs.data or b""))
+
+    def file(self, cid: Cid, root: Cid) -> int:
+        """Append the file ``cid`` to the output, depth first; the number of bytes it held."""
+        first = self._enter(cid, root, 0)
+        if isinstance(first, int):
+            return first
+        stack = [first]
+        while True:
+            part = stack[-1]
+            if part.next < len(part.links):
+                got = self._enter(part.links[part.next].cid, root, len(stack))
+                part.next += 1
+                if isinstance(got, _Part):
+                    stack.append(got)
+                    continue
+            else:
+                stack.pop()
+                got = part.done(root)
+                if not stack:
+                    return got
+                part = stack[-1]
+            part.child_held(got, root)
 
     def resolve(self, root: Cid, path: str) -> Cid:
         """The CID ``path`` names under ``root`` (through plain UnixFS directories)."""
@@ -363,6 +264,35 @@ class _Reader:
             else:
                 raise ResultError(f"no {name!r} in directory {cid}", cid=str(root))
         return cid
+
+
+@dataclass
+class _Part:
+    """A UnixFS node of a file being walked: its links, the next to read, the bytes held so
+    far; the sizes its links must hold (its ``blocksizes``) are checked as each one ends."""
+
+    links: list[Link]
+    unixfs: UnixFs
+    held: int
+    next: int = 0
+
+    def child_held(self, got: int, root: Cid) -> None:
+        sizes = self.unixfs.blocksizes
+        i = self.next - 1
+        if len(sizes) == len(self.links) and got != sizes[i]:
+            raise ResultError(
+                f"malformed UnixFS file {root}: a part holds {got} bytes, its parent "
+                f"says {sizes[i]}", cid=str(root),
+            )  # fmt: skip
+        self.held += got
+
+    def done(self, root: Cid) -> int:
+        if self.unixfs.filesize is not None and self.held != self.unixfs.filesize:
+            raise ResultError(
+                f"malformed UnixFS file {root}: {self.held} bytes where it says "
+                f"{self.unixfs.filesize}", cid=str(root),
+            )  # fmt: skip
+        return self.held
 
 
 def file_from_blocks(

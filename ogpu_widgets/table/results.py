@@ -6,7 +6,9 @@ as the fetch's own :class:`~ogpu_widgets.results.outcome.Outcome`, and sent to t
 row patches (``result_preview``, ``result_state``, ``result_kind``) and, for the detail and
 compare views, as ``{"type": "result"}`` answers.
 
-Nothing here runs network I/O on the comm thread: the message handlers only queue work.
+Nothing here runs network I/O, parsing or serialization of a result on the comm thread: the
+message handlers only queue work (fetches on the workers, answers from memory on one answering
+thread).
 See ``docs/widget-protocol.md``."""
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,7 @@ from ..results.outcome import RESULT_COLUMNS as _FRAME_COLUMNS
 from ..results.outcome import Outcome, from_row
 from . import protocol
 from .preview import MAX_IMAGE, MAX_PREVIEW, MAX_TEXT, _cut, detail_message, error_answer, preview
+from .threads import Serial
 
 if TYPE_CHECKING:
     from .core import TableCore
@@ -93,6 +96,9 @@ class ResultsLoader:
         self.waiters: dict[str, list[str]] = {}
         self.workers = 0
         self.asked = False
+        #: (request id, outcome) of results in memory to answer, on :attr:`answerer`.
+        self.answers: deque[tuple[str, Outcome]] = deque(maxlen=MAX_ADDRESSES)
+        self.answerer = Serial(core.threads, "ogpu-result-answers", self._answer)
 
     # ---- public --------------------------------------------------------------------------------
 
@@ -125,7 +131,7 @@ class ResultsLoader:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self.core.lock:
-                idle = not self.pending and not self.inflight
+                idle = not self.pending and not self.inflight and not self.answers
             if idle:
                 return True
             if deadline is not None and time.monotonic() > deadline:
@@ -195,7 +201,7 @@ class ResultsLoader:
 
     def on_result(self, content: dict[str, Any]) -> None:
         """``{"type": "result", "id", "response"}``: answer with the whole result, fetching it
-        first (on a worker) when it is not in memory."""
+        first (on a worker) when it is not in memory, on the answering thread when it is."""
         core = self.core
         try:
             request = protocol.parse_result_request(content)
@@ -235,7 +241,21 @@ class ResultsLoader:
                     self.queue([address], priority=True, force=True)
                     self._start_workers()
                 return
-        core.send(detail_message(rid, o))
+            # the answer is serialized (up to MAX_TEXT of JSON) off the comm thread
+            self.answers.append((rid, o))
+        self.answerer.kick()
+
+    def _answer(self) -> None:
+        """Send the queued answers of results in memory (the answering thread)."""
+        while True:
+            with self.core.lock:
+                if not self.answers:
+                    return
+                rid, o = self.answers.popleft()
+            try:
+                self.core.send(detail_message(rid, o))
+            except Exception:
+                log.exception("sending a result failed")
 
     # ---- the pool ----------------------------------------------------------------------------
 

@@ -86,3 +86,126 @@ def test_an_unwritable_cache_is_logged_not_raised(tmp_path, caplog):
     cache.put(root, "", blocks)  # no exception
     assert "cannot write" in caplog.text
     assert cache.get(root, "", check) is None
+
+
+# ---- entries read as untrusted input -----------------------------------------------------------
+
+
+def _in_thread(fn, timeout=10.0):
+    """``fn()`` on a daemon thread; its result, or a failure when it does not return in time
+    (a read that blocks must fail the test, not hang it)."""
+    import threading
+
+    out: list = []
+    t = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    t.start()
+    t.join(timeout)
+    assert not t.is_alive(), "the cache read blocked"
+    return out[0]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("kind", ["fifo", "directory", "symlink to a fifo", "dangling symlink"])
+def test_an_entry_that_is_not_a_regular_file_is_removed_without_blocking(tmp_path, kind):
+    import os
+
+    data = b'{"ok": 1}'
+    root, blocks = add_file(data)
+    cache = ResultCache(tmp_path / "c")
+    file = cache.path_of(root)
+    file.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(file)
+    elif kind == "directory":
+        file.mkdir()
+        (file / "inside").write_bytes(b"x")
+    elif kind == "symlink to a fifo":
+        os.mkfifo(tmp_path / "fifo")
+        file.symlink_to(tmp_path / "fifo")
+    else:
+        file.symlink_to(tmp_path / "nowhere")
+    assert _in_thread(lambda: cache.get(root, "", check)) is None
+    assert not os.path.lexists(file)  # the bad entry is gone (a link itself, not its target)
+    if kind == "symlink to a fifo":
+        assert (tmp_path / "fifo").exists()
+    cache.put(root, "", blocks)  # and the good one takes its place
+    forget_memory()
+    assert cache.get(root, "", check) == data
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_symlink_to_a_device_is_never_read(tmp_path):
+    # in a child with a memory limit: reading /dev/zero whole must fail there, not here
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import os, resource
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        from ogpu_widgets.results.cache import ResultCache
+        from ogpu_widgets.results.fetch import assemble
+        from ogpu_widgets.results.unixfs import add_file
+        root, blocks = add_file(b"x")
+        cache = ResultCache({str(tmp_path / "c")!r})
+        file = cache.path_of(root)
+        file.parent.mkdir(parents=True)
+        file.symlink_to("/dev/zero")
+        assert cache.get(root, "", lambda c, p, g: assemble(c, p, g, 1000), 1000) is None
+        assert not os.path.lexists(file) and os.path.exists("/dev/zero")
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_a_huge_entry_is_never_read_whole(tmp_path):
+    import tracemalloc
+
+    root, _ = add_file(b"x")
+    cache = ResultCache(tmp_path)
+    file = cache.path_of(root)
+    with open(file, "wb") as f:
+        f.truncate(300 << 20)  # sparse: 300 MB that take no disk
+    tracemalloc.start()
+    try:
+        assert cache.get(root, "", check, 1_000_000) is None
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 << 20, peak  # not the 300 MB
+    assert file.exists()  # maybe good for a call with a larger max_bytes: kept
+
+
+def test_a_smaller_max_bytes_never_deletes_a_valid_entry(tmp_path):
+    data = bytes(range(256)) * 4_000  # 1 MB, four blocks
+    root, blocks = add_file(data)
+    cache = ResultCache(tmp_path)
+    cache.put(root, "", blocks)
+
+    def capped(n):
+        return lambda c, p, g: assemble(c, p, g, n)
+
+    assert cache.get(root, "", capped(1000), 1000) is None  # too large for this call only
+    assert cache.path_of(root).exists()
+    assert cache.get(root, "", capped(10**7), 10**7) == data  # from the file, for a larger cap
+    assert cache.get(root, "", capped(1000), 1000) is None  # nor from memory above the cap
+    forget_memory()
+    assert cache.get(root, "", capped(len(data)), len(data)) == data
+
+
+def test_any_decoder_failure_removes_the_entry(tmp_path, monkeypatch):
+    from ogpu_widgets.results import car
+
+    root, blocks = add_file(b"x")
+    cache = ResultCache(tmp_path)
+    cache.put(root, "", blocks)
+    forget_memory()
+
+    def boom(data):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(car, "read_car", boom)
+    assert cache.get(root, "", check) is None
+    assert not cache.path_of(root).exists()

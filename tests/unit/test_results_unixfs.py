@@ -304,7 +304,8 @@ def _good_car():
         lambda car: car.replace(b"gversion\x01", b"gversion\x02"),  # version 2
         lambda car: car.replace(b"eroots", b"erooty"),  # no roots
         lambda car: bytes([car[0]]) + b"\xa1" + car[2:],  # not DAG-CBOR (map size lies)
-        lambda car: car[: car.index(b"\x01\x55")] + b"\x01\x71" + car[car.index(b"\x01\x55") + 2:],
+        # a section's CID that is not a file's (dag-cbor)
+        lambda car: car[: car.rindex(b"\x01\x55")] + b"\x01\x71" + car[car.rindex(b"\x01\x55") + 2:],
     ],
 )  # fmt: skip
 def test_malformed_car_raises_value_error(mutate):
