@@ -8,18 +8,18 @@ import math
 import time
 import warnings
 from collections.abc import Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import pandas as pd
 
 from .._strict import reject_unknown
-from ..errors import InvalidArgumentError, ResultError, ResultTimeoutError
+from ..errors import InvalidArgumentError, ResultError
 from ..records import TaskResponse
 from .cache import open_cache
 from .fetch import Fetcher
 from .outcome import KINDS, RESULT_COLUMNS, Outcome, classify, frame
 from .policy import UrlPolicy, resolve_gateway
+from .workers import run as workers_run
 
 __all__ = [
     "KINDS",
@@ -237,32 +237,21 @@ def _run(fetcher: Fetcher, datas: list[Any], progress: bool, workers: int) -> di
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(todo), desc="results", unit="result", leave=False)
-    pool = ThreadPoolExecutor(
-        max_workers=min(workers, len(todo)), thread_name_prefix="ogpu-results"
-    )
-    futures: dict[Future, Any] = {}
     try:
-        futures = {pool.submit(fetcher.fetch, d): d for d in todo}
-        pending = set(futures)
-        while pending:
-            left = None
-            if fetcher.budget_end is not None:
-                left = fetcher.budget_end - time.monotonic()
-                if left <= 0:
-                    break
-            done, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
-            for f in done:
-                out[futures[f]] = f.result()
-            if bar is not None:
-                bar.update(len(done))
+        out.update(
+            workers_run(
+                fetcher.fetch,
+                fetcher.limits,
+                todo,
+                workers,
+                fetcher.budget_end,
+                bar.update if bar is not None else None,
+            )
+        )
     finally:
         fetcher.cancel.set()
-        pool.shutdown(wait=False, cancel_futures=True)
         if bar is not None:
             bar.close()
-    for d in todo:
-        if d not in out:
-            out[d] = Outcome(error=ResultTimeoutError("timed out: the time budget ran out"))
     return out
 
 

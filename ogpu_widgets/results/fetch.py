@@ -34,6 +34,7 @@ from ..errors import (
     ResultVerificationError,
 )
 from .cache import ResultCache
+from .deadline import new_session
 from .outcome import Outcome, normalized
 from .policy import Limits, Reply, UrlPolicy, guarded_get, shown
 
@@ -115,8 +116,7 @@ class Fetcher:
     def session(self) -> requests.Session:
         s = getattr(self._local, "session", None)
         if s is None:
-            s = requests.Session()
-            s.headers["User-Agent"] = "ogpu-widgets"
+            s = new_session()
             self._local.session = s
             with self._lock:
                 self._sessions.append(s)
@@ -157,25 +157,27 @@ class Fetcher:
         hit = self.cache.get(located.cid, path, check)
         return None if hit is None else Outcome(hit, True, str(located.cid), None, True)
 
-    def fetch(self, data: str) -> Outcome:
-        """Fetch and check what ``data`` names. Never raises for a fetch failure: the outcome
-        carries the typed error."""
+    def fetch(self, data: str, limits: Limits | None = None) -> Outcome:
+        """Fetch and check what ``data`` names, within ``limits`` (new ones when None: the
+        caller that holds them may :meth:`~.policy.Limits.expire` them at their deadline).
+        Never raises for a fetch failure: the outcome carries the typed error."""
         from .cid import locate
 
+        limits = limits or self.limits()
         cid_text = None
         try:
             if not isinstance(data, str) or not data.strip():
                 raise ResultNotFetchedError("not fetched: data is empty")
             located = locate(data.strip())
             if located is None:
-                return Outcome(*self._direct(data.strip()))
+                return Outcome(*self._direct(data.strip(), limits))
             cid_text = str(located.cid)
             if not self.gateway:
                 raise ResultNotFetchedError(
                     "not fetched: no IPFS gateway is configured (pass gateway=, set "
                     "$OGPU_IPFS_GATEWAY or the network's ipfs_gateway)"
                 )
-            content, verified, cached = self._ipfs(located)
+            content, verified, cached = self._ipfs(located, limits)
             return Outcome(content, verified, cid_text, None, cached)
         except ResultError as exc:
             exc = normalized(exc)
@@ -186,10 +188,10 @@ class Fetcher:
 
     # ---- a URL that names no CID ------------------------------------------------------------
 
-    def _direct(self, url: str) -> tuple[bytes, None]:
+    def _direct(self, url: str, limits: Limits) -> tuple[bytes, None]:
         self.policy.check(url)
         reply = guarded_get(
-            self.session(), url, policy=self.policy, limits=self.limits(), cap=self.max_bytes
+            self.session(), url, policy=self.policy, limits=limits, cap=self.max_bytes
         )
         if reply.status != 200:
             raise ResultError(f"the server answered HTTP {reply.status}", url=url)
@@ -197,12 +199,11 @@ class Fetcher:
 
     # ---- IPFS ---------------------------------------------------------------------------------
 
-    def _ipfs(self, located: Located) -> tuple[bytes, bool | None, bool]:
+    def _ipfs(self, located: Located, limits: Limits) -> tuple[bytes, bool | None, bool]:
         cid, path = located.cid, located.path or ""
         if path == "/":
             path = ""
 
-        limits = self.limits()
         plain: Reply | None = None
         if not self.no_car:
             try:
