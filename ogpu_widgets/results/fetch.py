@@ -8,8 +8,11 @@ never the host named in ``data``:
    block of the CAR is checked against its CID while the file is rebuilt from UnixFS;
 2. where the gateway has no CAR support, raw blocks (``?format=raw``, ``Accept:
    application/vnd.ipld.raw``), one request per block, each checked;
-3. only then the plain ``GET {gateway}/ipfs/{cid}{path}``: the result is unverified (``None``),
-   except for a ``raw`` CID, whose content is its one block and is checked.
+3. only then the plain ``GET {gateway}/ipfs/{cid}{path}``, checked by importing the content
+   again with the CID's profile and comparing CIDs (:mod:`.reimport`: a ``raw`` CID's hash, a
+   CIDv0 as ``ipfs add`` makes it, a CIDv1 as ``ipfs add --cid-version=1``). Only a file below
+   a directory path cannot be checked so: it is unverified (``None``, the reason as its error),
+   and never shown when it is an HTML page.
 
 A gateway without trustless support is recognised by a reply whose Content-Type is not the
 trustless one asked for (a plain gateway ignores ``?format``), or by HTTP 400/406/501. Bytes
@@ -46,6 +49,9 @@ __all__ = ["Fetcher", "Outcome", "assemble"]
 CAR = "application/vnd.ipld.car"
 RAW = "application/vnd.ipld.raw"
 _NO_TRUSTLESS_STATUS = (400, 406, 501)
+_HTML = ("text/html", "application/xhtml+xml")
+#: What the IPFS path gives: content, verified, from the cache, why it is unverified.
+_Got = tuple[bytes, bool | None, bool, ResultError | None]
 #: Largest block accepted over the raw interface (IPFS blocks are at most 2 MiB).
 MAX_BLOCK = 2 * 1024 * 1024 + 1024
 
@@ -177,8 +183,8 @@ class Fetcher:
                     "not fetched: no IPFS gateway is configured (pass gateway=, set "
                     "$OGPU_IPFS_GATEWAY or the network's ipfs_gateway)"
                 )
-            content, verified, cached = self._ipfs(located, limits)
-            return Outcome(content, verified, cid_text, None, cached)
+            content, verified, cached, note = self._ipfs(located, limits)
+            return Outcome(content, verified, cid_text, note, cached)
         except ResultError as exc:
             exc = normalized(exc)
             if cid_text and getattr(exc, "cid", None) is None:
@@ -199,7 +205,7 @@ class Fetcher:
 
     # ---- IPFS ---------------------------------------------------------------------------------
 
-    def _ipfs(self, located: Located, limits: Limits) -> tuple[bytes, bool | None, bool]:
+    def _ipfs(self, located: Located, limits: Limits) -> _Got:
         cid, path = located.cid, located.path or ""
         if path == "/":
             path = ""
@@ -207,13 +213,13 @@ class Fetcher:
         plain: Reply | None = None
         if not self.no_car:
             try:
-                return self._car(cid, path, limits), True, False
+                return self._car(cid, path, limits), True, False, None
             except _NoTrustless as exc:
                 self.no_car = True
                 plain = exc.reply
         if not self.no_raw:
             try:
-                return self._raw(cid, path, limits), True, False
+                return self._raw(cid, path, limits), True, False, None
             except _NoTrustless as exc:
                 self.no_raw = True
                 if not path:  # the raw request asked for the root, without the path
@@ -228,14 +234,33 @@ class Fetcher:
                 max_bytes=self.max_bytes,
                 size=len(plain.body),
             )
-        if cid.codec == "raw" and not path:  # the content is the one block: checkable
-            from .cid import block_matches
+        return self._plain(cid, path, plain)
 
-            if not block_matches(cid, plain.body):
-                raise _failed(f"the content does not match {cid}")
-            self._keep(cid, path, {cid: plain.body})
-            return plain.body, True, False
-        return plain.body, None, False
+    def _plain(self, cid: Cid, path: str, reply: Reply) -> _Got:
+        """Plain content checked by importing it again with the CID's profile
+        (:mod:`.reimport`): verified, or :func:`_failed`; unverified (with the reason as the
+        outcome's error) only where the profile cannot be re-derived, and never an HTML page
+        then (a gateway's listing or error page is not a result)."""
+        from .reimport import Unverifiable, reimport
+
+        try:
+            blocks = reimport(cid, path, reply.body)
+        except Unverifiable as exc:
+            if reply.content_type in _HTML:
+                raise ResultError(
+                    f"not shown: the gateway sent an HTML page ({reply.content_type}) for "
+                    f"{path!r} below {cid}, which cannot be checked; use a trustless gateway",
+                    url=reply.url,
+                ) from None
+            return reply.body, None, False, ResultError(str(exc), url=reply.url)
+        if blocks is None:
+            raise _failed(
+                f"the content the gateway sent for {cid} (a plain reply, "
+                f"{reply.content_type or 'no type'}) does not import to that CID",
+                url=reply.url,
+            )
+        self._keep(cid, path, blocks)
+        return reply.body, True, False, None
 
     def _keep(self, cid: Cid, path: str, used: dict[Cid, bytes]) -> None:
         if self.cache is not None:
