@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -17,6 +16,7 @@ from ..errors import InvalidArgumentError, ResultError
 from ..records import TaskResponse
 from .cache import open_cache
 from .fetch import Fetcher
+from .options import check_flag, check_numbers
 from .outcome import KINDS, RESULT_COLUMNS, Outcome, classify, frame
 from .policy import UrlPolicy, resolve_gateway
 from .workers import run as workers_run
@@ -88,38 +88,6 @@ def _pairs(responses: Any, network: Any) -> list[tuple[str, Any]]:
 
     frame = read_responses(items, network=network)
     return [(str(a), d) for a, d in zip(frame.index, frame["data"], strict=True)]
-
-
-def _options(
-    timeout: Any, max_bytes: Any, budget: Any, workers: Any
-) -> tuple[float, int, float | None, int]:
-    def seconds(value: Any, name: str, none_ok: bool = False) -> float | None:
-        if value is None and none_ok:
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            raise InvalidArgumentError(
-                f"{name}={value!r} is not a number of seconds > 0", argument=name
-            )
-        return float(value)
-
-    def whole(value: Any, name: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidArgumentError(
-                f"{name}={value!r} is not a whole number >= 1", argument=name
-            )
-        return value
-
-    return (
-        seconds(timeout, "timeout"),  # type: ignore[return-value]
-        whole(max_bytes, "max_bytes"),
-        seconds(budget, "budget", none_ok=True),
-        whole(workers, "workers"),
-    )
 
 
 # ---- fetch_results -----------------------------------------------------------------------------
@@ -195,9 +163,11 @@ def fetch_outcomes(responses: Any, **options: Any) -> tuple[list[str], list[Outc
     what :func:`fetch_results` makes its DataFrame of (the same options; no warning issued)."""
     reject_unknown("fetch_outcomes()", options, _DEFAULTS)
     o = {**_DEFAULTS, **options}
-    network, gateway, progress = o["network"], o["gateway"], o["progress"]
-    allow_urls, allow_private, cache = o["allow_urls"], o["allow_private"], o["cache"]
-    timeout, max_bytes, budget, workers = _options(
+    network, gateway, cache = o["network"], o["gateway"], o["cache"]
+    progress, allow_urls, allow_private = (
+        check_flag(o[k], k) for k in ("progress", "allow_urls", "allow_private")
+    )
+    timeout, max_bytes, budget, workers = check_numbers(
         o["timeout"], o["max_bytes"], o["budget"], o["workers"]
     )
     budget_end = time.monotonic() + budget if budget is not None else None
