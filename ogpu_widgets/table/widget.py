@@ -17,9 +17,9 @@ import traitlets
 
 from .._strict import reject_unknown
 from ..chain.codec import to_address
-from ..chain.network import Network, NetworkLike, resolve_network
+from ..chain.network import Network, NetworkLike, gateway_url, resolve_network
 from ..confirm import AccountLike, BrowserWallet
-from ..errors import ResponseTableError
+from ..errors import NetworkConfigError, ResponseTableError
 from ..read import load_responses
 from ..records import TaskResponse
 from . import bundle, layout, serialize
@@ -156,6 +156,10 @@ class ResponseTable(anywidget.AnyWidget):
             raise ResponseTableError(f"results={results!r} is not True or False")
         if gateway is not None and not isinstance(gateway, str):
             raise ResponseTableError(f"gateway={gateway!r} is not a URL string")
+        try:  # checked here, not by every later fetch
+            gateway = gateway if gateway is None else gateway_url(gateway, "gateway") or None
+        except NetworkConfigError as exc:
+            raise ResponseTableError(str(exc)) from None
         if not isinstance(live, bool):
             raise ResponseTableError(f"live={live!r} is not True or False")
         selectors = {"tasks": tasks, "source": source, "client": client}
