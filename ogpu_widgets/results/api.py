@@ -118,7 +118,8 @@ def fetch_results(
     - ``result_cid``: the CID ``data`` names (<NA> for none);
     - ``result_verified``: True when every block was checked against the CID, False when the
       check failed (the content is dropped, the row is an error, and a
-      :class:`ResultVerificationWarning` is issued), <NA> when it could not be checked;
+      :class:`ResultVerificationWarning` is issued), <NA> when it could not be checked
+      (``result_error`` says why);
     - ``result_error``: why there is no result ("" when there is one): "not fetched: …",
       "verification failed: …", "too large: …", "timed out…", …;
     - ``result_size``: the content's size in bytes.
@@ -127,9 +128,12 @@ def fetch_results(
     ``$OGPU_IPFS_GATEWAY``, else the network's ``ipfs_gateway``), trustlessly where it can
     (CAR, then raw blocks), never from the host named in ``data``. Other URLs are fetched only
     with ``allow_urls=True``, and never at loopback, private or link-local addresses unless
-    ``allow_private=True``. ``timeout`` bounds each result, ``budget`` the whole call (results
-    not done by then are errors "timed out"), ``max_bytes`` each result's size. ``workers``
-    fetches run at once; a progress bar appears from 50 results unless ``progress=False``.
+    ``allow_private=True``. A gateway that ignores the trustless request is checked too: its
+    plain content is imported again with the CID's profile and compared. ``timeout`` (seconds,
+    up to 86,400) bounds each result, connect, headers and body however slowly they arrive;
+    ``budget`` the whole call (results not done by then are errors "timed out"); ``max_bytes``
+    (up to 1 GiB) each result's size. ``workers`` (up to 256) fetches run at once, on daemon
+    threads; a progress bar appears from 50 results unless ``progress=False``.
     Verified results are kept in an on-disk cache (``cache=True``: ``$OGPU_WIDGETS_CACHE`` or
     the user's cache directory; a directory; ``False`` to bypass it).
     """
