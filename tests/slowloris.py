@@ -3,7 +3,8 @@ then drips its answer one byte every ``interval`` seconds, for ever (or until st
 
 ``mode``: ``"headers"`` drips the status line and an endless header; ``"body"`` sends the
 headers at once (a large ``Content-Length``) and drips the body; ``"chunks"`` the same without
-a length (the body ends when the connection does). ``redirect``: a URL every request is sent
+a length (the body ends when the connection does); ``"tls"`` answers a TLS ClientHello with
+the header of a 16 KB record and drips that. ``redirect``: a URL every request is sent
 to first (one redirect, answered at once). Run it in this process or as a script (``python
 slowloris.py MODE``, which prints its URL and serves until killed)."""
 
@@ -68,6 +69,12 @@ class Slowloris:
 
     def _serve(self, conn: socket.socket) -> None:
         with contextlib.suppress(OSError):
+            if self.mode == "tls":  # a ClientHello in, then a TLS record that never ends
+                conn.recv(4096)
+                conn.sendall(b"\x16\x03\x03\x40\x00")
+                while not self._stop.wait(self.interval):
+                    conn.sendall(b"a")
+                return
             request = b""
             while b"\r\n\r\n" not in request:
                 part = conn.recv(4096)

@@ -63,20 +63,37 @@ class _HTTPConnection(HTTPConnection):
 
 
 class _HTTPSConnection(HTTPSConnection):
-    """As :class:`_HTTPConnection`, over TLS."""
+    """As :class:`_HTTPConnection`, over TLS. The TLS wrap detaches the socket it is given
+    before its handshake, so a twin of that socket (``dup``: the same connection) is what the
+    deadline shuts down until the handshake is over."""
+
+    twin: socket.socket | None = None
 
     def _new_conn(self) -> socket.socket:
         self.sock = sock = super()._new_conn()
+        self.twin = sock.dup()
         _watch(self)
         return sock
 
     def connect(self) -> None:
-        super().connect()
+        try:
+            super().connect()
+        finally:
+            self._drop_twin()
         _watch(self)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _watch(self)
         super().request(*args, **kwargs)
+
+    def close(self) -> None:
+        self._drop_twin()
+        super().close()
+
+    def _drop_twin(self) -> None:
+        twin, self.twin = self.twin, None
+        if twin is not None:
+            twin.close()
 
 
 class _HTTPPool(HTTPConnectionPool):

@@ -281,11 +281,12 @@ class Limits:
 
 
 def shut(conn: Any) -> None:
-    """Shut the socket of ``conn`` down (both ways): a read blocked on it returns."""
-    sock = getattr(conn, "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    """Shut the socket of ``conn`` (and its ``twin`` during a TLS handshake) down, both ways:
+    a read blocked on it returns."""
+    for sock in (getattr(conn, "sock", None), getattr(conn, "twin", None)):
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass(frozen=True)

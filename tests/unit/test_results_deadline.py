@@ -62,14 +62,15 @@ def threads() -> set[str]:
     return {t.name for t in threading.enumerate() if t.name.startswith("ogpu-results")}
 
 
-@pytest.mark.parametrize("mode", ["headers", "body", "chunks"])
+@pytest.mark.parametrize("mode", ["headers", "body", "chunks", "tls"])
 def test_a_dripping_gateway_meets_the_timeout_without_a_budget(mode):
     with Slowloris(mode) as slow:
+        url = slow.url.replace("http:", "https:") if mode == "tls" else slow.url
         started = time.monotonic()
         done, box = in_thread(
             lambda: ow.fetch_results(
                 [response(f"ipfs://{CID}")],
-                gateway=slow.url,
+                gateway=url,
                 timeout=1,
                 cache=False,
                 progress=False,
@@ -77,6 +78,7 @@ def test_a_dripping_gateway_meets_the_timeout_without_a_budget(mode):
         )
         until(done.is_set, timeout=8, what="fetch_results to return")
         took = time.monotonic() - started
+        until(lambda: not threads(), timeout=5, what="the worker to end (not abandoned)")
     assert "error" not in box, box
     df = box["value"]
     assert df["result_error"].iloc[0].startswith("timed out"), df["result_error"].iloc[0]
