@@ -4,7 +4,8 @@ then drips its answer one byte every ``interval`` seconds, for ever (or until st
 ``mode``: ``"headers"`` drips the status line and an endless header; ``"body"`` sends the
 headers at once (a large ``Content-Length``) and drips the body; ``"chunks"`` the same without
 a length (the body ends when the connection does); ``"tls"`` answers a TLS ClientHello with
-the header of a 16 KB record and drips that. ``redirect``: a URL every request is sent
+the header of a 16 KB record and drips that; ``"continue"`` sends ``100 Continue`` answers
+for ever. ``redirect``: a URL every request is sent
 to first (one redirect, answered at once). Run it in this process or as a script (``python
 slowloris.py MODE``, which prints its URL and serves until killed)."""
 
@@ -87,6 +88,10 @@ class Slowloris:
                     "Content-Length: 0\r\n\r\n".encode()
                 )
                 return self._serve(conn)
+            if self.mode == "continue":  # interim answers for ever (http.client skips them)
+                while not self._stop.wait(self.interval):
+                    conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+                return
             if self.mode == "headers":
                 head, drip = b"", b"HTTP/1.1 200 OK\r\nX-Slow: "
             elif self.mode == "body":

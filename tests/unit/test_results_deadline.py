@@ -62,7 +62,7 @@ def threads() -> set[str]:
     return {t.name for t in threading.enumerate() if t.name.startswith("ogpu-results")}
 
 
-@pytest.mark.parametrize("mode", ["headers", "body", "chunks", "tls"])
+@pytest.mark.parametrize("mode", ["headers", "body", "chunks", "tls", "continue"])
 def test_a_dripping_gateway_meets_the_timeout_without_a_budget(mode):
     with Slowloris(mode) as slow:
         url = slow.url.replace("http:", "https:") if mode == "tls" else slow.url
