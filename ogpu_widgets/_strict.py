@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,7 +30,7 @@ def shown(value: Any) -> str:
     """A short ``repr`` of a given value (a huge int has none in full, a long text is cut)."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
         return f"an int of {value.bit_length()} bits"
-    if not isinstance(value, int | float | type(None)):
+    if not (value is None or isinstance(value, numbers.Real)):
         return f"a {type(value).__name__}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -49,15 +50,20 @@ def seconds_problem(
     ``none`` (no limit). None when nothing is. ``what`` says what the seconds are for."""
     if value is None and none:
         return None
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    finite = number and (isinstance(value, int) or math.isfinite(value))
-    if finite and (value >= 0 if zero else value > 0) and value <= maximum:
+    number = None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy's too
+        try:
+            number = float(value)
+        except (OverflowError, ValueError):  # an int past a float's range
+            number = None
+    finite = number is not None and math.isfinite(number)
+    if finite and (number >= 0 if zero else number > 0) and number <= maximum:
         return None
-    least = ">= 0" if zero else "> 0"
+    low = "[0" if zero else "(0"
     purpose = f" ({what})" if what else ""
     return (
-        f"{argument}={shown(value)} is not a number of seconds{purpose} {least} and at most "
-        f"{maximum:.0f}" + ("; None: no limit" if none else "")
+        f"{argument}={shown(value)} is not a number of seconds{purpose} in {low}, "
+        f"{maximum:.0f}]" + (" or None (no limit)" if none else "")
     )
 
 
@@ -79,4 +85,4 @@ def seconds(
         fields = getattr(error, "fields", None)
         data = {"argument": argument} if fields is not None and "argument" in fields() else {}
         raise error(problem, **data)
-    return None if value is None else float(value)
+    return None if value is None else float(value)  # numpy's numbers too

@@ -334,7 +334,7 @@ def test_bad_seconds_get_a_typed_error_naming_the_argument_and_range(devnet, tas
     def raises(call, argument, top):
         with pytest.raises(ow.InvalidArgumentError) as info:
             call()
-        assert info.value.argument == argument and f"at most {top}" in str(info.value)
+        assert info.value.argument == argument and f"{top}]" in str(info.value)
 
     raises(lambda: subscribe(devnet.network, print, poll_interval=bad), "poll_interval", 3600)
     raises(lambda: ow.watch_responses(tasks=[task], network=devnet, poll_interval=bad),
@@ -344,7 +344,7 @@ def test_bad_seconds_get_a_typed_error_naming_the_argument_and_range(devnet, tas
            "poll_interval", 3600)  # fmt: skip
     raises(lambda: ow.wait_for_confirmed_response(task, network=devnet, timeout=bad),
            "timeout", 604800)  # fmt: skip
-    with pytest.raises(ResponseTableError, match="poll_interval.*at most 3600"):
+    with pytest.raises(ResponseTableError, match=r"poll_interval.*3600\]"):
         ResponseTable(tasks=[task], network=devnet.network, poll_interval=bad)
     sub = subscribe(devnet.network, print, poll_interval=1.0)
     raises(lambda: sub.set_interval(bad), "seconds", 3600)

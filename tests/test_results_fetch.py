@@ -1,7 +1,7 @@
 """fetch_results on the devnet and its IPFS gateway: both CID versions, single- and multi-block
-files, the data forms, a tampering gateway, a gateway without trustless support, raw blocks
-without CAR, cache hits with the gateway stopped, the time budget and the size cap, kinds and
-hostile payloads, the inputs, ``TaskResponse.fetch_data`` and ``load_responses(results=True)``."""
+files, the data forms, a tampering gateway, raw blocks without CAR (a gateway without trustless
+support: test_results_plain.py), cache hits with the gateway stopped, the time budget and the
+size cap, kinds and hostile payloads, the inputs, ``TaskResponse.fetch_data`` and ``load_responses(results=True)``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import json
 import logging
 import threading
 import time
-import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -121,30 +120,6 @@ def test_a_tampering_gateway_gives_false_a_warning_and_no_content(devnet, gw, ca
     gw.tamper = False
     df = fetch(devnet, [gw.url_of(c) for c in cids])
     assert df["result_verified"].tolist() == [True, True]
-
-
-def test_a_gateway_without_trustless_support_gives_na(devnet, gw, cache_dir):
-    data = b'{"result": "neutral", "confidence": 0.5}'
-    cid0 = devnet.ipfs.add(data, 0)
-    multi = big_json(400_000)
-    cid_multi = devnet.ipfs.add(multi, 1)
-    raw_leaf = devnet.ipfs.add(b"a raw leaf", 1)  # bafkrei…: the content is the block
-    assert raw_leaf.codec == "raw"
-    gw.trustless = False
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        df = fetch(devnet, [gw.url_of(c) for c in (cid0, cid_multi, raw_leaf)])
-    assert df["result"].tolist() == [json.loads(data), json.loads(multi), "a raw leaf"]
-    assert df["result_verified"].tolist()[:2] == [pd_na(), pd_na()]
-    assert df["result_verified"].iloc[2] is True or df["result_verified"].iloc[2] == True  # noqa: E712
-    assert (df["result_error"] == "").all()
-    # unverified results are not cached (the raw leaf, checked, is)
-    assert {p.name for p in cache_dir.glob("*.car")} == {raw_leaf.bytes.hex() + ".car"}
-    gw.tamper = True  # plain and tampered: a dag-pb file cannot be checked, a raw one can
-    with pytest.warns(ResultVerificationWarning):
-        df = fetch(devnet, [gw.url_of(cid0), gw.url_of(raw_leaf)], cache=False)
-    assert df["result_verified"].isna().iloc[0] and df["result"].iloc[0] != json.loads(data)
-    assert df["result_verified"].iloc[1] == False  # noqa: E712
 
 
 def all_true(series) -> bool:

@@ -4,22 +4,22 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 import warnings
 from collections.abc import Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import pandas as pd
 
 from .._strict import reject_unknown
-from ..errors import InvalidArgumentError, ResultError, ResultTimeoutError
+from ..errors import InvalidArgumentError, ResultError
 from ..records import TaskResponse
 from .cache import open_cache
 from .fetch import Fetcher, describe
+from .options import check_flag, check_numbers
 from .outcome import KINDS, RESULT_COLUMNS, Outcome, classify, frame
 from .policy import UrlPolicy, resolve_gateway
+from .workers import run as workers_run
 
 __all__ = [
     "KINDS",
@@ -90,38 +90,6 @@ def _pairs(responses: Any, network: Any) -> list[tuple[str, Any]]:
     return [(str(a), d) for a, d in zip(frame.index, frame["data"], strict=True)]
 
 
-def _options(
-    timeout: Any, max_bytes: Any, budget: Any, workers: Any
-) -> tuple[float, int, float | None, int]:
-    def seconds(value: Any, name: str, none_ok: bool = False) -> float | None:
-        if value is None and none_ok:
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            raise InvalidArgumentError(
-                f"{name}={value!r} is not a number of seconds > 0", argument=name
-            )
-        return float(value)
-
-    def whole(value: Any, name: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidArgumentError(
-                f"{name}={value!r} is not a whole number >= 1", argument=name
-            )
-        return value
-
-    return (
-        seconds(timeout, "timeout"),  # type: ignore[return-value]
-        whole(max_bytes, "max_bytes"),
-        seconds(budget, "budget", none_ok=True),
-        whole(workers, "workers"),
-    )
-
-
 # ---- fetch_results -----------------------------------------------------------------------------
 
 
@@ -150,7 +118,8 @@ def fetch_results(
     - ``result_cid``: the CID ``data`` names (<NA> for none);
     - ``result_verified``: True when every block was checked against the CID, False when the
       check failed (the content is dropped, the row is an error, and a
-      :class:`ResultVerificationWarning` is issued), <NA> when it could not be checked;
+      :class:`ResultVerificationWarning` is issued), <NA> when it could not be checked
+      (``result_error`` says why);
     - ``result_error``: why there is no result ("" when there is one): "not fetched: …",
       "verification failed: …", "too large: …", "timed out…", …;
     - ``result_size``: the content's size in bytes.
@@ -159,9 +128,12 @@ def fetch_results(
     ``$OGPU_IPFS_GATEWAY``, else the network's ``ipfs_gateway``), trustlessly where it can
     (CAR, then raw blocks), never from the host named in ``data``. Other URLs are fetched only
     with ``allow_urls=True``, and never at loopback, private or link-local addresses unless
-    ``allow_private=True``. ``timeout`` bounds each result, ``budget`` the whole call (results
-    not done by then are errors "timed out"), ``max_bytes`` each result's size. ``workers``
-    fetches run at once; a progress bar appears from 50 results unless ``progress=False``.
+    ``allow_private=True``. A gateway that ignores the trustless request is checked too: its
+    plain content is imported again with the CID's profile and compared. ``timeout`` (seconds,
+    up to 86,400) bounds each result, connect, headers and body however slowly they arrive;
+    ``budget`` the whole call (results not done by then are errors "timed out"); ``max_bytes``
+    (up to 1 GiB) each result's size. ``workers`` (up to 256) fetches run at once, on daemon
+    threads; a progress bar appears from 50 results unless ``progress=False``.
     Verified results are kept in an on-disk cache (``cache=True``: ``$OGPU_WIDGETS_CACHE`` or
     the user's cache directory; a directory; ``False`` to bypass it).
     """
@@ -195,9 +167,11 @@ def fetch_outcomes(responses: Any, **options: Any) -> tuple[list[str], list[Outc
     what :func:`fetch_results` makes its DataFrame of (the same options; no warning issued)."""
     reject_unknown("fetch_outcomes()", options, _DEFAULTS)
     o = {**_DEFAULTS, **options}
-    network, gateway, progress = o["network"], o["gateway"], o["progress"]
-    allow_urls, allow_private, cache = o["allow_urls"], o["allow_private"], o["cache"]
-    timeout, max_bytes, budget, workers = _options(
+    network, gateway, cache = o["network"], o["gateway"], o["cache"]
+    progress, allow_urls, allow_private = (
+        check_flag(o[k], k) for k in ("progress", "allow_urls", "allow_private")
+    )
+    timeout, max_bytes, budget, workers = check_numbers(
         o["timeout"], o["max_bytes"], o["budget"], o["workers"]
     )
     budget_end = time.monotonic() + budget if budget is not None else None
@@ -241,49 +215,22 @@ def _run(fetcher: Fetcher, datas: list[Any], progress: bool, workers: int) -> di
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(todo), desc="results", unit="result", leave=False)
-    pool = ThreadPoolExecutor(
-        max_workers=min(workers, len(todo)), thread_name_prefix="ogpu-results"
-    )
-    futures: dict[Future, Any] = {}
     try:
-        futures = {pool.submit(_one, fetcher.fetch, d): d for d in todo}
-        pending = set(futures)
-        while pending:
-            left = None
-            if fetcher.budget_end is not None:
-                left = fetcher.budget_end - time.monotonic()
-                if left <= 0:
-                    break
-            done, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
-            for f in done:
-                out[futures[f]] = f.result()
-            if bar is not None:
-                bar.update(len(done))
+        out.update(
+            workers_run(
+                fetcher.fetch,
+                fetcher.limits,
+                todo,
+                workers,
+                fetcher.budget_end,
+                bar.update if bar is not None else None,
+            )
+        )
     finally:
         fetcher.cancel.set()
-        pool.shutdown(wait=False, cancel_futures=True)
         if bar is not None:
             bar.close()
-    for d in todo:
-        if d not in out:
-            out[d] = Outcome(error=ResultTimeoutError("timed out: the time budget ran out"))
     return out
-
-
-def _one(step: Any, data: Any) -> Outcome:
-    """``step(data)`` (one fetch), with any failure of this one result made its
-    typed :class:`ResultError` (a decoder's ``RecursionError``, ``MemoryError``, a bug): the
-    other results of the call are kept."""
-    try:
-        return step(data)
-    except Exception as exc:
-        log.exception("fetching the result of %s failed", describe(data))
-        from .cid import locate
-
-        located = locate(data) if isinstance(data, str) else None
-        cid = str(located.cid) if located is not None else None
-        reason = f"the result could not be read ({type(exc).__name__}: {str(exc)[:200]})"
-        return Outcome(None, None, cid, ResultError(reason, cid=cid))
 
 
 def _warn_failed(rows: list[tuple[str, Outcome]], stacklevel: int) -> None:

@@ -8,8 +8,11 @@ never the host named in ``data``:
    block of the CAR is checked against its CID while the file is rebuilt from UnixFS;
 2. where the gateway has no CAR support, raw blocks (``?format=raw``, ``Accept:
    application/vnd.ipld.raw``), one request per block, each checked;
-3. only then the plain ``GET {gateway}/ipfs/{cid}{path}``: the result is unverified (``None``),
-   except for a ``raw`` CID, whose content is its one block and is checked.
+3. only then the plain ``GET {gateway}/ipfs/{cid}{path}``, checked by importing the content
+   again with the CID's profile and comparing CIDs (:mod:`.reimport`: a ``raw`` CID's hash, a
+   CIDv0 as ``ipfs add`` makes it, a CIDv1 as ``ipfs add --cid-version=1``). Only a file below
+   a directory path cannot be checked so: it is unverified (``None``, the reason as its error),
+   and never shown when it is an HTML page.
 
 A gateway without trustless support is recognised by a reply whose Content-Type is not the
 trustless one asked for (a plain gateway ignores ``?format``), or by HTTP 400/406/501. Bytes
@@ -35,6 +38,7 @@ from ..errors import (
 )
 from .cache import ResultCache
 from .car import MAX_BLOCK  # the largest block, over the raw interface too (2 MiB)
+from .deadline import new_session
 from .outcome import Outcome, normalized
 from .policy import Limits, Reply, UrlPolicy, guarded_get, shown
 
@@ -46,6 +50,9 @@ __all__ = ["Fetcher", "Outcome", "assemble"]
 CAR = "application/vnd.ipld.car"
 RAW = "application/vnd.ipld.raw"
 _NO_TRUSTLESS_STATUS = (400, 406, 501)
+_HTML = ("text/html", "application/xhtml+xml")
+#: What the IPFS path gives: content, verified, from the cache, why it is unverified.
+_Got = tuple[bytes, bool | None, bool, ResultError | None]
 
 
 class _NoTrustless(Exception):
@@ -114,8 +121,7 @@ class Fetcher:
     def session(self) -> requests.Session:
         s = getattr(self._local, "session", None)
         if s is None:
-            s = requests.Session()
-            s.headers["User-Agent"] = "ogpu-widgets"
+            s = new_session()
             self._local.session = s
             with self._lock:
                 self._sessions.append(s)
@@ -158,11 +164,13 @@ class Fetcher:
         hit = self.cache.get(located.cid, path, check, self.max_bytes)
         return None if hit is None else Outcome(hit, True, str(located.cid), None, True)
 
-    def fetch(self, data: str) -> Outcome:
-        """Fetch and check what ``data`` names. Never raises for a fetch failure: the outcome
-        carries the typed error."""
+    def fetch(self, data: str, limits: Limits | None = None) -> Outcome:
+        """Fetch and check what ``data`` names, within ``limits`` (new ones when None: the
+        caller that holds them may :meth:`~.policy.Limits.expire` them at their deadline).
+        Never raises for a fetch failure: the outcome carries the typed error."""
         from .cid import locate, unsupported
 
+        limits = limits or self.limits()
         cid_text = None
         try:
             if not isinstance(data, str) or not data.strip():
@@ -172,15 +180,15 @@ class Fetcher:
                 reason = unsupported(data)  # IPFS content, but none this library can verify
                 if reason:
                     raise ResultNotFetchedError(f"not fetched: {reason}")
-                return Outcome(*self._direct(data.strip()))
+                return Outcome(*self._direct(data.strip(), limits))
             cid_text = str(located.cid)
             if not self.gateway:
                 raise ResultNotFetchedError(
                     "not fetched: no IPFS gateway is configured (pass gateway=, set "
                     "$OGPU_IPFS_GATEWAY or the network's ipfs_gateway)"
                 )
-            content, verified, cached = self._ipfs(located)
-            return Outcome(content, verified, cid_text, None, cached)
+            content, verified, cached, note = self._ipfs(located, limits)
+            return Outcome(content, verified, cid_text, note, cached)
         except ResultError as exc:
             exc = normalized(exc)
             if cid_text and getattr(exc, "cid", None) is None:
@@ -190,10 +198,10 @@ class Fetcher:
 
     # ---- a URL that names no CID ------------------------------------------------------------
 
-    def _direct(self, url: str) -> tuple[bytes, None]:
+    def _direct(self, url: str, limits: Limits) -> tuple[bytes, None]:
         self.policy.check(url)
         reply = guarded_get(
-            self.session(), url, policy=self.policy, limits=self.limits(), cap=self.max_bytes
+            self.session(), url, policy=self.policy, limits=limits, cap=self.max_bytes
         )
         if reply.status != 200:
             raise ResultError(f"the server answered HTTP {reply.status}", url=url)
@@ -201,22 +209,21 @@ class Fetcher:
 
     # ---- IPFS ---------------------------------------------------------------------------------
 
-    def _ipfs(self, located: Located) -> tuple[bytes, bool | None, bool]:
+    def _ipfs(self, located: Located, limits: Limits) -> _Got:
         cid, path = located.cid, located.path or ""
         if path == "/":
             path = ""
 
-        limits = self.limits()
         plain: Reply | None = None
         if not self.no_car:
             try:
-                return self._car(cid, path, limits), True, False
+                return self._car(cid, path, limits), True, False, None
             except _NoTrustless as exc:
                 self.no_car = True
                 plain = exc.reply
         if not self.no_raw:
             try:
-                return self._raw(cid, path, limits), True, False
+                return self._raw(cid, path, limits), True, False, None
             except _NoTrustless as exc:
                 self.no_raw = True
                 if not path:  # the raw request asked for the root, without the path
@@ -231,14 +238,33 @@ class Fetcher:
                 max_bytes=self.max_bytes,
                 size=len(plain.body),
             )
-        if cid.codec == "raw" and not path:  # the content is the one block: checkable
-            from .cid import block_matches
+        return self._plain(cid, path, plain)
 
-            if not block_matches(cid, plain.body):
-                raise _failed(f"the content does not match {cid}")
-            self._keep(cid, path, {cid: plain.body})
-            return plain.body, True, False
-        return plain.body, None, False
+    def _plain(self, cid: Cid, path: str, reply: Reply) -> _Got:
+        """Plain content checked by importing it again with the CID's profile
+        (:mod:`.reimport`): verified, or :func:`_failed`; unverified (with the reason as the
+        outcome's error) only where the profile cannot be re-derived, and never an HTML page
+        then (a gateway's listing or error page is not a result)."""
+        from .reimport import Unverifiable, reimport
+
+        try:
+            blocks = reimport(cid, path, reply.body)
+        except Unverifiable as exc:
+            if reply.content_type in _HTML:
+                raise ResultError(
+                    f"not shown: the gateway sent an HTML page ({reply.content_type}) for "
+                    f"{path!r} below {cid}, which cannot be checked; use a trustless gateway",
+                    url=reply.url,
+                ) from None
+            return reply.body, None, False, ResultError(str(exc), url=reply.url)
+        if blocks is None:
+            raise _failed(
+                f"the content the gateway sent for {cid} (a plain reply, "
+                f"{reply.content_type or 'no type'}) does not import to that CID",
+                url=reply.url,
+            )
+        self._keep(cid, path, blocks)
+        return reply.body, True, False, None
 
     def _keep(self, cid: Cid, path: str, used: dict[Cid, bytes]) -> None:
         if self.cache is not None:

@@ -7,8 +7,8 @@ never at a loopback, private, link-local, unspecified, multicast or otherwise no
 address unless ``allow_private=True``. Hosts are resolved (IPv4 and IPv6, IPv4-mapped IPv6,
 the decimal/hex/octal IPv4 forms, ``localhost`` and ``*.localhost``) and every address they
 resolve to must pass. Only ``http``/``https`` are ever fetched. Every ``GET`` streams under a
-size cap and a deadline and follows at most :data:`MAX_REDIRECTS` redirects, each target
-checked again by the same policy.
+size cap and one deadline for the whole exchange (:mod:`.deadline`), and follows at most
+:data:`MAX_REDIRECTS` redirects, each target checked again by the same policy.
 
 The check resolves a name before ``requests`` resolves it again: a host whose DNS answer
 changes in between (DNS rebinding) is outside this check; the IPFS path never connects to a
@@ -17,6 +17,7 @@ host named by a provider at all.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
@@ -32,6 +33,7 @@ from urllib3.util import parse_url
 
 from ..chain.network import IPFS_GATEWAY_ENV, gateway_url, resolve_network
 from ..errors import ResultError, ResultNotFetchedError, ResultTimeoutError, ResultTooLargeError
+from .deadline import exchange
 
 __all__ = [
     "MAX_REDIRECTS",
@@ -216,17 +218,30 @@ def _origin(url: str) -> tuple[str, str, int | None] | None:
 # ---- the guarded GET -------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Limits:
     """The time and size limits of one result's fetch: ``timeout`` seconds for the whole
-    result (connect + every read of every request), within the call's overall ``budget_end``
-    (``time.monotonic()``), and ``cancel`` set when the call gives up."""
+    result (connect, headers and body of every request), within the call's overall
+    ``budget_end`` (``time.monotonic()``), and ``cancel`` set when the call gives up.
+
+    The deadline holds however slowly bytes arrive: the connections of the exchange are
+    watched (:mod:`.deadline`), and :meth:`expire`, called by whoever runs the fetch at
+    :attr:`end`, shuts their sockets down, so a blocked read returns at once."""
 
     timeout: float
     max_bytes: int
     budget_end: float | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
+    expired: bool = field(default=False, repr=False)
+    _conns: set[Any] = field(default_factory=set, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def end(self) -> float:
+        """The deadline (``time.monotonic()``): the time-out's or the budget's, the sooner."""
+        end = self.started + self.timeout
+        return end if self.budget_end is None else min(end, self.budget_end)
 
     def remaining(self) -> float:
         """Seconds left; :class:`ResultTimeoutError` when none are."""
@@ -235,11 +250,43 @@ class Limits:
         budget = self.budget_end is not None and self.budget_end <= end
         if budget:
             end = self.budget_end  # type: ignore[assignment]
-        if self.cancel.is_set() or now >= end:
+        if self.cancel.is_set() or self.expired or now >= end:
             if budget or self.cancel.is_set():
                 raise ResultTimeoutError("timed out: the time budget ran out")
             raise ResultTimeoutError(f"timed out after {self.timeout:g} s")
         return end - now
+
+    def watch(self, conn: Any) -> None:
+        """Shut ``conn`` (an HTTP connection, its ``sock``) down at :meth:`expire`; at once if
+        the deadline has passed already."""
+        with self._lock:
+            if not self.expired:
+                self._conns.add(conn)
+                return
+        shut(conn)
+
+    def release(self) -> None:
+        """Forget the connections watched so far (their exchange is over)."""
+        with self._lock:
+            self._conns.clear()
+
+    def expire(self) -> None:
+        """The deadline is here: every watched connection is shut down, and later ones are
+        refused; the fetch then ends with :class:`ResultTimeoutError`."""
+        with self._lock:
+            self.expired = True
+            conns, self._conns = list(self._conns), set()
+        for conn in conns:
+            shut(conn)
+
+
+def shut(conn: Any) -> None:
+    """Shut the socket of ``conn`` (and its ``twin`` during a TLS handshake) down, both ways:
+    a read blocked on it returns."""
+    for sock in (getattr(conn, "sock", None), getattr(conn, "twin", None)):
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass(frozen=True)
@@ -267,26 +314,31 @@ def guarded_get(
     headers = {"Accept-Encoding": "identity"}
     if accept:
         headers["Accept"] = accept
-    for hop in range(MAX_REDIRECTS + 1):
-        policy.check(url, redirect=hop > 0)
-        left = limits.remaining()
-        try:
-            reply = session.get(
-                url, headers=headers, stream=True, allow_redirects=False, timeout=(left, left)
-            )
-        except requests.Timeout:
-            limits.remaining()
-            raise ResultTimeoutError(f"timed out after {limits.timeout:g} s", url=url) from None
-        except requests.RequestException as exc:
-            raise ResultError(f"cannot reach the server ({type(exc).__name__})", url=url) from None
-        with reply:
-            location = reply.headers.get("location")
-            if reply.status_code in _REDIRECTS and location:
-                url = urljoin(url, location)
-                continue
-            body = _read_capped(reply, cap, limits, url)
-            kind = reply.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            return Reply(reply.status_code, kind, body, url)
+    with exchange(limits):
+        for hop in range(MAX_REDIRECTS + 1):
+            policy.check(url, redirect=hop > 0)
+            left = limits.remaining()
+            try:
+                reply = session.get(
+                    url, headers=headers, stream=True, allow_redirects=False, timeout=(left, left)
+                )
+            except requests.RequestException as exc:
+                limits.remaining()  # the deadline closed the connection: a time-out
+                if isinstance(exc, requests.Timeout):
+                    raise ResultTimeoutError(
+                        f"timed out after {limits.timeout:g} s", url=url
+                    ) from None
+                raise ResultError(
+                    f"cannot reach the server ({type(exc).__name__})", url=url
+                ) from None
+            with reply:
+                location = reply.headers.get("location")
+                if reply.status_code in _REDIRECTS and location:
+                    url = urljoin(url, location)
+                    continue
+                body = _read_capped(reply, cap, limits, url)
+                kind = reply.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+                return Reply(reply.status_code, kind, body, url)
     raise ResultError(f"more than {MAX_REDIRECTS} redirects", url=url)
 
 
@@ -318,8 +370,9 @@ def _read_capped(reply: requests.Response, cap: int, limits: Limits, url: str) -
     except ResultError:
         raise
     except Exception as exc:  # urllib3's read errors: a reset, a read time-out
+        limits.remaining()  # the deadline closed the connection: a time-out
         if "timed out" in str(exc).lower():
-            limits.remaining()
             raise ResultTimeoutError(f"timed out after {limits.timeout:g} s", url=url) from None
         raise ResultError(f"the transfer broke off ({type(exc).__name__})", url=url) from None
+    limits.remaining()  # an end cut by the deadline is not the end of the body
     return b"".join(parts)

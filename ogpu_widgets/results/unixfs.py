@@ -106,15 +106,20 @@ def add_file(
     cid_version: int = 0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     max_links: int = DEFAULT_MAX_LINKS,
+    raw_leaves: bool | None = None,
 ) -> tuple[Cid, dict[Cid, bytes]]:
     """The root CID and the blocks of ``data`` as ``ipfs add`` makes them (kubo's defaults).
 
     ``cid_version=0``: dag-pb leaves holding UnixFS File nodes, CIDv0 ``Qm…``.
     ``cid_version=1`` (``ipfs add --cid-version=1``): raw leaves, dag-pb inner nodes, CIDv1;
     a file of one chunk is its raw leaf itself (``bafkrei…``). Either way fixed-size chunks
-    and a balanced DAG of at most ``max_links`` links per node."""
+    and a balanced DAG of at most ``max_links`` links per node. ``raw_leaves``: raw leaves or
+    UnixFS ones (default: raw for CIDv1, as ``--raw-leaves`` defaults; CIDv0 has none)."""
     if cid_version not in (0, 1):
         raise ValueError(f"cid_version {cid_version!r}: use 0 or 1")
+    raw = cid_version == 1 if raw_leaves is None else bool(raw_leaves)
+    if raw and cid_version == 0:
+        raise ValueError("raw leaves need CIDv1")
     if chunk_size < 1 or max_links < 2:
         raise ValueError("chunk_size must be positive and max_links at least 2")
     data = bytes(data)
@@ -123,13 +128,13 @@ def add_file(
     level: list[tuple[Cid, int, int]] = []
     for start in range(0, max(len(data), 1), chunk_size):
         chunk = data[start : start + chunk_size]
-        if cid_version == 1:
+        if raw:
             block = chunk
             cid = cid_of(block, codec="raw", version=1)
         else:
             unixfs = UnixFs(FILE, chunk or None, len(chunk))
             block = encode_dag_pb([], encode_unixfs(unixfs))
-            cid = cid_of(block, codec="dag-pb", version=0)
+            cid = cid_of(block, codec="dag-pb", version=cid_version)
         blocks[cid] = block
         level.append((cid, len(block), len(chunk)))
     while len(level) > 1:

@@ -14,15 +14,14 @@ import anywidget
 import pandas as pd
 import traitlets
 
-from .._strict import reject_unknown, seconds
+from .._strict import reject_unknown
 from ..chain.codec import to_address
 from ..chain.network import Network, NetworkLike, resolve_network
 from ..confirm import AccountLike
-from ..errors import InvalidArgumentError, ResponseTableError
-from ..live.subscription import MAX_TIMEOUT as WEEK
+from ..errors import ResponseTableError
 from ..read import load_responses
 from ..records import TaskResponse
-from . import bundle, layout, serialize
+from . import arguments, bundle, layout, serialize
 from .actions import signer_of
 from .core import TableCore
 
@@ -34,11 +33,6 @@ _PARAMS = frozenset(
     {"data", "tasks", "source", "client", "network", "account", "columns", "confirm_timeout",
      "progress", "results", "gateway", "live", "poll_interval"}
 )  # fmt: skip
-
-
-def _timeout(value: Any) -> float | None:
-    """A wait's ``timeout``: None (no limit) or seconds >= 0, at most a week (as every wait's)."""
-    return seconds(value, "timeout", InvalidArgumentError, none=True, zero=True, maximum=WEEK)
 
 
 class ResponseTable(anywidget.AnyWidget):
@@ -167,16 +161,9 @@ class ResponseTable(anywidget.AnyWidget):
             kwargs.clear()  # a misspelt ``account=`` holds a key: keep it out of the traceback
             reject_unknown("ResponseTable()", unknown, _PARAMS | _WIDGET_KWARGS)
         super().__init__(**kwargs)
-        confirm_timeout = seconds(confirm_timeout, "confirm_timeout", ResponseTableError)
+        confirm_timeout, gateway = arguments.options(confirm_timeout, results, gateway, live,
+                                                     progress)  # fmt: skip
         net: Network = resolve_network(network)
-        if not isinstance(results, bool):
-            raise ResponseTableError(f"results={results!r} is not True or False")
-        if gateway is not None and not isinstance(gateway, str):
-            raise ResponseTableError(f"gateway={gateway!r} is not a URL string")
-        if not isinstance(live, bool):
-            raise ResponseTableError(f"live={live!r} is not True or False")
-        if not isinstance(progress, bool):
-            raise ResponseTableError(f"progress={progress!r} is not True or False")
         selectors = {"tasks": tasks, "source": source, "client": client}
         given = {k: v for k, v in selectors.items() if v is not None}
         self._core = core = TableCore(
@@ -327,7 +314,7 @@ class ResponseTable(anywidget.AnyWidget):
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait for every confirmation worker of this table to finish; True if all did."""
-        return self._core.confirmer.wait_idle(_timeout(timeout))
+        return self._core.confirmer.wait_idle(arguments.wait_timeout(timeout))
 
     @property
     def subscription(self) -> Any:
@@ -338,7 +325,7 @@ class ResponseTable(anywidget.AnyWidget):
         """Wait until the table has caught up with the chain as it is now: its poller has read
         the node's current block and the events so far are applied. True if it has (False on
         time-out, or when the table is not live)."""
-        return self._core.live.wait_live(_timeout(timeout))
+        return self._core.live.wait_live(arguments.wait_timeout(timeout))
 
     @property
     def results(self) -> pd.DataFrame:
@@ -349,7 +336,7 @@ class ResponseTable(anywidget.AnyWidget):
 
     def wait_results(self, timeout: float | None = None) -> bool:
         """Wait until no result is queued or being fetched; True if none is."""
-        return self._core.results.wait(_timeout(timeout))
+        return self._core.results.wait(arguments.wait_timeout(timeout))
 
     @property
     def confirm_txs(self) -> dict[str, str]:
@@ -360,7 +347,7 @@ class ResponseTable(anywidget.AnyWidget):
     def wait_history(self, timeout: float | None = None) -> bool:
         """Wait until the confirming transactions of the confirmed rows have been looked up;
         True when no lookup is running."""
-        return self._core.history.wait(_timeout(timeout))
+        return self._core.history.wait(arguments.wait_timeout(timeout))
 
     def close(self) -> None:
         """Stop following the chain, join the table's threads (a few seconds at most) and close
