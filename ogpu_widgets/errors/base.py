@@ -29,6 +29,7 @@ __all__ = [
     "RpcReplyError",
     "SelectorError",
     "WatchTimeoutError",
+    "DeepReorgError",
     "WrongChainError",
 ]
 
@@ -243,6 +244,16 @@ class WatchTimeoutError(OgpuWidgetsError, TimeoutError):
     expected: int | None
     found: list | None
     timeout: float | None
+
+
+class DeepReorgError(OgpuWidgetsError, RuntimeError):
+    """A reorg forked the chain deeper than the poller follows (``depth`` blocks below the
+    ``tip`` it had read): events of blocks below ``resync_from`` that the reorg replaced may be
+    missed. Raise the poller's ``reorg_depth`` to follow deeper reorgs."""
+
+    depth: int | None
+    tip: int | None
+    resync_from: int | None
 
 
 # ---- the widget --------------------------------------------------------------------------------

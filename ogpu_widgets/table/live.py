@@ -223,6 +223,7 @@ class LiveFeed:
         scope = self.scope
         if self.closed or scope is None:
             return
+        events = [ev for ev in events if not ev.removed]  # retractions: not new facts
         new: list[str] = []
         task_statuses: dict[str, str] = {}
         response_statuses: dict[str, str] = {}
