@@ -1,5 +1,5 @@
 """The event poller on a real anvil: decoding, cost per idle poll, sharing and stopping, node
-faults (refused ranges, 5xx, a lagging replica) and reorgs."""
+faults (refused ranges, 5xx, a lagging replica); reorgs are in test_live_reorg.py."""
 
 from __future__ import annotations
 
