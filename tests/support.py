@@ -248,20 +248,35 @@ class LaggingNode:
         return 200, {"jsonrpc": "2.0", "id": payload.get("id"), "result": result}
 
 
-def log_range_limit(blocks: int, message: str = "query returned more than 10000 results"):
+def log_range_limit(
+    blocks: int,
+    message: str = "query returned more than 10000 results",
+    upstream: str | None = None,
+):
     """A :class:`Proxy` rule refusing ``eth_getLogs`` over more than ``blocks`` blocks the way
-    public nodes do (-32005 and ``message``); the rule's ``refused`` counts the refusals."""
+    public nodes do (-32005 and ``message``); the rule's ``refused`` counts the refusals. With
+    ``upstream`` (the node behind the proxy), an ``eth_getLogs`` inside a batch is refused too."""
 
-    def rule(payload, n):
-        if isinstance(payload, list) or payload.get("method") != "eth_getLogs":
+    def fault(call):
+        if call.get("method") != "eth_getLogs":
             return None
-        query = payload["params"][0]
+        query = call["params"][0]
         span = int(query["toBlock"], 16) - int(query["fromBlock"], 16) + 1
         if span <= blocks:
             return None
         rule.refused += 1
-        error = {"code": -32005, "message": message}
-        return 200, {"jsonrpc": "2.0", "id": payload.get("id"), "error": error}
+        return {"code": -32005, "message": message}
+
+    spliced = per_call(upstream, fault) if upstream is not None else None
+
+    def rule(payload, n):
+        if spliced is not None:
+            return spliced(payload, n)
+        if isinstance(payload, list):
+            return None
+        error = fault(payload)
+        return None if error is None else (200, {"jsonrpc": "2.0", "id": payload.get("id"),
+                                                 "error": error})  # fmt: skip
 
     rule.refused = 0
     return rule

@@ -2,7 +2,7 @@
 (a ``Controller.confirmResponse``; an agent change's ``Terminal.setAgent``, as its ``call`` says).
 It owns its transitions, as methods; nothing else writes its fields: ``signed`` -> ``sent``
 (pending) -> ``apply_receipt`` (mined or reverted), ``rebroadcast`` (nonce refusals: ``drop``),
-and ``abandon`` (never sent)."""
+``unmined`` (a reorg took its block back) and ``abandon`` (never sent)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,7 @@ class Confirmation:
         self._gas_used: int | None = None
         self._fee_paid: int | None = None
         self._error: str | None = None  # the revert reason
+        self._reorged = False
         self._failure: BaseException | None = None
         # recorded before broadcast; public (a signed transaction reveals no key)
         self._raw: str | None = None
@@ -113,6 +114,7 @@ class Confirmation:
     gas_used = _Locked[int | None]()
     fee_paid = _Locked[int | None]("Wei paid for gas, once mined or reverted.")
     error = _Locked[str | None]("The revert reason (or why it was dropped); else ``None``.")
+    reorged = _Locked[bool]("Whether a reorg undid it once (mined, then the block replaced).")
 
     @property
     def nonce(self) -> int | None:
@@ -147,12 +149,8 @@ class Confirmation:
         get = self.__dict__.get
         parts = [str(get("_state", "?")), f"response={get('response', '?')}",
                  f"task={get('task', '?')}"]  # fmt: skip
-        if get("_tx_hash"):
-            parts.append(f"tx={get('_tx_hash')}")
-        if get("_block_number") is not None:
-            parts.append(f"block={get('_block_number')}")
-        if get("_error"):
-            parts.append(f"error={get('_error')!r}")
+        kv = (("tx", get("_tx_hash")), ("block", get("_block_number")), ("error", get("_error")))
+        parts += [f"{k}={v!r}" if k == "error" else f"{k}={v}" for k, v in kv if v or v == 0]
         return f"<Confirmation {' '.join(parts)}>"
 
     def error_data(self) -> dict[str, Any]:
@@ -195,27 +193,12 @@ class Confirmation:
         )
 
     def refresh(self) -> Confirmation:
-        """Re-read the receipt from chain now (and put a pending transaction back under
-        watch); returns ``self``. A failed read raises a typed error (the node's error reply,
-        or :class:`~ogpu_widgets.errors.NodeUnavailableError`)."""
-        tx_hash = self.tx_hash
-        if tx_hash is None:
-            return self
-        receipt = self.engine.rpc.call("eth_getTransactionReceipt", [tx_hash])
-        if receipt:
-            self.apply_receipt(receipt)
-        else:
-            with self._cond:
-                changed = self._state.done and self._error is None
-                if changed:  # the block was reorganized away: in flight again
-                    self._state, self._block_number, self._gas_used = (
-                        ConfirmationState.PENDING, None, None)  # fmt: skip
-                    self._fee_paid = None
-            if changed:
-                logger.info("confirmation %s lost its receipt (reorg); watching again", tx_hash)
-                self.announce()
-            if self.state == ConfirmationState.PENDING:
-                PROCESS.tracker.add(self)
+        """Re-read the receipt now (:func:`.tracker.recheck`: one a reorg took back puts it in
+        flight again, or drops it), a pending one watched again; returns ``self``. A failed read
+        raises a typed error (the node's reply, or :class:`~ogpu_widgets.errors.NodeUnavailableError`)."""
+        tracker.recheck(self)
+        if self.state == ConfirmationState.PENDING:
+            PROCESS.tracker.add(self)
         return self
 
     def raise_for_state(self) -> Confirmation:
@@ -374,6 +357,22 @@ class Confirmation:
                 logger.warning("%s %s (tx %s): %s", self.call.what, state, self.tx_hash, error)
             self.announce()
         return not same
+
+    def unmined(self, known: bool) -> None:
+        """A reorg took back the block that held it (``reorged``): in flight again when the node
+        still has it (``known``), else dropped (on no chain now: nothing was paid)."""
+        with self._cond:
+            if not (self._state.done and self._block_number is not None):
+                return
+            self._reorged = True
+            if known:  # in flight again
+                self._state, self._block_number = ConfirmationState.PENDING, None
+                self._gas_used = self._fee_paid = self._error = None
+        if known:
+            return self.announce()
+        PROCESS.nonces.resync((self.identity, self.signer))  # its nonce is free again
+        self.drop("undone by a reorg: the block that mined it was replaced and the node no "
+                  "longer has the transaction, so nothing was paid; confirm again if wanted")  # fmt: skip
 
     def drop(self, why: str) -> None:
         """The transaction can never be mined: reverted without a block, nothing paid."""

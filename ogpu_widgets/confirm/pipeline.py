@@ -120,11 +120,16 @@ def read(engine: Engine, responses: Sequence[str], signer: str) -> Reading:
             ("eth_getTransactionByHash", [c.tx_hash]),
         ]
     found = engine.rpc.batch(calls)
+    for i, c in enumerate(suspects):  # no receipt, the node has it: a reorg put it back in flight
+        if found[2 * i] is None and isinstance(found[2 * i + 1], dict):
+            c.unmined(True)
+            PROCESS.tracker.add(c)
     # unknown to the node: no receipt and no transaction (an error reply tells nothing)
     stale = [c for i, c in enumerate(suspects) if found[2 * i] is None and found[2 * i + 1] is None]
     if not stale:
         return reading
     for c in stale:
+        c.unmined(False)  # undone by a reorg, or another chain: on this one nothing was paid
         logger.warning(
             "the node at %s does not know transaction %s, which confirmed %s, and says task %s "
             "is open: another chain answers at this URL; forgetting what was remembered",

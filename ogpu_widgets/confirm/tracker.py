@@ -1,6 +1,7 @@
 """The watcher: one daemon thread polling the receipts of every pending transaction of the
 confirm path (confirmations and agent changes) in batches, and asking a transaction the node has
-forgotten to rebroadcast itself (:meth:`~.confirmation.Confirmation.rebroadcast`)."""
+forgotten to rebroadcast itself (:meth:`~.confirmation.Confirmation.rebroadcast`); and
+:func:`recheck`, a done transaction's receipt read again (a reorg may have taken it back)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .engine import Engine
 if TYPE_CHECKING:
     from .confirmation import Confirmation
 
-__all__ = ["DROPPED_AFTER", "POLL_INTERVAL", "REBROADCAST_INTERVAL", "Tracker", "poll"]
+__all__ = ["DROPPED_AFTER", "POLL_INTERVAL", "REBROADCAST_INTERVAL", "Tracker", "poll", "recheck"]
 
 logger = logging.getLogger("ogpu_widgets.confirm")
 
@@ -110,3 +111,24 @@ def poll(engine: Engine, items: list[Confirmation]) -> None:
             c.unseen_clock.asked(c, bool(tx), now)
         elif not tx:
             c.rebroadcast()
+
+
+def recheck(c: Confirmation) -> None:
+    """Read the receipt of ``c`` again (with the transaction, in one batch): applied when there
+    is one (a reorg may have mined it in another block); a done transaction without one was
+    undone by a reorg (:meth:`~.confirmation.Confirmation.unmined`: in flight again if the
+    node still has it, else dropped). A failed read raises a typed error."""
+    tx_hash = c.tx_hash
+    if tx_hash is None:
+        return
+    receipt, known = c.engine.rpc.batch(
+        [("eth_getTransactionReceipt", [tx_hash]), ("eth_getTransactionByHash", [tx_hash])]
+    )
+    for answer in (receipt, known):
+        if isinstance(answer, RpcError):
+            raise answer
+    if receipt:
+        c.apply_receipt(receipt)
+    elif c.done:
+        logger.warning("transaction %s lost its receipt: undone by a reorg", tx_hash)
+        c.unmined(known is not None)

@@ -32,6 +32,7 @@ __all__ = [
     "SelectorError",
     "SubscriptionEndedError",
     "WatchTimeoutError",
+    "DeepReorgError",
     "WrongChainError",
 ]
 
@@ -271,6 +272,16 @@ class PollerDiedError(SubscriptionEndedError):
     subscriptions ended with it, and the next subscription to the network starts a new one."""
 
     cause: str | None
+
+
+class DeepReorgError(OgpuWidgetsError, RuntimeError):
+    """A reorg forked the chain deeper than the poller follows (``depth`` blocks below the
+    ``tip`` it had read): events of blocks below ``resync_from`` that the reorg replaced may be
+    missed. Raise the poller's ``reorg_depth`` to follow deeper reorgs."""
+
+    depth: int | None
+    tip: int | None
+    resync_from: int | None
 
 
 # ---- the widget --------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ its two arguments as two ABI words in ``data`` (two addresses, or an address and
 status). Every event names where it was seen: ``block``, ``tx_hash`` and ``log_index``
 (``(tx_hash, log_index)`` is the key the poller dedupes by).
 
+An event a reorg took back after it was delivered is delivered again with ``removed=True``
+(a retraction: the same event, no longer on chain); every other event has ``removed=False``.
+
 A :class:`ResponseSubmitted` delivered by a :class:`~ogpu_widgets.live.ResponseWatcher`
 carries the response as read (``record``, a :class:`~ogpu_widgets.records.TaskResponse`);
 from the poller itself ``record`` is ``None``.
@@ -13,7 +16,7 @@ from the poller itself ``record`` is ``None``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
 from ..chain.codec import address_of_word, keccak, word
@@ -28,6 +31,7 @@ __all__ = [
     "TaskStatusChanged",
     "decode_log",
     "event_key",
+    "retracted",
 ]
 
 log = logging.getLogger("ogpu_widgets.live")
@@ -43,6 +47,7 @@ class ResponseSubmitted:
     tx_hash: str
     log_index: int
     record: TaskResponse | None = field(default=None, compare=False)
+    removed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,7 @@ class ResponseStatusChanged:
     block: int
     tx_hash: str
     log_index: int
+    removed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,7 @@ class TaskStatusChanged:
     block: int
     tx_hash: str
     log_index: int
+    removed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +83,17 @@ class TaskPublished:
     block: int
     tx_hash: str
     log_index: int
+    removed: bool = False
 
 
 Event: TypeAlias = ResponseSubmitted | ResponseStatusChanged | TaskStatusChanged | TaskPublished
+
+
+def retracted(event: Event) -> Event:
+    """``event`` as a retraction (``removed=True``; a watcher's ``record`` is not carried)."""
+    if isinstance(event, ResponseSubmitted):
+        return replace(event, removed=True, record=None)
+    return replace(event, removed=True)
 
 
 def _topic(signature: str) -> str:

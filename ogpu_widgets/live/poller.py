@@ -3,30 +3,24 @@
 How a poll goes (on the poller's daemon thread, every ``interval`` seconds: the shortest
 interval its subscribers asked for):
 
-1. ``eth_blockNumber``. A head lower than the last one read (a lagging replica, or a chain
-   that a reorg made shorter) is ignored: the poll ends there and nothing moves backwards.
-2. ``eth_getLogs`` with ``address`` = Nexus and ``topics`` = ``[[the four topics]]``, in ONE
-   query. No parameter is indexed, so selecting by task, source or client happens in the
-   subscribers. The range is the new blocks *and* a trailing window of ``reorg_window``
-   blocks below them (plus, when a subscriber asked for older blocks, those), in pages of
-   ``window`` blocks: a node that refuses a range ("query returned more than 10000
-   results", "block range too large") has the window halved and the page asked again, and
-   the window doubles back after :data:`REGAIN_AFTER` good pages, up to the network's
-   ``log_window``. An idle poll therefore costs 2 HTTP requests, whatever the number of
-   subscribers or of rows they show. No ``eth_newFilter``: nothing on the server can expire.
-3. Logs with ``removed: true`` and logs of other contracts are dropped; each subscriber gets,
-   in chain order, the events of its range it was not given yet, deduped by (transaction
-   hash, log index) over the trailing window. A log that re-appears (a lagging replica
-   catching up, a reorg moving a transaction to another block) is not delivered twice, and a
-   new log in a block already read (a reorg's replacement) is delivered.
+1. ``eth_blockNumber``.
+2. ``eth_getLogs`` (``address`` = Nexus, ``topics`` = ``[[the four topics]]``; no parameter is
+   indexed, so subscribers select by task, source or client) over the new blocks, a trailing
+   window of ``reorg_window`` blocks and any older blocks a subscriber asked for, in pages of
+   ``window`` blocks (halved when a node refuses a range, doubled back after
+   :data:`REGAIN_AFTER` good pages). The first page goes in one batch with the headers of the
+   block read last and of the new head, so an idle poll costs 2 HTTP requests.
+3. Reorgs (:mod:`.forks`): a tip whose hash changed, or a head fallen back onto a changed
+   block, sends the poller back to the fork point (found by block hashes, at most
+   ``reorg_depth`` blocks down; deeper: :class:`~ogpu_widgets.errors.DeepReorgError` in
+   ``reorg_error`` and ``last_error``); events it delivered there that are gone are retracted
+   (``removed=True``) and the new ones delivered. A head fallen back onto an unchanged block
+   is a lagging replica (``lagged``): nothing moves backwards.
+4. Each subscriber's :meth:`~.subscription.Subscription.select` of the page is queued to it.
 
-When a reorg takes back a log that was delivered, nothing is taken back: consumers keep
-states that only move forward (:mod:`ogpu_widgets.live.state`), so a row never moves back,
-and a response that a reorg erased simply never changes again (``vanished`` counts these).
-Errors (the node down, 5xx, time-outs, a wrong chain) are counted in ``errors`` and
-``last_error``, logged at warning level on ``logging.getLogger("ogpu_widgets.live")``, and the
-poll is tried again after an exponential backoff (capped at ``max_backoff``); the first good
-poll after them is logged too and delivers what happened meanwhile.
+Errors (the node down, 5xx, time-outs, a wrong chain) are counted (``errors``, ``last_error``),
+logged as warnings on ``ogpu_widgets.live``, and the poll tried again after an exponential
+backoff (≤ ``max_backoff``); a ``BaseException`` ends the poller (:meth:`EventPoller._die`).
 """
 
 from __future__ import annotations
@@ -39,12 +33,14 @@ from typing import Any
 from ..chain.network import Network
 from ..chain.policy import RetryPolicy
 from ..chain.rpc import RpcError
-from ..errors import PollerDiedError, ReadError
+from ..errors import DeepReorgError, ReadError
 from ..records import LiveState
 from .events import EVENT_TOPICS, Event, decode_log
+from .forks import REORG_DEPTH, Forks, block_call, block_hash
 from .subscription import Health, Subscription, quantity
 
-__all__ = ["MAX_BACKOFF", "POLL_INTERVAL", "REGAIN_AFTER", "REORG_WINDOW", "EventPoller"]
+__all__ = ["MAX_BACKOFF", "POLL_INTERVAL", "REGAIN_AFTER", "REORG_DEPTH", "REORG_WINDOW",
+           "EventPoller"]  # fmt: skip
 
 log = logging.getLogger("ogpu_widgets.live")
 
@@ -68,8 +64,9 @@ class EventPoller:
     ``polls``, ``requests`` (HTTP requests), ``errors``, ``last_error``, ``last_poll``
     (``time.monotonic()``), ``subscribers``, ``running``, ``window`` (blocks per
     ``eth_getLogs``), ``refusals`` (ranges refused), ``lagged`` (polls ignored because the
-    node answered from an older block), ``vanished`` (delivered logs a reorg took back).
-    ``reorg_window`` and ``max_backoff`` may be set (tests do)."""
+    node answered from an older block), ``vanished`` (delivered logs a lagging replica left
+    out), ``retracted`` (delivered events a reorg took back), ``reorg_error``, ``forks``.
+    ``reorg_window``, ``reorg_depth`` and ``max_backoff`` may be set (tests do)."""
 
     def __init__(self, network: Network, key: tuple, owner: Any) -> None:
         self.network = network
@@ -95,6 +92,9 @@ class EventPoller:
         self.refusals = 0
         self.lagged = 0
         self.vanished = 0
+        self.retracted = 0  # delivered events a reorg took back
+        self.forks = Forks(REORG_DEPTH)
+        self._reorg_from: int | None = None  # first block a reorg replaced, during its re-read
         self._subs: list[Subscription] = []
         self._lock = threading.Condition(threading.RLock())
         self._wake = threading.Event()
@@ -102,7 +102,20 @@ class EventPoller:
         self._thread: threading.Thread | None = None
         self._good_pages = 0
         self._failures = 0
-        self._recent: dict[tuple[str, int], int] = {}  # every log of the trailing window
+
+    @property
+    def reorg_error(self) -> DeepReorgError | None:
+        """The last reorg too deep to locate (None: none yet)."""
+        return self.forks.error
+
+    @property
+    def reorg_depth(self) -> int:
+        """Blocks a reorg's fork point is looked for below the tip (:data:`REORG_DEPTH`)."""
+        return self.forks.depth
+
+    @reorg_depth.setter
+    def reorg_depth(self, blocks: int) -> None:
+        self.forks.depth = blocks  # checked there
 
     # ---- figures ---------------------------------------------------------------------------------
 
@@ -211,12 +224,8 @@ class EventPoller:
         with self._lock:
             subs = list(self._subs)
         self._report(subs)
-        name = self.network.name
         for sub in subs:
-            sub.end(PollerDiedError(
-                f"the {name} events poller died ({cause}); this subscription ended: subscribe "
-                f"again (a new poller starts)", network=name, since_block=sub.next, cause=cause,
-            ))  # fmt: skip
+            sub.poller_died(cause)
 
     def _poll_once(self) -> float:
         try:
@@ -265,36 +274,82 @@ class EventPoller:
         with self._lock:
             subs = list(self._subs)
             prev = self.head
+        fork: int | None = None
         if prev is not None and head < prev:
-            self.lagged += 1
-            log.debug("the node at %s answered head %d below %d read before; ignored",
-                      url, head, prev)  # fmt: skip
-            return
+            fork = self.forks.fell_back(self.client, head, prev, self.network)
+            if fork is None:
+                self.lagged += 1  # a lagging replica: nothing moves backwards
+                return
         for sub in subs:
             if sub.start is None:  # the node was not asked at subscribe time
-                sub.start = sub.next = head + 1 if prev is None else prev + 1
-        tip = head if prev is None else prev
+                sub.start = sub.next = head + 1 if prev is None else min(prev, head) + 1
+        tip = head if prev is None else min(prev, head)
         lower = max(0, min([tip - self.reorg_window + 1, *(s.next for s in subs)]))
+        # the tip read last is checked in the first page's batch (an idle poll: 2 requests)
+        check = None if prev is None or fork is not None else prev
+        if fork is not None:
+            lower = min(lower, self._rewind(subs, fork, head, prev))
+        first = True  # the new head's hash too
         while lower <= head and not self._stop.is_set():
             upper = min(head, lower + self.window - 1)
-            logs = self._get_logs(lower, upper)
-            if logs is None:
+            tips = ([] if check is None else [check]) + ([head] if first and head != check else [])
+            got = self._get_logs(lower, upper, tips)
+            if got is None:
                 continue  # refused: the window was halved
-            self._deliver(subs, logs, lower, upper)
-            lower = upper + 1
+            logs, hashes = got
+            for n, value in zip(tips, hashes, strict=True):
+                if n == check and value is None:
+                    self.lagged += 1  # the node has not got the block read last: it lags
+                    return
+                if n == check and self.forks.changed(n, value):
+                    fork = self.forks.locate(self.client, n, prev, self.network)
+                    lower = self._rewind(subs, fork, head, prev)
+                    check = None
+                    break
+                self.forks.note(n, value)
+            else:
+                check, first = None, False
+                self.forks.note_logs(logs)
+                self._deliver(subs, logs, lower, upper)
+                lower = upper + 1
         if lower > head:
             with self._lock:
                 self.head = head
+            self.forks.prune(head)
+            self._reorg_from = None
 
-    def _get_logs(self, lower: int, upper: int) -> list[Any] | None:
-        """The logs of blocks ``lower..upper``, or None when the node refused the range."""
+    def _rewind(self, subs: list[Subscription], fork: int, head: int, prev: int) -> int:
+        """After a reorg that forked after block ``fork``: delivered events above ``head`` are
+        taken back now, the ones of ``fork + 1..head`` as their blocks are read again; each
+        subscriber's cursor goes back to the fork. The first block to read again."""
+        self._reorg_from = fork + 1
+        err = self.forks.error
+        if err is not None and err.tip == prev:  # too deep: visible in the health
+            self.last_error = f"{type(err).__name__}: {err}"
+        if head < prev:
+            self._deliver(subs, [], max(fork, head) + 1, prev)
+        for sub in subs:
+            if sub.next is not None and sub.start is not None:
+                sub.next = max(sub.start, min(sub.next, fork + 1))
+        return max(0, fork + 1)
+
+    def _get_logs(self, lower: int, upper: int, tips: list[int]) -> tuple[list[Any], list] | None:
+        """The logs of blocks ``lower..upper`` and the hashes of blocks ``tips`` (None: a block
+        the node has not got), in one batch; None when the node refused the range."""
         query = {
             "address": self.network.nexus,
             "topics": [list(EVENT_TOPICS)],
             "fromBlock": hex(lower),
             "toBlock": hex(upper),
         }
-        result = self.client.single("eth_getLogs", [query])
+        url = self.network.rpc_url
+        if tips:
+            result, *headers = self.client.batch(
+                [("eth_getLogs", [query]), *(block_call(n) for n in tips)]
+            )
+        else:
+            result, headers = self.client.single("eth_getLogs", [query]), []
+        hashes = [block_hash(h, n, url) for n, h in zip(tips, headers, strict=True)]
         if isinstance(result, RpcError):
             span = upper - lower + 1
             if span == 1:
@@ -314,7 +369,7 @@ class EventPoller:
         if self._good_pages >= REGAIN_AFTER and self.window < self.max_window:
             self.window = min(self.max_window, self.window * 2)
             self._good_pages = 0
-        return result
+        return result, hashes
 
     def _deliver(self, subs: list[Subscription], logs: list[Any], lower: int, upper: int) -> None:
         nexus = self.network.nexus
@@ -324,41 +379,22 @@ class EventPoller:
             if ev is not None and lower <= ev.block <= upper:
                 events.append(ev)
         events.sort(key=lambda e: (e.block, e.log_index))
-        self._note_vanished(events, lower, upper)
+        gone = self._note_vanished(events, lower, upper)
         for sub in subs:
             if sub.closed or sub.next is None or sub.start is None:
                 continue
-            floor = max(sub.start, sub.next - self.reorg_window)
-            out = []
-            for ev in events:
-                key = (ev.tx_hash, ev.log_index)
-                if ev.block < floor:
-                    continue
-                if key in sub.seen:
-                    sub.seen[key] = max(sub.seen[key], ev.block)
-                    continue
-                sub.seen[key] = ev.block
-                out.append(ev)
-            sub.next = max(sub.next, upper + 1)
-            cutoff = sub.next - self.reorg_window
-            for key in [k for k, b in sub.seen.items() if b < cutoff]:
-                del sub.seen[key]
+            out = sub.select(gone, events, upper, self.reorg_window,
+                             max(self.reorg_window, self.forks.depth))  # fmt: skip
             if out and not sub.closed:
                 sub.send(out)  # queued: run on the subscriber's own thread
 
-    def _note_vanished(self, events: list[Event], lower: int, upper: int) -> None:
-        """Count logs of the trailing window that an answer no longer holds (a reorg took them
-        back, or a replica lags): nothing is re-delivered or taken back for them."""
-        now = {(e.tx_hash, e.log_index): e.block for e in events}
-        gone = [k for k, b in self._recent.items() if lower <= b <= upper and k not in now]
-        if gone:
-            self.vanished += len(gone)
-            log.info("%d delivered event(s) of blocks %d..%d are gone from the node's answer "
-                     "(a reorg or a lagging replica); states only move forward", len(gone),
-                     lower, upper)  # fmt: skip
-            for k in gone:
-                del self._recent[k]
-        self._recent.update(now)
-        cutoff = upper - self.reorg_window
-        for k in [k for k, b in self._recent.items() if b <= cutoff]:
-            del self._recent[k]
+    def _note_vanished(self, events: list[Event], lower: int, upper: int) -> list[Event]:
+        """The delivered events of blocks ``lower..upper`` this answer no longer holds: taken
+        back (returned, to retract) above a reorg's fork point, else counted (``vanished``: a
+        replica on the same chain that lags) and kept (:meth:`Forks.gone`)."""
+        taken, kept = self.forks.gone(
+            events, lower, upper, self._reorg_from, max(self.reorg_window, self.forks.depth)
+        )
+        self.vanished += kept
+        self.retracted += len(taken)
+        return taken

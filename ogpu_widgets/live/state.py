@@ -1,10 +1,12 @@
-"""States only move forward.
+"""States only move forward, but for what a reorg undid.
 
 A task goes ``NEW < ATTEMPTED < RESPONDED < {CANCELED, EXPIRED, FINALIZED}`` and a response
 ``SUBMITTED < CONFIRMED``; a final state never changes. Whatever shows a state (a table row, a
 watcher's consumer) keeps ``newer_*(shown, seen)``: an answer from a lagging replica, a stale
 read, or an event that a reorg took back after it was delivered can then never move a
-confirmed response back to submitted, or a finalized task back to responded.
+confirmed response back to submitted, or a finalized task back to responded. The one backward
+move is :func:`reorg_changes`, for a row whose events a reorg took back (the poller saw the
+block hashes change): it takes the chain's states as they are, and marks the row ``reorged``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = [
     "newer_response_status",
     "newer_task_label",
     "newer_task_status",
+    "reorg_changes",
 ]
 
 _FINAL = frozenset({TaskStatus.CANCELED, TaskStatus.EXPIRED, TaskStatus.FINALIZED})
@@ -111,4 +114,20 @@ def forward_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         ts = newer_task_label(old_ts, str(new["task_status"]))
         if ts != old_ts:
             out["task_status"] = ts
+    return out
+
+
+def reorg_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``new`` (``status``, ``confirmed``, ``task_status``) that differ from the
+    row ``old``, backward moves included, plus ``reorged: True`` when one moves back: what a
+    row whose events a reorg took back shows (the chain as it is, read after the reorg)."""
+    out = forward_changes(old, new)
+    back = {}
+    for field in ("status", "task_status"):
+        if field in new and field not in out and str(new[field]) != str(old.get(field)):
+            back[field] = str(new[field])
+    if "confirmed" in new and not bool(new["confirmed"]) and bool(old.get("confirmed", False)):
+        back["confirmed"] = False
+    if back:
+        out.update(back, reorged=True)
     return out

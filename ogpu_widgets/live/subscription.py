@@ -14,12 +14,13 @@ from .. import _strict as strict
 from ..errors import (
     EventsLostError,
     InvalidArgumentError,
+    PollerDiedError,
     ReadError,
     SubscriptionEndedError,
 )
 from ..records import LiveState
 from .delivery import Delivery
-from .events import Event
+from .events import Event, retracted
 
 if TYPE_CHECKING:
     from .poller import EventPoller
@@ -176,6 +177,32 @@ class Subscription:
         if on_health is not None and not self.closed and not self._delivery.put(on_health, health):
             self._lost(self.next)
 
+    def select(
+        self, gone: list[Event], events: list[Event], upper: int, window: int, keep: int
+    ) -> list[Event]:
+        """What this subscriber is given of a poller's page of blocks up to ``upper``:
+        retractions of what it was given that a reorg took back (``gone``), then, in chain
+        order, the ``events`` of its range (from ``window`` blocks below its cursor) it was not
+        given yet, deduped by (transaction hash, log index); what it was given is remembered
+        for ``keep`` blocks (to dedupe and retract)."""
+        floor = max(self.start or 0, (self.next or 0) - window)
+        out = [retracted(ev) for ev in gone
+               if self.seen.pop((ev.tx_hash, ev.log_index), None) is not None]  # fmt: skip
+        for ev in events:
+            key = (ev.tx_hash, ev.log_index)
+            if ev.block < floor:
+                continue
+            if key in self.seen:
+                self.seen[key] = max(self.seen[key], ev.block)
+                continue
+            self.seen[key] = ev.block
+            out.append(ev)
+        self.next = max(self.next or 0, upper + 1)
+        cutoff = self.next - keep
+        for key in [k for k, b in self.seen.items() if b < cutoff]:
+            del self.seen[key]
+        return out
+
     def end(self, error: SubscriptionEndedError, drop: bool = False) -> None:
         """End by itself: off the poller, ``error`` logged and kept, then (after what is queued,
         or instead of it: ``drop``) ``on_end(error)``; its thread ends after that."""
@@ -199,6 +226,15 @@ class Subscription:
             f"{since} were dropped and it was ended; subscribe again"
             f"{'' if block is None else f' with since_block={block}'} and keep callbacks quick",
             network=name, since_block=block, capacity=capacity,
+        ))  # fmt: skip
+
+    def poller_died(self, cause: str) -> None:
+        """Its poller died on ``cause``: end with :class:`PollerDiedError` (after what is
+        queued)."""
+        name = self.poller.network.name
+        self.end(PollerDiedError(
+            f"the {name} events poller died ({cause}); this subscription ended: subscribe "
+            f"again (a new poller starts)", network=name, since_block=self.next, cause=cause,
         ))  # fmt: skip
 
     def _fault(self, exc: BaseException) -> None:

@@ -4,7 +4,9 @@ Each subscribes to the network's one poller *before* its first read (from a few 
 the head), so an event that lands between the read and the subscription is not missed; it
 reads the task's responses again when an event of the task arrives (and, while the events
 name responses that a read did not show yet, a lagging replica's read, at every poll), and
-keeps what it read only moving forward (a stale read never un-confirms a response).
+keeps what it read only moving forward (a stale read never un-confirms a response). The one
+backward move: when a reorg retracts an event of the task (``removed=True``), what was read is
+dropped and the next read is taken as the chain now is.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class _Waiter:
         self.changed = threading.Event()
         self.responses: set[str] = set()  # responses of the task the events named
         self.finalized = False
+        self.reorged = False  # a reorg retracted an event of the task since the last read
         head = POLLERS.head(network)
         self.sub = POLLERS.subscribe(network, self._on_events,
                                      since_block=max(0, head - REORG_WINDOW),
@@ -97,7 +100,9 @@ class _Waiter:
     def _note(self, events: list[Event], ours: set[str]) -> bool:
         hit = False
         for ev in events:
-            if isinstance(ev, ResponseSubmitted) and ev.task == self.task:
+            if ev.removed:
+                hit |= self._retract(ev, ours)
+            elif isinstance(ev, ResponseSubmitted) and ev.task == self.task:
                 self.responses.add(ev.response)
                 hit = True
             elif isinstance(ev, TaskStatusChanged) and ev.task == self.task:
@@ -108,6 +113,26 @@ class _Waiter:
             ):
                 hit = True
         return hit
+
+    def _retract(self, ev: Event, ours: set[str]) -> bool:
+        """A reorg took back ``ev``: whether it was about the task (what was read goes)."""
+        if isinstance(ev, ResponseSubmitted | TaskStatusChanged) and ev.task == self.task:
+            if isinstance(ev, ResponseSubmitted):
+                self.responses.discard(ev.response)
+            elif ev.status == TaskStatus.FINALIZED:
+                self.finalized = False
+        elif not (isinstance(ev, ResponseStatusChanged)
+                  and (ev.response in self.responses or ev.tx_hash in ours)):  # fmt: skip
+            return False
+        self.reorged = True
+        return True
+
+    def reread(self, found: dict[str, TaskResponse]) -> None:
+        """Before a read: after a reorg of the task, forget what was read (states go back)."""
+        with self.lock:
+            reorged, self.reorged = self.reorged, False
+        if reorged:
+            found.clear()
 
     def missing(self, found: dict[str, TaskResponse]) -> bool:
         """Whether events named responses that the last read did not have (it lagged)."""
@@ -151,6 +176,7 @@ def _watch(
     try:
         while True:
             waiter.changed.clear()
+            waiter.reread(found)
             answer, pending = settle(waiter, found, reads.into(found))
             if answer is not None:
                 return answer

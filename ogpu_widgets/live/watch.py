@@ -312,13 +312,13 @@ class ResponseWatcher:
             return None
 
     def _with_records(self, events: list[Event]) -> list[Event]:
-        wanted = [ev.response for ev in events if isinstance(ev, ResponseSubmitted)]
+        wanted = [e.response for e in events if isinstance(e, ResponseSubmitted) and not e.removed]
         if not wanted:
             return events
         records = _read_records(self.network, wanted)
         return [
             replace(ev, record=records.get(ev.response))
-            if isinstance(ev, ResponseSubmitted)
+            if isinstance(ev, ResponseSubmitted) and not ev.removed  # a retraction: no record
             else ev
             for ev in events
         ]

@@ -7,9 +7,11 @@ subscription's callback only files the events (no I/O on its thread); the feed's
 (:class:`~.threads.Serial`) reads the new rows with :func:`~ogpu_widgets.read.read_responses`
 (one read per poll) and sends them to the front-end as a patch of their own size: the table is
 never re-sent. States only move forward (``ogpu_widgets.live.state``): a lagging replica never
-turns a confirmed row back into a submitted one. The poller reports its own health after every
-poll (``on_health``), which :class:`~.livestatus.LiveStatus` turns into ``_live_status`` (also
-``error`` when the subscription ends by itself: Pause and Resume subscribe again); a refresh runs on a serial worker too (at most one running and one queued). See
+turns a confirmed row back into a submitted one; a reorg does (:mod:`.reorgs`). The poller
+reports its own health after every poll (``on_health``), which :class:`~.livestatus.LiveStatus`
+turns into ``_live_status`` (also ``error`` when the subscription ends by itself: Pause and
+Resume subscribe again); a refresh runs on a serial worker too (at most one running and one
+queued). See
 ``docs/widget-protocol.md``.
 """
 
@@ -33,6 +35,7 @@ from ..read import load_responses, read_responses
 from ..records import ResponseStatus, TaskResponse, TaskStatus
 from .livescope import Scope, task_response
 from .livestatus import LiveStatus
+from .reorgs import Reorgs
 from .threads import Serial
 
 if TYPE_CHECKING:
@@ -75,6 +78,7 @@ class LiveFeed:
         self.worker = Serial(core.threads, "ogpu-table-live", self._work)
         self.refresher = Serial(core.threads, "ogpu-table-refresh", self._refresh_from_front_end)
         self.refresh_lock = threading.Lock()
+        self.reorgs = Reorgs(core)
 
     def start(self, df: pd.DataFrame) -> None:
         """The first snapshot is set: learn the scope, then apply what arrived meanwhile."""
@@ -224,6 +228,9 @@ class LiveFeed:
         response_statuses: dict[str, str] = {}
         reread: set[str] = set()
         with self.core.lock:
+            events = self.reorgs.file(events)  # retractions: their tasks are read again
+        undone = self.reorgs.take()
+        with self.core.lock:
             known = self.core.df.index
             for ev in events:
                 if isinstance(ev, TaskPublished):
@@ -245,11 +252,8 @@ class LiveFeed:
                         task_statuses.get(ev.task, status), status
                     )
             new = list(dict.fromkeys(new + [a for a in retry if a not in known]))
-            siblings = (
-                [a for a in known[self.core.df["task"].isin(list(reread))] if a not in new]
-                if reread
-                else []
-            )
+            siblings = [a for a in known[self.core.df["task"].isin(list(reread))] if a not in new]
+            siblings += [a for a in undone if a not in new and a not in siblings]
         fresh = self._read(new, siblings)
         added: list[str] = []
         with self.core.lock:
@@ -273,6 +277,7 @@ class LiveFeed:
                         for a in self.core.df.index[self.core.df["task"] == t]:
                             if a not in added:
                                 self._merge(changes, a, {"task_status": str(s)})
+            self.reorgs.apply(changes, fresh, undone)  # the one backward move
             for response, status in response_statuses.items():
                 if response not in self.core.df.index:
                     continue
@@ -362,18 +367,16 @@ class LiveFeed:
             self.status.refreshing = True
             self.status.send(force=True)
             try:
+                with self.core.lock:
+                    keys = list(self.core.df.index)
+                back = self.reorgs.for_refresh(keys)  # re-checks confirmations: off the lock
                 df = self.read_scope()
                 with self.core.lock:
                     old = self.core.df
                     added = [a for a in df.index if a not in old.index]
-                    df = df.copy()
-                    for a in df.index.intersection(old.index):
-                        # states only move forward, whatever the replica answered
-                        read = {c: df.at[a, c] for c in MUTABLE}
-                        shown = {c: old.at[a, c] for c in MUTABLE}
-                        for c, v in forward_changes(read, shown).items():
-                            df.loc[a, c] = v
+                    df = self.reorgs.refreshed(old, df, back)
                     self.core.set_snapshot(df)
+                    self.reorgs.remark(df.index)
                     if self.scope is not None:
                         self.scope.learn(df)
                     self.status.touched()

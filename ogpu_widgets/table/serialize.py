@@ -53,7 +53,7 @@ DEFAULT_COLUMNS = [
 CONTROL_COLUMNS = (
     "can_confirm", "reason", "action", "tx_hash", "action_error",
     "result_preview", "result_state", "result_kind",
-    "confirm_tx", "confirm_block", "confirm_tx_state", "confirm_tx_error",
+    "confirm_tx", "confirm_block", "confirm_tx_state", "confirm_tx_error", "reorged",
 )  # fmt: skip
 
 #: Columns shown from something other than the DataFrame (the result, fetched later).

@@ -99,3 +99,16 @@ def test_event_key_and_immutability():
     got = ev.decode_log(entry, NEXUS)
     with pytest.raises(AttributeError):
         got.task = B  # frozen
+
+
+def test_reorg_changes_is_the_one_backward_move_and_marks_it():
+    from ogpu_widgets.live.state import forward_changes, reorg_changes
+
+    shown = {"status": "confirmed", "confirmed": True, "task_status": "finalized"}
+    chain = {"status": "submitted", "confirmed": False, "task_status": "responded"}
+    assert forward_changes(shown, chain) == {}
+    assert reorg_changes(shown, chain) == {**chain, "reorged": True}
+    assert reorg_changes(shown, shown) == {}  # nothing moved: no mark
+    assert reorg_changes(chain, shown) == forward_changes(chain, shown)  # forward: no mark
+    sibling = {"status": "submitted", "confirmed": False, "task_status": "finalized"}
+    assert reorg_changes(sibling, chain) == {"task_status": "responded", "reorged": True}

@@ -17,7 +17,7 @@ import {
   toNumber,
   toText,
 } from "../core/format";
-import { el } from "../core/dom";
+import { el, setAttr, setText, setTitle } from "../core/dom";
 import { resultMark, rowResultState } from "../results/results";
 import type { RowStore } from "../store/rowstore";
 import { COLUMN_KINDS, CONTROL_COLUMNS, KEY_COLUMN, isRecord, type ColumnKind, type Scalar } from "../core/types";
@@ -149,17 +149,6 @@ export function setDisplay(node: HTMLElement, visible: boolean): void {
 const show = setDisplay;
 
 /** Set text only when it differs (an equal textContent write still replaces the text node). */
-export function setText(node: Node, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
-}
-
-export function setTitle(node: HTMLElement, title: string): void {
-  if (node.title !== title) node.title = title;
-}
-
-export function setAttr(node: Element, name: string, value: string): void {
-  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
-}
 
 function setHref(a: HTMLAnchorElement, href: string | null): void {
   if (href === null) {
@@ -262,18 +251,30 @@ function textCell(doc: Document, col: ColumnDef): Cell {
   });
 }
 
+/** Columns a reorg can move back: their badge marks a row whose states a reorg undid. */
+const REORG_MARKED = new Set(["status", "task_status"]);
+
 function badgeCell(doc: Document, col: ColumnDef): Cell {
   const root = cellEl(doc, col);
   const badge = el(doc, "span", "ogpu-rt-badge");
   root.append(badge);
-  return redrawnOnChange(root, (v) => {
-    const s = toText(v);
-    setText(badge, s);
-    setTitle(root, s); // badges are ellipsized: the full text on hover (and the focus tooltip)
+  let last: string | undefined;
+  const draw = (s: string, reorged: boolean): void => {
+    if (last === `${String(reorged)}:${s}`) return;
+    last = `${String(reorged)}:${s}`;
+    setText(badge, reorged ? `${s} ↺` : s);
+    // badges are ellipsized: the full text on hover (and the focus tooltip)
+    setTitle(root, reorged ? `${s}: undone by a reorg, this is the chain's state now` : s);
     const tone = badgeTone(s);
     if (badge.dataset["tone"] !== tone) badge.dataset["tone"] = tone;
+    badge.classList.toggle("ogpu-rt-reorged", reorged);
     show(badge, s !== "");
-  });
+  };
+  const cell: Cell = { el: root, update: (v) => draw(toText(v), false) };
+  if (REORG_MARKED.has(col.name)) {
+    cell.bind = (store, base) => draw(toText(store.get(col.name, base)), store.get("reorged", base) === true);
+  }
+  return cell;
 }
 
 /** How long a time-dependent title (e.g. "3 minutes ago") may be left unrefreshed. */

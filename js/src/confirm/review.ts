@@ -7,8 +7,8 @@
  *   requested → (patches) signing → pending → mined | reverted | refused
  *   requested → `_reply` {ok: false} → idle (error shown)
  */
-import { makeLink, setAttr, setDisplay, setText, setTitle } from "../columns/columns";
-import { button, el } from "../core/dom";
+import { makeLink, setDisplay } from "../columns/columns";
+import { button, el, setAttr, setText, setTitle } from "../core/dom";
 import { isTruthy, shortHex, toText, txHref } from "../core/format";
 import { historyOf, historyText, type RowHistory } from "./history";
 import { rowLine, summarize } from "../ui/messages";

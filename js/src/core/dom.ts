@@ -44,3 +44,15 @@ export function raf(win: Window, cb: () => void): () => void {
   const id = setTimeout(cb, 16);
   return () => clearTimeout(id);
 }
+
+export function setText(node: Node, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+export function setTitle(node: HTMLElement, title: string): void {
+  if (node.title !== title) node.title = title;
+}
+
+export function setAttr(node: Element, name: string, value: string): void {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}

@@ -39,6 +39,7 @@ export const CONTROL_COLUMNS = [
   "confirm_block",
   "confirm_tx_state",
   "confirm_tx_error",
+  "reorged",
 ] as const;
 
 /** The key column. */

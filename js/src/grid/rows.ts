@@ -2,8 +2,8 @@
  * Pooled row elements. A row element is created once and re-bound to different snapshot rows
  * as the user scrolls; its cells update in place.
  */
-import { createCell, setAttr, type Cell, type CellCtx, type ColumnDef } from "../columns/columns";
-import { el } from "../core/dom";
+import { createCell, type Cell, type CellCtx, type ColumnDef } from "../columns/columns";
+import { el, setAttr } from "../core/dom";
 import { pinBox } from "./header";
 import { confirmInfo, createConfirmCell, type ConfirmCell } from "../confirm/review";
 import type { RowStore } from "../store/rowstore";

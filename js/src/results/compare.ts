@@ -5,9 +5,8 @@
  * the same review panel as the row's Confirm (docked in this view), so it ends in the same
  * `_confirm_request`.
  */
-import { setAttr, setText, setTitle } from "../columns/columns";
 import type { ConfirmFlow } from "../confirm/confirmflow";
-import { button, detailDialog, el } from "../core/dom";
+import { button, detailDialog, el, setAttr, setText, setTitle } from "../core/dom";
 import { formatDatetime, shortHex, toText } from "../core/format";
 import { alignResults, flattenResult, inertLine, resultMark, rowResultState, verificationText } from "./results";
 import { confirmInfo, phaseDetails, phaseText } from "../confirm/review";

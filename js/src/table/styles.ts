@@ -169,6 +169,7 @@ body.vscode-high-contrast:not(.vscode-high-contrast-light) .ogpu-rt {
 .ogpu-rt-badge[data-tone="bad"] { background: var(--ogpu-rt-bad-bg); color: var(--ogpu-rt-bad-fg); }
 .ogpu-rt-badge[data-tone="warn"] { background: var(--ogpu-rt-warn-bg); color: var(--ogpu-rt-warn-fg); }
 .ogpu-rt-badge[data-tone="info"] { background: var(--ogpu-rt-info-bg); color: var(--ogpu-rt-info-fg); }
+.ogpu-rt-badge.ogpu-rt-reorged { outline: 1px dashed currentColor; outline-offset: -1px; }
 .ogpu-rt-badge[data-tone="final"] { background: var(--ogpu-rt-final-bg); color: var(--ogpu-rt-final-fg); }
 .ogpu-rt-btn {
   height: 24px; padding: 0 10px; border-radius: 3px; cursor: pointer; white-space: nowrap;

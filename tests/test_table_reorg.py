@@ -1,0 +1,106 @@
+"""A live table through a reorg that undoes a confirmation (real anvil: ``evm_snapshot`` /
+``evm_revert``, then a longer chain): the rows go back to the chain's states, marked
+``reorged``; ``refresh()`` shows the chain as it is; a sibling can then be confirmed. A stale
+read without a reorg still moves nothing back."""
+
+from __future__ import annotations
+
+import pytest
+from support import until
+from test_table import attach
+from test_table_live import front_row
+
+from ogpu_widgets.records import TaskStatus
+from ogpu_widgets.table import CONTROL_COLUMNS, ResponseTable
+
+FAST = 0.1
+
+pytestmark = pytest.mark.usefixtures("no_poller_left")
+
+
+def _world(dev):
+    task = dev.publish_task(dev.publish_source("manual"), payment_ogpu=1)
+    return task, [dev.respond(task, k) for k in range(2)]
+
+
+def _undo(dev, snapshot: str, blocks: int = 4) -> None:
+    assert dev.rpc("evm_revert", [snapshot]) is True
+    dev.mine(blocks)  # a longer chain without the confirmation
+
+
+def _shown_back(t, winner: str, other: str) -> None:
+    until(lambda: t.df.loc[winner, "status"] == "submitted", what="the row going back")
+    assert not bool(t.df.loc[winner, "confirmed"])
+    assert set(t.df["task_status"]) == {"responded"}
+    assert front_row(t, winner)["reorged"] is True
+    until(lambda: front_row(t, other).get("can_confirm") is True, what="the sibling confirmable")
+
+
+def test_a_confirmation_made_elsewhere_that_a_reorg_undid_goes_back(fresh_devnet):
+    dev = fresh_devnet
+    task, (winner, other) = _world(dev)
+    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
+                      account=dev.client.private_key)  # fmt: skip
+    try:
+        attach(t)
+        snapshot = dev.rpc("evm_snapshot")
+        dev.confirm(winner)
+        until(lambda: front_row(t, other).get("task_status") == "finalized", what="finalized")
+        assert front_row(t, other)["can_confirm"] is False
+        _undo(dev, snapshot)
+        _shown_back(t, winner, other)
+        t.refresh()  # the chain as it is, and the mark kept
+        assert t.df.loc[winner, "status"] == "submitted" and set(t.df["task_status"]) == {
+            "responded"
+        }
+        assert front_row(t, winner)["reorged"] is True
+        c = t.confirm(other, wait=True)
+        assert c.state == "mined" and dev.call("Task", task, "getStatus") == TaskStatus.FINALIZED
+        until(lambda: t.df.loc[other, "status"] == "confirmed", what="the sibling confirmed")
+        assert "reorged" in CONTROL_COLUMNS
+    finally:
+        t.close()
+
+
+def test_the_tables_own_confirmation_a_reorg_undid_goes_back(fresh_devnet):
+    dev = fresh_devnet
+    task, (winner, other) = _world(dev)
+    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
+                      account=dev.client.private_key)  # fmt: skip
+    try:
+        attach(t)
+        snapshot = dev.rpc("evm_snapshot")
+        mine = t.confirm(winner, wait=True)
+        assert mine.state == "mined"
+        until(lambda: front_row(t, winner).get("action") == "mined", what="mined in the row")
+        until(lambda: t.subscription.poller.head >= mine.block_number, what="its block read")
+        _undo(dev, snapshot)
+        _shown_back(t, winner, other)
+        until(lambda: front_row(t, winner).get("action") == "reverted", what="the action")
+        assert mine.reorged and "reorg" in front_row(t, winner)["action_error"]
+        t.refresh()
+        assert t.df.loc[winner, "status"] == "submitted"
+        c = t.confirm(other, wait=True)
+        assert c.state == "mined" and dev.call("Task", task, "getStatus") == TaskStatus.FINALIZED
+    finally:
+        t.close()
+
+
+def test_refresh_after_a_reorg_the_table_missed_shows_the_chain(fresh_devnet):
+    dev = fresh_devnet
+    task, (winner, other) = _world(dev)
+    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
+                      account=dev.client.private_key)  # fmt: skip
+    try:
+        attach(t)
+        snapshot = dev.rpc("evm_snapshot")
+        t.confirm(winner, wait=True)
+        t.live = False  # paused: no events while the reorg happens
+        _undo(dev, snapshot)
+        t.refresh()
+        assert t.df.loc[winner, "status"] == "submitted"
+        assert set(t.df["task_status"]) == {"responded"}
+        assert front_row(t, winner)["reorged"] is True
+        assert front_row(t, other)["can_confirm"] is True
+    finally:
+        t.close()
