@@ -37,6 +37,13 @@ def fresh_devnet():
 
 
 @pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """A result cache of this test's own (``OGPU_WIDGETS_CACHE``)."""
+    monkeypatch.setenv("OGPU_WIDGETS_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
 def forget_capabilities():
     """What nodes refused (batches, the read lens) is forgotten before and after the test."""
     CAPABILITIES.forget()

@@ -33,6 +33,60 @@ def until(condition, timeout: float = 60.0, what: str = "the condition", every: 
         time.sleep(every)
 
 
+def stub_responses(datas) -> list:
+    """Made-up submitted responses (addresses 0x…01, 0x…02, …) of the given ``data`` values:
+    for result fetches, which read nothing but ``data`` from the chain."""
+    import ogpu_widgets as ow
+
+    return [
+        ow.TaskResponse(
+            f"0x{i + 1:040x}", "0x" + "7" * 40, "0x" + "8" * 40, d, 0, "submitted", False, 0
+        )  # fmt: skip
+        for i, d in enumerate(datas)
+    ]
+
+
+class Collector:
+    """A live subscriber's callback that keeps every event it was given, in order."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, events) -> None:
+        with self.lock:
+            self.calls += 1
+            self.events += events
+
+    def keys(self) -> list:
+        with self.lock:
+            return [(e.tx_hash, e.log_index) for e in self.events]
+
+    def of(self, kind, removed: bool = False, **match) -> list:
+        """The events of class ``kind`` with those field values (retractions with
+        ``removed``)."""
+        with self.lock:
+            return [
+                e
+                for e in self.events
+                if isinstance(e, kind)
+                and e.removed is removed
+                and all(getattr(e, k) == v for k, v in match.items())
+            ]
+
+    def responses(self) -> list[str]:
+        """The responses of the submissions it was given."""
+        from ogpu_widgets.live import ResponseSubmitted
+
+        return [e.response for e in self.of(ResponseSubmitted)]
+
+
+def head(dev) -> int:
+    """The devnet's block number."""
+    return int(dev.rpc("eth_blockNumber"), 16)
+
+
 def http_get(url: str, accept: str | None = None, method: str = "GET", timeout: float = 10):
     """(status, headers, body) of one request; error statuses too."""
     req = urllib.request.Request(url, method=method, headers={"Accept": accept} if accept else {})

@@ -12,7 +12,7 @@ import sys
 import threading
 
 import pytest
-from support import Outage, Proxy, until
+from support import Collector, Outage, Proxy, until
 
 import ogpu_widgets as ow
 from ogpu_widgets.live import POLLERS, ResponseSubmitted, subscribe
@@ -22,20 +22,6 @@ from ogpu_widgets.table import ResponseTable, ResponseTableError
 FAST = 0.05
 
 pytestmark = pytest.mark.usefixtures("no_poller_left")
-
-
-class Collector:
-    def __init__(self) -> None:
-        self.events: list = []
-        self.lock = threading.Lock()
-
-    def __call__(self, events) -> None:
-        with self.lock:
-            self.events += events
-
-    def responses(self) -> list[str]:
-        with self.lock:
-            return [e.response for e in self.events if isinstance(e, ResponseSubmitted)]
 
 
 class Fatal(BaseException):

@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from support import LaggingNode, Outage, Proxy, log_range_limit, until
+from support import Collector, LaggingNode, Outage, Proxy, head, log_range_limit, until
 
 from ogpu_widgets.live import (
     POLLERS,
@@ -24,36 +24,6 @@ FAST = 0.05
 
 
 pytestmark = pytest.mark.usefixtures("no_poller_left")
-
-
-class Collector:
-    """A subscriber that keeps every event it was given, and checks they come in order."""
-
-    def __init__(self) -> None:
-        self.events: list = []
-        self.calls = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, events) -> None:
-        with self.lock:
-            self.calls += 1
-            self.events += events
-
-    def keys(self) -> list:
-        with self.lock:
-            return [(e.tx_hash, e.log_index) for e in self.events]
-
-    def of(self, kind, **match) -> list:
-        with self.lock:
-            return [
-                e
-                for e in self.events
-                if isinstance(e, kind) and all(getattr(e, k) == v for k, v in match.items())
-            ]
-
-
-def head(dev) -> int:
-    return int(dev.rpc("eth_blockNumber"), 16)
 
 
 # ---- decoding --------------------------------------------------------------------------------

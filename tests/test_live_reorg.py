@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from support import Proxy, until
+from support import Collector, Proxy, head, until
 
 from ogpu_widgets.errors import DeepReorgError, InvalidArgumentError
 from ogpu_widgets.live import (
@@ -26,28 +26,14 @@ FAST = 0.05
 pytestmark = pytest.mark.usefixtures("no_poller_left")
 
 
-class Collector:
-    def __init__(self) -> None:
-        self.events: list = []
-        self.lock = threading.Lock()
-
-    def __call__(self, events) -> None:
-        with self.lock:
-            self.events += events
-
-    def of(self, kind, removed: bool = False, **match) -> list:
-        with self.lock:
-            return [
-                e
-                for e in self.events
-                if isinstance(e, kind)
-                and e.removed is removed
-                and all(getattr(e, k) == v for k, v in match.items())
-            ]
-
-
-def head(dev) -> int:
-    return int(dev.rpc("eth_blockNumber"), 16)
+def watched(dev):
+    """A task of a new source, and a subscriber that has read the chain up to now: (task, its
+    collector, its subscription, the poller)."""
+    task = dev.publish_task(dev.publish_source("manual"))
+    got = Collector()
+    sub = subscribe(dev.network, got, poll_interval=FAST)
+    read_to(sub.poller, head(dev))
+    return task, got, sub, sub.poller
 
 
 def read_to(poller, block: int) -> None:
@@ -56,11 +42,7 @@ def read_to(poller, block: int) -> None:
 
 def test_a_reorg_retracts_what_it_took_back_and_delivers_the_replacement(fresh_devnet):
     dev = fresh_devnet
-    task = dev.publish_task(dev.publish_source("manual"))
-    got = Collector()
-    sub = subscribe(dev.network, got, poll_interval=FAST)
-    poller = sub.poller
-    read_to(poller, head(dev))
+    task, got, sub, poller = watched(dev)
     snapshot = dev.rpc("evm_snapshot")
     gone = dev.respond(task, 0)
     (old,) = until(lambda: got.of(ResponseSubmitted, response=gone))
@@ -87,11 +69,7 @@ def test_a_reorg_retracts_what_it_took_back_and_delivers_the_replacement(fresh_d
 
 def test_a_reorg_to_a_shorter_chain_is_followed_back(fresh_devnet):
     dev = fresh_devnet
-    task = dev.publish_task(dev.publish_source("manual"))
-    got = Collector()
-    sub = subscribe(dev.network, got, poll_interval=FAST)
-    poller = sub.poller
-    read_to(poller, head(dev))
+    task, got, sub, poller = watched(dev)
     snapshot = dev.rpc("evm_snapshot")
     response = dev.respond(task, 0)
     dev.mine(5)
@@ -119,11 +97,7 @@ def _deep_reorg(dev, poller, task: str, blocks: int) -> str:
 
 def test_a_reorg_deeper_than_the_window_delivers_the_replaced_blocks(fresh_devnet):
     dev = fresh_devnet
-    task = dev.publish_task(dev.publish_source("manual"))
-    got = Collector()
-    sub = subscribe(dev.network, got, poll_interval=FAST)
-    poller = sub.poller
-    read_to(poller, head(dev))
+    task, got, sub, poller = watched(dev)
     response = _deep_reorg(dev, poller, task, 2 * REORG_WINDOW)
     until(lambda: got.of(ResponseSubmitted, response=response), what="the replaced blocks' event")
     assert poller.reorg_error is None and poller.errors == 0
@@ -215,11 +189,7 @@ def test_a_head_that_falls_back_on_the_same_chain_is_a_lagging_replica(fresh_dev
 
 def test_wait_for_responses_drops_a_response_a_reorg_took_back(fresh_devnet):
     dev = fresh_devnet
-    task = dev.publish_task(dev.publish_source("manual"))
-    watching = Collector()
-    sub = subscribe(dev.network, watching, poll_interval=FAST)
-    poller = sub.poller
-    read_to(poller, head(dev))
+    task, watching, sub, poller = watched(dev)
     with ThreadPoolExecutor(1) as pool:
         waiting = pool.submit(wait_for_responses, task, 2, network=dev.network, timeout=60,
                               poll_interval=FAST)  # fmt: skip

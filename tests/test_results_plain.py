@@ -12,6 +12,7 @@ import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from support import stub_responses
 
 import ogpu_widgets as ow
 from ogpu_widgets.results import ResultVerificationWarning
@@ -27,19 +28,7 @@ def gw(devnet):
     devnet.gateway.reset()
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("OGPU_WIDGETS_CACHE", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
-def responses(datas):
-    return [
-        ow.TaskResponse(
-            f"0x{i + 1:040x}", "0x" + "7" * 40, "0x" + "8" * 40, d, 0, "submitted", False, 0
-        )  # fmt: skip
-        for i, d in enumerate(datas)
-    ]
+responses = stub_responses
 
 
 def fetch(gateway, datas, **options):

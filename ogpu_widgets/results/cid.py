@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import libipld
@@ -197,31 +197,25 @@ def _clean_path(rest: str) -> str | None:
     return "".join("/" + p for p in parts)
 
 
-def _under(
-    body: str, kind: str, host: str | None, decode: Callable[[str], str] = str
-) -> Located | None:
-    """The CID and path of ``CID[/path]`` (the CID's text through ``decode``), or None."""
-    head, _, rest = body.partition("/")
-    cid, path = _cid_or_none(decode(head)), _clean_path(rest)
-    if cid is None or path is None:
-        return None
-    return Located(cid, path, kind, host)
+_IPNS = "an IPNS name names no IPFS CID: only IPFS content is fetched (and verified)"
 
 
-def locate(data: str) -> Located | None:
-    """The CID named by ``data`` and where: ``ipfs://CID[/path]``,
-    ``http(s)://host/ipfs/CID[/path]``, ``/ipfs/CID[/path]`` (``gateway-path`` without a host),
-    ``https://CID.ipfs.host[/path]`` or a bare CID. ``None`` when ``data`` names no valid CID
-    (other URLs, ``ipns``, text). Query strings and fragments are dropped. Nothing is fetched."""
+def _parts(data: Any) -> tuple[str, str | None, str, str] | str | None:
+    """How ``data`` names IPFS content: ``(form, host, CID text, the path after it)``;
+    :data:`_IPNS` for an IPNS name; None for anything else (another URL, text, too long)."""
     if not isinstance(data, str):
         return None
     text = data.strip()
     if not text or len(text) > 8192:
         return None
     lower = text[:8].lower()
-    if lower.startswith("ipfs://"):
-        body = re.split(r"[?#]", text[len("ipfs://") :], maxsplit=1)[0]
-        return _under(body, "ipfs-scheme", None)
+    for prefix, scheme in (("ipfs://", True), ("/ipfs/", False)):
+        if (lower if scheme else text).startswith(prefix):
+            body = re.split(r"[?#]", text[len(prefix) :], maxsplit=1)[0]
+            head, _, rest = body.partition("/")
+            return ("ipfs-scheme" if scheme else "gateway-path"), None, head, rest
+    if lower.startswith("ipns://") or text.startswith("/ipns/"):
+        return _IPNS
     if lower.startswith(("http://", "https://")):
         try:
             url = urlsplit(text)
@@ -231,22 +225,26 @@ def locate(data: str) -> Located | None:
         if not host:
             return None
         if url.path.startswith("/ipfs/"):
-            return _under(url.path[len("/ipfs/") :], "gateway-path", host, unquote)
+            head, _, rest = url.path[len("/ipfs/") :].partition("/")
+            return "gateway-path", host, unquote(head), rest
         m = _SUBDOMAIN.match(host)
         if m:
-            cid, path = _cid_or_none(m.group(1)), _clean_path(url.path)
-            if cid is None or path is None:
-                return None
-            return Located(cid, path, "subdomain", host)
+            return "subdomain", host, m.group(1), url.path
+        return _IPNS if url.path.startswith("/ipns/") or ".ipns." in host else None
+    return "bare", None, text, ""
+
+
+def locate(data: str) -> Located | None:
+    """The CID named by ``data`` and where: ``ipfs://CID[/path]``,
+    ``http(s)://host/ipfs/CID[/path]``, ``/ipfs/CID[/path]`` (``gateway-path`` without a host),
+    ``https://CID.ipfs.host[/path]`` or a bare CID. ``None`` when ``data`` names no valid CID
+    (other URLs, ``ipns``, text). Query strings and fragments are dropped. Nothing is fetched."""
+    parts = _parts(data)
+    if not isinstance(parts, tuple):
         return None
-    if text.startswith("/ipfs/"):
-        body = re.split(r"[?#]", text[len("/ipfs/") :], maxsplit=1)[0]
-        return _under(body, "gateway-path", None)
-    cid = _cid_or_none(text)
-    return Located(cid, "", "bare", None) if cid is not None else None
-
-
-_IPNS = "an IPNS name names no IPFS CID: only IPFS content is fetched (and verified)"
+    form, host, head, rest = parts
+    cid, path = _cid_or_none(head), _clean_path(rest)
+    return None if cid is None or path is None else Located(cid, path, form, host)
 
 
 def unsupported(data: str) -> str | None:
@@ -254,47 +252,20 @@ def unsupported(data: str) -> str | None:
     library cannot fetch (an IPNS name; a CID with another codec or hash function, or not a
     CID; a path with ``..``), or None when it does not look like IPFS content at all (another
     URL, text)."""
-    if not isinstance(data, str):
-        return None
-    text = data.strip()
-    if not text or len(text) > 8192:
-        return None
-    lower = text[:8].lower()
-    if lower.startswith("ipns://") or text.startswith("/ipns/"):
-        return _IPNS
-    head = rest = None
-    if lower.startswith("ipfs://"):
-        head, _, rest = re.split(r"[?#]", text[len("ipfs://") :], maxsplit=1)[0].partition("/")
-    elif text.startswith("/ipfs/"):
-        head, _, rest = re.split(r"[?#]", text[len("/ipfs/") :], maxsplit=1)[0].partition("/")
-    elif lower.startswith(("http://", "https://")):
-        try:
-            url = urlsplit(text)
-            host = url.hostname or ""
-        except ValueError:
-            return None
-        m = _SUBDOMAIN.match(host)
-        if url.path.startswith("/ipns/") or ".ipns." in host:
-            return _IPNS
-        if url.path.startswith("/ipfs/"):
-            head, _, rest = url.path[len("/ipfs/") :].partition("/")
-            head = unquote(head)
-        elif m:
-            head, rest = m.group(1), url.path
-    else:  # a bare CID: only when it decodes as one (other text is not IPFS content)
-        try:
-            parse_cid(text)
-        except ValueError as exc:
-            reason = str(exc)  # a CID, of a kind not supported (_from_info's reasons)
-            known = (": codec ", ": hash function ", ": a sha2-256 digest ")
-            return reason if any(k in reason for k in known) else None
-        return None
-    if head is None:
-        return None
+    parts = _parts(data)
+    if not isinstance(parts, tuple):
+        return parts
+    form, _, head, rest = parts
     try:
         parse_cid(head)
     except ValueError as exc:
-        return str(exc)
-    if _clean_path(rest or "") is None:
+        reason = str(exc)
+        if form != "bare":
+            return reason
+        # a bare CID only when it decodes as one, of a kind not supported (other text is not
+        # IPFS content)
+        known = (": codec ", ": hash function ", ": a sha2-256 digest ")
+        return reason if any(k in reason for k in known) else None
+    if _clean_path(rest) is None:
         return f"the path {rest[:80]!r} after the CID has empty, '.' or '..' parts"
     return None

@@ -34,6 +34,16 @@ class Threads:
         self._threads: list[threading.Thread] = []
         #: Set by :meth:`close`: long waits (a confirmation being mined) stop following.
         self.closed = threading.Event()
+        self._on_close: list[Callable[[], None]] = []
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the table closes (at once if it has): a wait that cannot
+        watch :attr:`closed` is woken by it."""
+        with self._lock:
+            if not self.closed.is_set():
+                self._on_close.append(callback)
+                return
+        callback()
 
     def start(self, name: str, target: Callable[..., Any], *args: Any) -> threading.Thread | None:
         """Start ``target(*args)`` on a thread of this table (None once closed)."""
@@ -52,7 +62,11 @@ class Threads:
     def close(self, timeout: float = JOIN_TIMEOUT) -> bool:
         """Stop starting threads and join the running ones (``timeout`` seconds in all); True
         when none is left."""
-        self.closed.set()
+        with self._lock:
+            self.closed.set()
+            callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            callback()
         return join(self.alive(), timeout)
 
 

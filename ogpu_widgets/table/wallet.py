@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -53,17 +52,16 @@ REJECTED = "rejected in wallet"
 NO_WALLET = "no browser wallet found: install one (e.g. MetaMask, Rabby) or pass account=…"
 #: Longest wallet error text kept (the wallet's words are data, shown as text).
 _TEXT_MAX = 300
-#: Seconds between two looks at the table's closing while a wallet request is open.
-_CLOSED_CHECK = 0.05
 
 
 class _Ask:
     """One wallet request waiting for the page's answer."""
 
-    __slots__ = ("event", "reply")
+    __slots__ = ("answered", "event", "reply")
 
     def __init__(self) -> None:
-        self.event = threading.Event()
+        self.event = threading.Event()  # set by the answer, or by the table's close()
+        self.answered = False
         self.reply: dict[str, Any] = {}
 
 
@@ -77,6 +75,13 @@ class WalletSigning:
         self._lock = threading.Lock()
         self._open: dict[str, _Ask] = {}  # request id → the answer awaited
         self._checked: dict[str, str] = {}  # response → the wallet account pre-flight checked
+        core.threads.on_close(self._wake_all)  # close() ends every open wait at once
+
+    def _wake_all(self) -> None:
+        with self._lock:
+            asks = list(self._open.values())
+        for ask in asks:
+            ask.event.set()
 
     @property
     def signer(self) -> BrowserWallet:
@@ -116,23 +121,20 @@ class WalletSigning:
             self._open[rid] = ask
         closed = self.core.threads.closed
         try:
-            if not closed.is_set():
+            if closed.is_set():  # closed before this request was open: no wait at all
+                ask.event.set()
+            else:
                 self.core.send({"type": "wallet", "id": rid, "op": op, **payload})
-            deadline = time.monotonic() + timeout
-            # the table's close() ends the wait: its worker never outlives the join
-            while not ask.event.is_set() and not closed.is_set():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                ask.event.wait(min(left, _CLOSED_CHECK))
-            if closed.is_set() and not ask.event.is_set():
+            # the table's close() wakes the wait: its worker never outlives the join
+            answered = ask.event.wait(timeout) and ask.answered
+            if closed.is_set() and not answered:
                 raise WalletError(
                     f"the table was closed while the wallet request ({op}) for {address} was "
                     "open: nothing is followed any more; if the wallet sent it anyway, "
                     "pending_confirmation(task) and the chain show it",
                     response=address,
                 )
-            if not ask.event.is_set():
+            if not answered:
                 raise WalletTimeoutError(
                     f"the page did not answer the wallet request ({op}) for {address} within "
                     f"{timeout:g} s: show the table in a browser page with a wallet and answer "
@@ -160,7 +162,7 @@ class WalletSigning:
             if ask is None or ask.event.is_set():  # unknown, timed out, or answered already
                 log.debug("ignored a wallet answer to request %r", rid[:80])
                 return
-            ask.reply = content
+            ask.reply, ask.answered = content, True
             ask.event.set()
 
     def _wallet_account_event(self, account: Any) -> None:
