@@ -417,3 +417,14 @@ def test_ctrl_c_while_a_for_loop_waits_unsubscribes(devnet, task):
             pass
     presser.join(20)
     assert watcher.stopped and POLLERS.get(devnet.network) is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [0, -1, True, 2.0, "3", None, 10**6 + 1, 10**5000],
+    ids=["zero", "negative", "bool", "float", "str", "none", "too-many", "huge"],
+)
+def test_a_bad_count_of_a_wait_is_a_typed_error_with_a_short_message(devnet, task, bad):
+    with pytest.raises(ow.InvalidArgumentError) as info:
+        ow.wait_for_responses(task, bad, network=devnet, timeout=1)
+    assert info.value.argument == "count" and len(str(info.value)) < 200

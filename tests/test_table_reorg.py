@@ -10,6 +10,7 @@ from support import until
 from test_table import attach
 from test_table_live import front_row
 
+import ogpu_widgets as ow
 from ogpu_widgets.records import TaskStatus
 from ogpu_widgets.table import CONTROL_COLUMNS, ResponseTable
 
@@ -102,5 +103,57 @@ def test_refresh_after_a_reorg_the_table_missed_shows_the_chain(fresh_devnet):
         assert set(t.df["task_status"]) == {"responded"}
         assert front_row(t, winner)["reorged"] is True
         assert front_row(t, other)["can_confirm"] is True
+    finally:
+        t.close()
+
+
+def test_a_paused_table_refreshed_after_a_reorg_it_did_not_follow_shows_the_chain(fresh_devnet):
+    """A confirmation made elsewhere, seen live; the table pauses; a reorg undoes the
+    confirmation while no event reaches the table: ``refresh()`` finds the block it stopped at
+    replaced and shows every row as the chain is."""
+    dev = fresh_devnet
+    task, (winner, other) = _world(dev)
+    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
+                      account=dev.client.private_key)  # fmt: skip
+    try:
+        attach(t)
+        snapshot = dev.rpc("evm_snapshot")
+        dev.confirm(winner)
+        until(lambda: front_row(t, other).get("task_status") == "finalized", what="finalized")
+        t.live = False
+        _undo(dev, snapshot)
+        t.refresh()
+        assert t.df.loc[winner, "status"] == "submitted" and not bool(t.df.loc[winner, "confirmed"])
+        assert set(t.df["task_status"]) == {"responded"}
+        assert front_row(t, winner)["reorged"] is True
+        assert front_row(t, other)["can_confirm"] is True
+        c = t.confirm(other, wait=True)
+        assert c.state == "mined" and dev.call("Task", task, "getStatus") == TaskStatus.FINALIZED
+    finally:
+        t.close()
+
+
+def test_a_stale_refresh_on_the_same_chain_still_moves_nothing_back(fresh_devnet, monkeypatch):
+    """The block the last refresh read at still has its hash: a replica answering an older
+    state is lagging, not a reorg, and nothing goes back."""
+    from ogpu_widgets.table import live as table_live
+
+    dev = fresh_devnet
+    task, (winner, other) = _world(dev)
+    t = ResponseTable(tasks=[task], network=dev.network, live=False)
+    try:
+        attach(t)
+        stale = ow.read_responses([winner, other], network=dev.network)  # before confirming
+        t.refresh()
+        dev.confirm(winner)
+        dev.mine(2)
+        t.refresh()
+        assert t.df.loc[winner, "status"] == "confirmed"
+        assert t._core.live.reorgs.read_at is not None
+        monkeypatch.setattr(table_live, "load_responses", lambda *a, **k: stale)
+        t.refresh()
+        assert t.df.loc[winner, "status"] == "confirmed" and bool(t.df.loc[winner, "confirmed"])
+        assert set(t.df["task_status"]) == {"finalized"}
+        assert "reorged" not in front_row(t, winner) or not front_row(t, winner)["reorged"]
     finally:
         t.close()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .. import _strict as strict
 from ..chain.codec import to_address
 from ..chain.network import NetworkLike, resolve_network
 from ..errors import InvalidArgumentError, ReadError, WatchTimeoutError
@@ -33,10 +34,16 @@ __all__ = ["wait_for_confirmed_response", "wait_for_responses"]
 log = logging.getLogger("ogpu_widgets.live")
 
 
+#: The most responses a wait may ask for (far more than any task gets).
+MAX_COUNT = 1_000_000
+
+
 def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"count={value!r} is not a whole number >= 1",
-                                   argument="count")  # fmt: skip
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+        raise InvalidArgumentError(
+            f"count={strict.shown(value)} is not a whole number from 1 to {MAX_COUNT:,}",
+            argument="count",
+        )
     return value
 
 

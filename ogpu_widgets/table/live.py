@@ -11,8 +11,7 @@ turns a confirmed row back into a submitted one; a reorg does (:mod:`.reorgs`). 
 reports its own health after every poll (``on_health``), which :class:`~.livestatus.LiveStatus`
 turns into ``_live_status`` (also ``error`` when the subscription ends by itself: Pause and
 Resume subscribe again); a refresh runs on a serial worker too (at most one running and one
-queued). See
-``docs/widget-protocol.md``.
+queued). See ``docs/widget-protocol.md``.
 """
 
 from __future__ import annotations
@@ -163,6 +162,7 @@ class LiveFeed:
             # resuming reads the blocks missed while paused (the poller pages through them),
             # or those of a subscription that ended by itself
             head, lost = sub.poller.head, getattr(sub.error, "since_block", None)
+            self.reorgs.paused(head, sub.poller.forks.hashes)
             if isinstance(lost, int) and not self.closed:
                 self.resume_from = lost
             elif isinstance(head, int) and not self.closed:
@@ -370,11 +370,13 @@ class LiveFeed:
                 with self.core.lock:
                     keys = list(self.core.df.index)
                 back = self.reorgs.for_refresh(keys)  # re-checks confirmations: off the lock
+                at = self.reorgs.head_block()  # the read below is at least as new
                 df = self.read_scope()
                 with self.core.lock:
                     old = self.core.df
                     added = [a for a in df.index if a not in old.index]
                     df = self.reorgs.refreshed(old, df, back)
+                    self.reorgs.read_at = at or self.reorgs.read_at
                     self.core.set_snapshot(df)
                     self.reorgs.remark(df.index)
                     if self.scope is not None:

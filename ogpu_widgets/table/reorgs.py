@@ -7,8 +7,11 @@ too (:func:`~ogpu_widgets.live.state.reorg_changes`), with the control field ``r
 (the front-end marks the row). The table's own confirmations of those rows are re-checked
 (:meth:`~ogpu_widgets.confirm.Confirmation.refresh`: in flight again, or dropped so that a
 sibling can be confirmed). A ``refresh()`` takes the same backward moves for the tasks a reorg
-touched since the last refresh and for rows whose own confirmation a reorg undid; any other
-read that is behind a row (a lagging replica) still moves nothing back.
+touched since the last refresh and for rows whose own confirmation a reorg undid, and for
+every row when the block the table's data was last known current at (``read_at``: the
+poller's tip when the table paused, the head before a refresh's read) has another hash now (a
+reorg the table did not follow: it was paused, or the fork was deeper than the poller looks);
+any other read that is behind a row (a lagging replica) still moves nothing back.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pandas as pd
 
 from ..errors import OgpuWidgetsError
 from ..live.events import ResponseSubmitted
+from ..live.forks import block_call, block_hash
 from ..live.state import forward_changes, reorg_changes
 from ..records import ConfirmationState
 from .actions import action_fields
@@ -47,6 +51,41 @@ class Reorgs:
         self.since_refresh: set[str] = set()  # tasks a reorg touched since the last refresh
         self.gone: set[str] = set()  # rows whose response a reorg took back
         self.marked: set[str] = set()  # rows shown ``reorged``
+        #: The block (number, hash) the table's data was last known current at, or None.
+        self.read_at: tuple[int, str] | None = None
+
+    # ---- reorgs the table did not follow ---------------------------------------------------------
+
+    def head_block(self) -> tuple[int, str] | None:
+        """The node's head block (number, hash) now; None when the node does not say."""
+        url = self.core.network.rpc_url
+        try:
+            answer = self.core.network.client().call("eth_getBlockByNumber", ["latest", False])
+            number = int(answer["number"], 16)
+            return number, str(block_hash(answer, number, url))
+        except (OgpuWidgetsError, KeyError, TypeError, ValueError) as exc:
+            log.debug("the head block of %s is unknown: %s", url, exc)
+            return None
+
+    def paused(self, head: Any, hashes: dict[int, str]) -> None:
+        """The table stops following at the poller's ``head`` (its block ``hashes``)."""
+        held = hashes.get(head) if isinstance(head, int) else None
+        if held is not None:
+            self.read_at = (head, held)
+
+    def forked(self) -> bool:
+        """Whether the block of :attr:`read_at` has another hash now (a reorg replaced it). A
+        node that has no such block (a replica behind it) is no evidence of one."""
+        if self.read_at is None:
+            return False
+        number, held = self.read_at
+        url = self.core.network.rpc_url
+        try:
+            now = block_hash(self.core.network.client().call(*block_call(number)), number, url)
+        except OgpuWidgetsError as exc:
+            log.debug("block %d of %s could not be read again: %s", number, url, exc)
+            return False
+        return now is not None and now != held
 
     def file(self, events: list[Any]) -> list[Any]:
         """File the retractions among ``events`` (under the core's lock); the other events."""
@@ -129,6 +168,11 @@ class Reorgs:
         confirmation)."""
         with self._lock:
             tasks, self.since_refresh = self.since_refresh, set()
+        if self.forked():  # a reorg the table did not follow: every row as the chain is
+            log.info("the chain the table last read was replaced by a reorg; the refresh shows "
+                     "every row as the chain is now")  # fmt: skip
+            self.recheck(rows)
+            return set(rows)
         undone = self.recheck(rows)
         with self.core.lock:
             df = self.core.df
