@@ -220,6 +220,28 @@ def test_a_dead_poller_is_marked_its_subscribers_told_and_replaced(devnet, task,
     until(lambda: no_subscriber_thread(sub), what="the dead poller's subscriber thread to end")
 
 
+def test_a_wait_whose_poller_dies_subscribes_again_and_still_finds_the_response(devnet):
+    """The wait's subscription ends with the poller: it subscribes again (a new poller) and
+    the response submitted afterwards is found, well before the wait's time-out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    t = devnet.publish_task(devnet.publish_source("manual"))
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(ow.wait_for_responses, t, 1, network=devnet, timeout=120,
+                              poll_interval=FAST)  # fmt: skip
+        until(lambda: POLLERS.get(devnet.network) is not None, what="the wait's poller")
+        dead = POLLERS.get(devnet.network)
+        assert dead.wait_polls(1, 20)
+        _kill(dead)
+        until(lambda: dead.dead, what="the death", timeout=20)
+        until(lambda: (p := POLLERS.get(devnet.network)) is not None and p is not dead,
+              what="the wait's new poller", timeout=20)  # fmt: skip
+        response = devnet.respond(t, 0)
+        found = waiting.result(timeout=60)
+    assert [r.address for r in found] == [response]
+    assert POLLERS.pollers() == []
+
+
 def test_a_dead_poller_is_replaced_even_when_it_died_before_telling_the_registry(devnet):
     sub = subscribe(devnet.network, lambda ev: None, poll_interval=FAST)
     poller = sub.poller

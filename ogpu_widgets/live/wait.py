@@ -20,13 +20,20 @@ from typing import Any
 from .. import _strict as strict
 from ..chain.codec import to_address
 from ..chain.network import NetworkLike, resolve_network
-from ..errors import InvalidArgumentError, ReadError, WatchTimeoutError
+from ..errors import (
+    InvalidArgumentError,
+    OgpuWidgetsError,
+    ReadError,
+    SubscriptionEndedError,
+    WatchTimeoutError,
+)
 from ..read.calls import get_task_responses
 from ..records import TaskResponse, TaskStatus
 from .events import Event, ResponseStatusChanged, ResponseSubmitted, TaskStatusChanged
 from .poller import POLL_INTERVAL, REORG_WINDOW
 from .registry import POLLERS
 from .state import newer_response_status
+from .subscription import Subscription
 from .subscription import check_seconds as _seconds
 
 __all__ = ["wait_for_confirmed_response", "wait_for_responses"]
@@ -92,10 +99,40 @@ class _Waiter:
         self.responses: set[str] = set()  # responses of the task the events named
         self.finalized = False
         self.reorged = False  # a reorg retracted an event of the task since the last read
-        head = POLLERS.head(network)
-        self.sub = POLLERS.subscribe(network, self._on_events,
-                                     since_block=max(0, head - REORG_WINDOW),
-                                     poll_interval=poll_interval)  # fmt: skip
+        self.network, self.interval, self.closed = network, poll_interval, False
+        self.sub = self._subscribe(max(0, POLLERS.head(network) - REORG_WINDOW))
+
+    def _subscribe(self, since: int) -> Subscription:
+        return POLLERS.subscribe(self.network, self._on_events, since_block=since,
+                                 poll_interval=self.interval, on_end=self._ended)  # fmt: skip
+
+    def _ended(self, error: SubscriptionEndedError) -> None:
+        """The subscription ended by itself (its poller died, it fell behind): subscribe again
+        from the first block it may have missed (a new poller starts) and read again."""
+        since = error.since_block
+        with self.lock:
+            if self.closed:
+                return
+            self.reorged = True  # what was read may miss events: read afresh
+        try:
+            if not isinstance(since, int):
+                since = POLLERS.head(self.network)
+            sub = self._subscribe(max(0, since - REORG_WINDOW))
+        except OgpuWidgetsError as exc:  # the node is down: the reads still run every poll
+            log.warning("a wait could not subscribe again after %s: %s", error, exc)
+            return
+        finally:
+            self.changed.set()
+        with self.lock:
+            self.sub, closed = sub, self.closed
+        if closed:
+            sub.close()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            sub = self.sub
+        sub.close()
 
     def _on_events(self, events: list[Event]) -> None:
         ours = {ev.tx_hash for ev in events if getattr(ev, "task", None) == self.task}
@@ -195,7 +232,7 @@ def _watch(
                     timeout=timeout,
                 ) from reads.error  # fmt: skip
     finally:
-        waiter.sub.close()
+        waiter.close()
 
 
 def wait_for_responses(
