@@ -157,3 +157,32 @@ def test_a_stale_refresh_on_the_same_chain_still_moves_nothing_back(fresh_devnet
         assert "reorged" not in front_row(t, winner) or not front_row(t, winner)["reorged"]
     finally:
         t.close()
+
+
+def test_refresh_after_a_reorg_deeper_than_the_poller_follows_shows_the_chain(fresh_devnet):
+    """The poller meets a fork deeper than its ``reorg_depth`` (a typed error in its health,
+    nothing retracted below that depth): the next ``refresh()`` shows every row as it is."""
+    dev = fresh_devnet
+    task, (winner, other) = _world(dev)
+    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
+                      account=dev.client.private_key)  # fmt: skip
+    try:
+        attach(t)
+        poller = t.subscription.poller
+        poller.reorg_depth = 2
+        snapshot = dev.rpc("evm_snapshot")
+        dev.confirm(winner)
+        dev.mine(6)
+        tip = int(dev.rpc("eth_blockNumber"), 16)
+        until(lambda: front_row(t, other).get("task_status") == "finalized", what="finalized")
+        until(lambda: poller.head is not None and poller.head >= tip, what="the tip read")
+        _undo(dev, snapshot, blocks=12)
+        until(lambda: poller.reorg_error is not None, what="the too-deep reorg")
+        t.refresh()
+        assert t.df.loc[winner, "status"] == "submitted" and not bool(t.df.loc[winner, "confirmed"])
+        assert set(t.df["task_status"]) == {"responded"}
+        assert front_row(t, winner)["reorged"] is True
+        c = t.confirm(other, wait=True)
+        assert c.state == "mined" and dev.call("Task", task, "getStatus") == TaskStatus.FINALIZED
+    finally:
+        t.close()

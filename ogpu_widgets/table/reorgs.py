@@ -53,6 +53,7 @@ class Reorgs:
         self.marked: set[str] = set()  # rows shown ``reorged``
         #: The block (number, hash) the table's data was last known current at, or None.
         self.read_at: tuple[int, str] | None = None
+        self._deep: Any = None  # the poller's last too-deep reorg a refresh answered
 
     # ---- reorgs the table did not follow ---------------------------------------------------------
 
@@ -74,8 +75,14 @@ class Reorgs:
             self.read_at = (head, held)
 
     def forked(self) -> bool:
-        """Whether the block of :attr:`read_at` has another hash now (a reorg replaced it). A
-        node that has no such block (a replica behind it) is no evidence of one."""
+        """Whether the block of :attr:`read_at` has another hash now (a reorg replaced it), or
+        the table's poller met a reorg too deep to follow since the last refresh. A node that
+        has no such block (a replica behind it) is no evidence of one."""
+        sub = self.core.live.sub
+        deep = sub.poller.reorg_error if sub is not None else None
+        if deep is not None and deep is not self._deep:
+            self._deep = deep
+            return True
         if self.read_at is None:
             return False
         number, held = self.read_at
