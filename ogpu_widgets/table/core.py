@@ -51,6 +51,7 @@ class TableCore:
         self.lock = threading.RLock()
         self.df: pd.DataFrame = serialize.checked_frame(_EMPTY)
         self.seq = 0
+        self._resynced = 0  # the seq of the last resync patch (a flood of resyncs costs nothing)
         self.banner_seq = 0
         #: Every field patched since the snapshot (re-sent on a resync).
         self.overrides: dict[str, dict[str, Any]] = {}
@@ -120,6 +121,8 @@ class TableCore:
         """Re-send every patch since the snapshot, and the rows appended since (a view that
         missed some)."""
         with self.lock:
+            if self.seq and self.seq == self._resynced:
+                return  # the last patch is a resync and nothing changed since: every view has it
             append = self.appended_payload()
             if self.overrides or append is not None:
                 self.seq += 1
@@ -127,6 +130,7 @@ class TableCore:
                 if append is not None:
                     patch["append"] = append
                 self.view._patch = patch
+                self._resynced = self.seq
 
     def recompute_task(self, task: str, extra: dict[str, dict[str, Any]] | None = None) -> None:
         """Re-send the control columns of every row of ``task`` (plus ``extra`` fields)."""

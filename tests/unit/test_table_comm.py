@@ -360,3 +360,23 @@ def test_requests_waiting_for_one_result_are_capped():
     finally:
         release.set()
         t.close()
+
+
+def test_a_flood_of_resyncs_sends_one_patch_until_something_changes(make):
+    t, comm = make(2_000)
+    rows = list(t.df.index)
+    t._core.patch_rows({a: {"action": "mined"} for a in rows})
+
+    def sent_patches() -> int:
+        return sum(1 for data, _ in comm.sent if "_patch" in data.get("state", {}))
+
+    before = sent_patches()
+    start = time.perf_counter()
+    for _ in range(5_000):
+        custom_from_js(t, {"type": "resync"})
+    spent = time.perf_counter() - start
+    assert sent_patches() == before + 1  # one resync patch: every view has it
+    assert spent < 5.0
+    t._core.patch_rows({rows[0]: {"action": "reverted"}})
+    custom_from_js(t, {"type": "resync"})
+    assert sent_patches() == before + 3  # the change, then a resync that carries it
