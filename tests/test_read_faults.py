@@ -263,19 +263,27 @@ def test_an_odd_error_reply_on_a_plain_getter_is_not_a_verdict(world, path):
 # ---- 3. capabilities are not lost for good ----------------------------------------------------
 
 
+class FirstBatchRefused:
+    """A :class:`Proxy` rule: the first batch gets HTTP 400; ``seen`` counts the later ones."""
+
+    def __init__(self) -> None:
+        self.seen = {"refused": False, "batches": 0}
+
+    def __call__(self, payload, n):
+        if isinstance(payload, list):
+            if not self.seen["refused"]:
+                self.seen["refused"] = True
+                return 400, {"error": "batch requests are not supported"}
+            self.seen["batches"] += 1
+        return None
+
+
 def test_one_refused_batch_does_not_disable_batching_for_good(world, monkeypatch):
     w = world
     monkeypatch.setattr(CAPABILITIES, "ttl", 0.5)
     reference = read.load_responses(tasks=[w.task], network=w.net, progress=False)
-    seen = {"refused": False, "batches": 0}
-
-    def first_batch_refused(payload, n):
-        if isinstance(payload, list):
-            if not seen["refused"]:
-                seen["refused"] = True
-                return 400, {"error": "batch requests are not supported"}
-            seen["batches"] += 1
-        return None
+    first_batch_refused = FirstBatchRefused()
+    seen = first_batch_refused.seen
 
     proxy, net = proxied(w, first_batch_refused)
     with proxy:
@@ -300,15 +308,8 @@ def test_an_explicit_batch_read_asks_the_node_again(world):
     (one call per request meanwhile)."""
     w = world
     reference = read.load_responses(tasks=[w.task], network=w.net, progress=False)
-    seen = {"refused": False, "batches": 0}
-
-    def first_batch_refused(payload, n):
-        if isinstance(payload, list):
-            if not seen["refused"]:
-                seen["refused"] = True
-                return 400, {"error": "batch requests are not supported"}
-            seen["batches"] += 1
-        return None
+    first_batch_refused = FirstBatchRefused()
+    seen = first_batch_refused.seen
 
     proxy, net = proxied(w, first_batch_refused)
     with proxy:

@@ -5,6 +5,8 @@ read without a reorg still moves nothing back."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from support import until
 from test_table import attach
@@ -29,6 +31,25 @@ def _undo(dev, snapshot: str, blocks: int = 4) -> None:
     dev.mine(blocks)  # a longer chain without the confirmation
 
 
+@contextlib.contextmanager
+def _live_table(dev):
+    """A live table signing with the client's key over a task with two responses: (the table,
+    the task, the response to confirm, its sibling); closed after."""
+    task, (winner, other) = _world(dev)
+    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
+                      account=dev.client.private_key)  # fmt: skip
+    try:
+        attach(t)
+        yield t, task, winner, other
+    finally:
+        t.close()
+
+
+def _sibling_confirmed(t, dev, task: str, other: str) -> None:
+    c = t.confirm(other, wait=True)
+    assert c.state == "mined" and dev.call("Task", task, "getStatus") == TaskStatus.FINALIZED
+
+
 def _shown_back(t, winner: str, other: str) -> None:
     until(lambda: t.df.loc[winner, "status"] == "submitted", what="the row going back")
     assert not bool(t.df.loc[winner, "confirmed"])
@@ -39,11 +60,7 @@ def _shown_back(t, winner: str, other: str) -> None:
 
 def test_a_confirmation_made_elsewhere_that_a_reorg_undid_goes_back(fresh_devnet):
     dev = fresh_devnet
-    task, (winner, other) = _world(dev)
-    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
-                      account=dev.client.private_key)  # fmt: skip
-    try:
-        attach(t)
+    with _live_table(dev) as (t, task, winner, other):
         snapshot = dev.rpc("evm_snapshot")
         dev.confirm(winner)
         until(lambda: front_row(t, other).get("task_status") == "finalized", what="finalized")
@@ -55,21 +72,14 @@ def test_a_confirmation_made_elsewhere_that_a_reorg_undid_goes_back(fresh_devnet
             "responded"
         }
         assert front_row(t, winner)["reorged"] is True
-        c = t.confirm(other, wait=True)
-        assert c.state == "mined" and dev.call("Task", task, "getStatus") == TaskStatus.FINALIZED
+        _sibling_confirmed(t, dev, task, other)
         until(lambda: t.df.loc[other, "status"] == "confirmed", what="the sibling confirmed")
         assert "reorged" in CONTROL_COLUMNS
-    finally:
-        t.close()
 
 
 def test_the_tables_own_confirmation_a_reorg_undid_goes_back(fresh_devnet):
     dev = fresh_devnet
-    task, (winner, other) = _world(dev)
-    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
-                      account=dev.client.private_key)  # fmt: skip
-    try:
-        attach(t)
+    with _live_table(dev) as (t, task, winner, other):
         snapshot = dev.rpc("evm_snapshot")
         mine = t.confirm(winner, wait=True)
         assert mine.state == "mined"
@@ -81,19 +91,12 @@ def test_the_tables_own_confirmation_a_reorg_undid_goes_back(fresh_devnet):
         assert mine.reorged and "reorg" in front_row(t, winner)["action_error"]
         t.refresh()
         assert t.df.loc[winner, "status"] == "submitted"
-        c = t.confirm(other, wait=True)
-        assert c.state == "mined" and dev.call("Task", task, "getStatus") == TaskStatus.FINALIZED
-    finally:
-        t.close()
+        _sibling_confirmed(t, dev, task, other)
 
 
 def test_refresh_after_a_reorg_the_table_missed_shows_the_chain(fresh_devnet):
     dev = fresh_devnet
-    task, (winner, other) = _world(dev)
-    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
-                      account=dev.client.private_key)  # fmt: skip
-    try:
-        attach(t)
+    with _live_table(dev) as (t, task, winner, other):
         snapshot = dev.rpc("evm_snapshot")
         t.confirm(winner, wait=True)
         t.live = False  # paused: no events while the reorg happens
@@ -103,8 +106,6 @@ def test_refresh_after_a_reorg_the_table_missed_shows_the_chain(fresh_devnet):
         assert set(t.df["task_status"]) == {"responded"}
         assert front_row(t, winner)["reorged"] is True
         assert front_row(t, other)["can_confirm"] is True
-    finally:
-        t.close()
 
 
 def test_a_paused_table_refreshed_after_a_reorg_it_did_not_follow_shows_the_chain(fresh_devnet):
@@ -112,11 +113,7 @@ def test_a_paused_table_refreshed_after_a_reorg_it_did_not_follow_shows_the_chai
     confirmation while no event reaches the table: ``refresh()`` finds the block it stopped at
     replaced and shows every row as the chain is."""
     dev = fresh_devnet
-    task, (winner, other) = _world(dev)
-    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
-                      account=dev.client.private_key)  # fmt: skip
-    try:
-        attach(t)
+    with _live_table(dev) as (t, task, winner, other):
         snapshot = dev.rpc("evm_snapshot")
         dev.confirm(winner)
         until(lambda: front_row(t, other).get("task_status") == "finalized", what="finalized")
@@ -127,10 +124,7 @@ def test_a_paused_table_refreshed_after_a_reorg_it_did_not_follow_shows_the_chai
         assert set(t.df["task_status"]) == {"responded"}
         assert front_row(t, winner)["reorged"] is True
         assert front_row(t, other)["can_confirm"] is True
-        c = t.confirm(other, wait=True)
-        assert c.state == "mined" and dev.call("Task", task, "getStatus") == TaskStatus.FINALIZED
-    finally:
-        t.close()
+        _sibling_confirmed(t, dev, task, other)
 
 
 def test_a_stale_refresh_on_the_same_chain_still_moves_nothing_back(fresh_devnet, monkeypatch):
@@ -163,11 +157,7 @@ def test_refresh_after_a_reorg_deeper_than_the_poller_follows_shows_the_chain(fr
     """The poller meets a fork deeper than its ``reorg_depth`` (a typed error in its health,
     nothing retracted below that depth): the next ``refresh()`` shows every row as it is."""
     dev = fresh_devnet
-    task, (winner, other) = _world(dev)
-    t = ResponseTable(tasks=[task], network=dev.network, poll_interval=FAST,
-                      account=dev.client.private_key)  # fmt: skip
-    try:
-        attach(t)
+    with _live_table(dev) as (t, task, winner, other):
         poller = t.subscription.poller
         poller.reorg_depth = 2
         snapshot = dev.rpc("evm_snapshot")
@@ -182,7 +172,4 @@ def test_refresh_after_a_reorg_deeper_than_the_poller_follows_shows_the_chain(fr
         assert t.df.loc[winner, "status"] == "submitted" and not bool(t.df.loc[winner, "confirmed"])
         assert set(t.df["task_status"]) == {"responded"}
         assert front_row(t, winner)["reorged"] is True
-        c = t.confirm(other, wait=True)
-        assert c.state == "mined" and dev.call("Task", task, "getStatus") == TaskStatus.FINALIZED
-    finally:
-        t.close()
+        _sibling_confirmed(t, dev, task, other)
