@@ -385,7 +385,10 @@ class Ticker:
         return max(b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False))
 
 
-def test_previewing_a_hostile_row_does_not_freeze_other_threads(make, task_rows):
+def test_previewing_a_hostile_row_does_not_freeze_other_threads(make, task_rows, monkeypatch):
+    """A hostile result is classified in linear time on the table's worker, and the detail
+    answers are serialized on the answering thread, never the comm thread: no thread is frozen
+    for longer than a few serializations of a large answer take (on main: many seconds)."""
     from ogpu_widgets.results.outcome import Outcome
 
     # a verified result of 300 "[" and an unterminated string of \" (the report's, larger)
@@ -399,26 +402,28 @@ def test_previewing_a_hostile_row_does_not_freeze_other_threads(make, task_rows)
             Outcome(blobs.get(order.index(a), b"{}"), True, CID) for a in responses.index
         ]
 
+    serialized_on = []
+    detail = tr.detail_message
+
+    def recording(rid, outcome):
+        serialized_on.append(threading.current_thread().name)
+        return detail(rid, outcome)
+
+    monkeypatch.setattr(tr, "detail_message", recording)
     t, comm, _ = make()
     t._core.results.fetch = fetch
     a = list(task_rows["df"].index)
     ticker = Ticker()
-    start = time.monotonic()
     custom_from_js(t, {"type": "results", "addresses": [a[0], a[1]]})
     assert t.wait_results(30)
     assert row(t, a[0])["result_kind"] == "text" and row(t, a[1])["result_kind"] == "json"
-    # the detail answers: serialized off the comm thread, which only queues them
-    took = []
     for rid, address in (("h", a[0]), ("b", a[1])):
-        begin = time.monotonic()
         custom_from_js(t, {"type": "result", "id": rid, "response": address})
-        took.append(time.monotonic() - begin)
         wait_answer(comm, rid, 30)
-    total = time.monotonic() - start
     gap = ticker.longest_gap()
+    assert serialized_on == ["ogpu-result-answers"] * 2  # never the comm (this) thread
     begin = time.perf_counter()
     json.dumps(list(range(600_000)))
     serialize = time.perf_counter() - begin
-    assert max(took) < serialize / 2 + 0.02, (took, serialize)
-    assert gap < max(0.5, total / 4), (gap, total)
+    assert gap < max(1.0, 10 * serialize), (gap, serialize)
     assert answers(comm, "h")[-1]["value"] == hostile.decode()[: tr.MAX_TEXT]

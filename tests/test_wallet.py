@@ -557,6 +557,7 @@ def test_a_released_hash_mined_later_never_pays_twice(fresh_devnet, order):
         with pytest.raises(Exception, match="(?i)nonce"):
             dev.rpc("eth_sendRawTransaction", [raw])
         assert old.refresh().state == "pending" and old.failed
+        assert old not in PROCESS.tracker.watching()  # released, unknown to the node: not watched
         paid = responses[1]
     assert [dev.call("Response", r, "confirmedFinal") for r in responses] == [
         r == paid for r in responses

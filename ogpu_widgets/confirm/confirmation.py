@@ -194,10 +194,11 @@ class Confirmation:
 
     def refresh(self) -> Confirmation:
         """Re-read the receipt now (:func:`.tracker.recheck`: one a reorg took back puts it in
-        flight again, or drops it), a pending one watched again; returns ``self``. A failed read
-        raises a typed error (the node's reply, or :class:`~ogpu_widgets.errors.NodeUnavailableError`)."""
-        tracker.recheck(self)
-        if self.state == ConfirmationState.PENDING:
+        flight again, or drops it), a pending one watched again (a released one only while the
+        node knows its transaction); returns ``self``. A failed read raises a typed error (the
+        node's reply, or :class:`~ogpu_widgets.errors.NodeUnavailableError`)."""
+        known = tracker.recheck(self)
+        if self.state == ConfirmationState.PENDING and (known or not self.failed):
             PROCESS.tracker.add(self)
         return self
 

@@ -113,14 +113,15 @@ def poll(engine: Engine, items: list[Confirmation]) -> None:
             c.rebroadcast()
 
 
-def recheck(c: Confirmation) -> None:
+def recheck(c: Confirmation) -> bool:
     """Read the receipt of ``c`` again (with the transaction, in one batch): applied when there
     is one (a reorg may have mined it in another block); a done transaction without one was
     undone by a reorg (:meth:`~.confirmation.Confirmation.unmined`: in flight again if the
-    node still has it, else dropped). A failed read raises a typed error."""
+    node still has it, else dropped). Whether the node knows the transaction. A failed read
+    raises a typed error."""
     tx_hash = c.tx_hash
     if tx_hash is None:
-        return
+        return False
     receipt, known = c.engine.rpc.batch(
         [("eth_getTransactionReceipt", [tx_hash]), ("eth_getTransactionByHash", [tx_hash])]
     )
@@ -132,3 +133,4 @@ def recheck(c: Confirmation) -> None:
     elif c.done:
         logger.warning("transaction %s lost its receipt: undone by a reorg", tx_hash)
         c.unmined(known is not None)
+    return bool(receipt) or known is not None
