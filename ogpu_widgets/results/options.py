@@ -9,7 +9,6 @@ from typing import Any
 
 from .. import _strict as strict
 from ..errors import InvalidArgumentError
-from .policy import shown
 
 __all__ = ["MAX_BYTES", "MAX_SECONDS", "MAX_WORKERS", "check_flag", "check_numbers"]
 
@@ -17,14 +16,6 @@ __all__ = ["MAX_BYTES", "MAX_SECONDS", "MAX_WORKERS", "check_flag", "check_numbe
 MAX_SECONDS = 86_400.0
 MAX_BYTES = 1 << 30
 MAX_WORKERS = 256
-
-
-def _shown(value: Any) -> str:
-    """An argument for a message: repr'd and shortened (a huge int by its size)."""
-    try:
-        return shown(value)
-    except ValueError:  # an int past Python's digit limit for str()
-        return f"<an int of {value.bit_length():,} bits>"
 
 
 def check_numbers(
@@ -43,7 +34,8 @@ def check_numbers(
             or not 1 <= value <= high
         ):
             raise InvalidArgumentError(
-                f"{name}={_shown(value)} is not a whole number in [1, {high:,}]", argument=name
+                f"{name}={strict.shown(value)} is not a whole number in [1, {high:,}]",
+                argument=name,
             )
         return int(value)
 
@@ -59,5 +51,7 @@ def check_flag(value: Any, name: str) -> bool:
     """A True/False option; :class:`InvalidArgumentError` for anything else ("no" is not
     False)."""
     if not isinstance(value, bool):
-        raise InvalidArgumentError(f"{name}={_shown(value)} is not True or False", argument=name)
+        raise InvalidArgumentError(
+            f"{name}={strict.shown(value)} is not True or False", argument=name
+        )
     return value
