@@ -88,9 +88,7 @@ class LiveFeed:
         self.kick()
 
     def wait_live(self, timeout: float | None = None) -> bool:
-        """See ``ResponseTable.wait_live``."""
-        if timeout is not None and (problem := seconds_problem(timeout, "timeout", zero=True)):
-            raise ResponseTableError(problem)
+        """See ``ResponseTable.wait_live`` (which checked ``timeout``)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         target = None
         if self.sub is not None:
